@@ -1,0 +1,39 @@
+/*
+ * sysctl_x86.h: the small x86 devices through which a guest ends itself or
+ * reports on itself:
+ *  - the exit-status port (0xf4): a write ends the VM, the value becomes
+ *    husk's exit status as is (QEMU's isa-debug-exit port, but QEMU exits
+ *    with (value << 1) | 1);
+ *  - the ACPI sleep control/status and reset registers of the
+ *    hardware-reduced FADT (poweroff = S5, reset);
+ *  - an i8042 that only implements the 0xfe "pulse reset line" command;
+ *  - pvpanic (QEMU0001): a write of bit 0 means the guest kernel panicked;
+ *  - port 0x80 (POST codes), accepted and counted so it never logs.
+ */
+#ifndef HUSK_SYSCTL_X86_H
+#define HUSK_SYSCTL_X86_H
+
+#include <stdint.h>
+
+#include "vmm/bus.h"
+#include "vmm/vmctl.h"
+
+struct sysctl_x86 {
+    struct vm_ctl *ctl;
+    uint8_t sleep_status;
+    unsigned long post_codes;
+    uint8_t last_post;
+};
+
+#define PVPANIC_PANICKED 0x01
+#define PVPANIC_CRASH_LOADED 0x02
+
+extern const struct bus_ops sysctl_exit_ops;
+extern const struct bus_ops sysctl_acpi_pm_ops;
+extern const struct bus_ops sysctl_i8042_ops;
+extern const struct bus_ops sysctl_pvpanic_ops;
+extern const struct bus_ops sysctl_post_ops;
+
+void sysctl_x86_init(struct sysctl_x86 *s, struct vm_ctl *ctl);
+
+#endif

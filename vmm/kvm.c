@@ -1,0 +1,177 @@
+/*
+ * kvm.c: opening /dev/kvm and querying the host (KVM API §4.1-4.4).
+ */
+#define G_LOG_DOMAIN "husk"
+#include "vmm/kvm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vmm/error.h"
+
+#define CPUID_MAX_ENTRIES 256
+
+/* Capabilities husk cannot run without. */
+static const struct {
+    long cap;
+    const char *name;
+} required_caps[] = {
+    { KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+    { KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+    { KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+    { KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+};
+
+const char *kvm_device_path(void)
+{
+    const char *p = getenv("HUSK_KVM_DEV");
+
+    return p && *p ? p : "/dev/kvm";
+}
+
+bool kvm_open(struct kvm *k, GError **errp)
+{
+    const char *path = kvm_device_path();
+    int n;
+
+    memset(k, 0, sizeof(*k));
+    k->fd = open(path, O_RDWR | O_CLOEXEC);
+    if (k->fd < 0) {
+        int e = errno;
+
+        if (e == ENOENT) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                        "%s does not exist: load the kvm_intel or kvm_amd "
+                        "module (and enable VT-x/AMD-V in the firmware)",
+                        path);
+        } else if (e == EACCES || e == EPERM) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                        "%s: permission denied: add yourself to its group "
+                        "(usually 'sudo usermod -aG kvm $USER', then log in "
+                        "again)",
+                        path);
+        } else {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                        "cannot open %s: %s", path, g_strerror(e));
+        }
+        return false;
+    }
+    k->api_version = ioctl(k->fd, KVM_GET_API_VERSION, 0);
+    if (k->api_version != KVM_API_VERSION) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s speaks KVM API %d; husk needs %d", path,
+                    k->api_version, KVM_API_VERSION);
+        goto out_close;
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(required_caps); i++) {
+        if (kvm_check_extension(k, required_caps[i].cap) <= 0) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                        "KVM on this host lacks %s", required_caps[i].name);
+            goto out_close;
+        }
+    }
+    k->vcpu_mmap_size = ioctl(k->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (k->vcpu_mmap_size <= 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "KVM_GET_VCPU_MMAP_SIZE failed: %s", g_strerror(errno));
+        goto out_close;
+    }
+    k->max_vcpus = kvm_check_extension(k, KVM_CAP_MAX_VCPUS);
+    if (k->max_vcpus <= 0) {
+        k->max_vcpus = kvm_check_extension(k, KVM_CAP_NR_VCPUS);
+    }
+    if (k->max_vcpus <= 0) {
+        k->max_vcpus = 4; /* the API's documented minimum */
+    }
+
+    k->cpuid = g_malloc0(sizeof(*k->cpuid) +
+                         CPUID_MAX_ENTRIES * sizeof(k->cpuid->entries[0]));
+    k->cpuid->nent = CPUID_MAX_ENTRIES;
+    if (ioctl(k->fd, KVM_GET_SUPPORTED_CPUID, k->cpuid) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "KVM_GET_SUPPORTED_CPUID failed: %s", g_strerror(errno));
+        goto out_close;
+    }
+
+    /* Ask for the count first, then the list. */
+    {
+        struct kvm_msr_list probe = { .nmsrs = 0 };
+
+        ioctl(k->fd, KVM_GET_MSR_INDEX_LIST, &probe);
+        n = probe.nmsrs;
+        k->msrs = g_malloc0(sizeof(*k->msrs) + n * sizeof(uint32_t));
+        k->msrs->nmsrs = n;
+        if (n && ioctl(k->fd, KVM_GET_MSR_INDEX_LIST, k->msrs) < 0) {
+            k->msrs->nmsrs = 0;
+        }
+    }
+    return true;
+
+out_close:
+    kvm_close(k);
+    return false;
+}
+
+void kvm_close(struct kvm *k)
+{
+    if (k->fd > 0) {
+        close(k->fd);
+    }
+    g_free(k->cpuid);
+    g_free(k->msrs);
+    memset(k, 0, sizeof(*k));
+    k->fd = -1;
+}
+
+int kvm_check_extension(const struct kvm *k, long cap)
+{
+    int r = ioctl(k->fd, KVM_CHECK_EXTENSION, cap);
+
+    return r < 0 ? 0 : r;
+}
+
+bool kvm_has_msr(const struct kvm *k, uint32_t index)
+{
+    if (!k->msrs) {
+        return false;
+    }
+    for (unsigned i = 0; i < k->msrs->nmsrs; i++) {
+        if (k->msrs->indices[i] == index) {
+            return true;
+        }
+    }
+    return false;
+}
+
+enum kvm_backing kvm_backing(void)
+{
+    if (g_file_test("/sys/module/kvm_intel", G_FILE_TEST_IS_DIR) ||
+        g_file_test("/sys/module/kvm_amd", G_FILE_TEST_IS_DIR)) {
+        return KVM_BACKING_HARDWARE;
+    }
+    if (g_file_test("/sys/module/kvm_pvm", G_FILE_TEST_IS_DIR)) {
+        return KVM_BACKING_PVM;
+    }
+    if (!g_file_test("/sys/module/kvm", G_FILE_TEST_IS_DIR)) {
+        return KVM_BACKING_NONE;
+    }
+    return KVM_BACKING_UNKNOWN;
+}
+
+const char *kvm_backing_name(enum kvm_backing b)
+{
+    switch (b) {
+    case KVM_BACKING_NONE:
+        return "none (no kvm module loaded)";
+    case KVM_BACKING_HARDWARE:
+        return "hardware virtualization (kvm_intel/kvm_amd)";
+    case KVM_BACKING_PVM:
+        return "PVM, software-backed (kvm_pvm)";
+    default:
+        return "unknown";
+    }
+}

@@ -1,0 +1,42 @@
+/*
+ * kvm.h: thin wrappers around the /dev/kvm system ioctls (KVM API,
+ * Documentation/virt/kvm/api.rst) and what husk learns about the host.
+ * Only vmm/ includes <linux/kvm.h>.
+ */
+#ifndef HUSK_KVM_H
+#define HUSK_KVM_H
+
+#include <glib.h>
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct kvm {
+    int fd;
+    int api_version;
+    int vcpu_mmap_size;
+    int max_vcpus;
+    struct kvm_cpuid2 *cpuid;   /* KVM_GET_SUPPORTED_CPUID */
+    struct kvm_msr_list *msrs;  /* KVM_GET_MSR_INDEX_LIST */
+};
+
+/* How /dev/kvm is provided on this host. */
+enum kvm_backing {
+    KVM_BACKING_NONE,      /* no kvm module */
+    KVM_BACKING_HARDWARE,  /* kvm_intel / kvm_amd: VT-x or AMD-V */
+    KVM_BACKING_PVM,       /* kvm_pvm: software, no Linux guests */
+    KVM_BACKING_UNKNOWN,
+};
+
+/* Opens /dev/kvm (or $HUSK_KVM_DEV) and checks the API and capabilities
+ * husk needs.  Errors are HUSK_EXIT_UNAVAILABLE with how to fix them. */
+bool kvm_open(struct kvm *k, GError **errp);
+void kvm_close(struct kvm *k);
+int kvm_check_extension(const struct kvm *k, long cap);
+bool kvm_has_msr(const struct kvm *k, uint32_t index);
+
+enum kvm_backing kvm_backing(void);
+const char *kvm_backing_name(enum kvm_backing b);
+const char *kvm_device_path(void);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * main.c: husk's command line.  Parses options, reports a bad one in one
+ * line with a documented exit status (error.h), and hands over to vm.c.
+ *
+ *   husk run [OPTIONS]   boot a guest
+ *   husk check           what this host's KVM can do
+ */
+#define G_LOG_DOMAIN "husk"
+#include <errno.h>
+#include <getopt.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/error.h"
+#include "vmm/kvm.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
+
+#define HUSK_VERSION "0.1.0"
+#define DEFAULT_MEM (256 * MiB)
+#define MIN_MEM (8 * MiB)
+#define MAX_MEM (1ULL << 40) /* 1 TiB */
+
+G_DEFINE_QUARK(husk-error-quark, husk_error)
+
+static const char usage_run[] =
+    "Usage: husk run --kernel FILE [OPTIONS]\n"
+    "Boot a Linux kernel (bzImage or PVH ELF vmlinux) or any PVH ELF.\n"
+    "\n"
+    "  -k, --kernel FILE        kernel image (bzImage, or ELF with a PVH note)\n"
+    "  -i, --initrd FILE        initial ramdisk\n"
+    "  -p, --cmdline STRING     kernel command line (alias: --append)\n"
+    "  -c, --cpus N             number of vCPUs (default 1)\n"
+    "  -m, --memory SIZE        guest memory, e.g. 512M, 2G (default 256M;\n"
+    "                           a plain number means MiB)\n"
+    "      --timeout SECONDS    stop the VM after SECONDS (exit status 124)\n"
+    "      --virtio-cmdline     also announce virtio-mmio devices with\n"
+    "                           virtio_mmio.device= (kernels without ACPI)\n"
+    "  -h, --help               this help\n"
+    "      --version            husk's version\n"
+    "\n"
+    "The guest's serial console (ttyS0) is this terminal; Ctrl-A x quits.\n"
+    "Exit status: 0 guest powered off or rebooted; the byte the guest wrote\n"
+    "to I/O port 0xf4; 120 guest kernel panic; 124 timeout; 64 bad option;\n"
+    "65 bad kernel or initrd file; 66 file not readable; 69 KVM unavailable;\n"
+    "70 KVM failed to run the guest; 71 host out of resources;\n"
+    "128+N killed by signal N.\n";
+
+static const char usage_top[] =
+    "Usage: husk COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  run      boot a virtual machine (husk run --help)\n"
+    "  check    report what this host's /dev/kvm can do\n"
+    "\n"
+    "  -h, --help     this help\n"
+    "      --version  husk's version\n";
+
+static int fail(int status, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static int fail(int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("husk: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return status;
+}
+
+/* "512M", "2G", "1024K", "256" (MiB), optional "iB"/"B". */
+bool parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    uint64_t v, mult = MiB;
+
+    errno = 0;
+    if (!*s || *s == '-' || *s == '+') {
+        return false;
+    }
+    v = strtoull(s, &end, 10);
+    if (errno || end == s) {
+        return false;
+    }
+    switch (*end) {
+    case 'k':
+    case 'K':
+        mult = KiB;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mult = MiB;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mult = GiB;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        mult = 1024 * GiB;
+        end++;
+        break;
+    }
+    if (*end == 'i' && end[1] == 'B') {
+        end += 2;
+    } else if (*end == 'B') {
+        end++;
+    }
+    if (*end || __builtin_mul_overflow(v, mult, out)) {
+        return false;
+    }
+    return true;
+}
+
+static bool parse_uint(const char *s, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    if (!*s || *s == '-' || *s == '+') {
+        return false;
+    }
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v > UINT_MAX) {
+        return false;
+    }
+    *out = (unsigned)v;
+    return true;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    enum { OPT_TIMEOUT = 256, OPT_VERSION, OPT_VIRTIO_CMDLINE };
+    static const struct option opts[] = {
+        { "kernel", required_argument, NULL, 'k' },
+        { "initrd", required_argument, NULL, 'i' },
+        { "cmdline", required_argument, NULL, 'p' },
+        { "append", required_argument, NULL, 'p' },
+        { "cpus", required_argument, NULL, 'c' },
+        { "memory", required_argument, NULL, 'm' },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { "virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
+        { 0 },
+    };
+    struct vm_config cfg = {
+        .cpus = 1,
+        .mem = DEFAULT_MEM,
+        .console_in = STDIN_FILENO,
+        .console_out = STDOUT_FILENO,
+    };
+    g_autoptr(GError) err = NULL;
+    struct vm vm;
+    int c, status;
+    char *end;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":k:i:p:c:m:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+            cfg.kernel = optarg;
+            break;
+        case 'i':
+            cfg.initrd = optarg;
+            break;
+        case 'p':
+            cfg.cmdline = optarg;
+            break;
+        case 'c':
+            if (!parse_uint(optarg, &cfg.cpus) || cfg.cpus == 0) {
+                return fail(HUSK_EXIT_USAGE,
+                            "--cpus '%s': expected a whole number >= 1",
+                            optarg);
+            }
+            break;
+        case 'm':
+            if (!parse_size(optarg, &cfg.mem)) {
+                return fail(HUSK_EXIT_USAGE,
+                            "--memory '%s': expected a size such as 512M "
+                            "or 2G",
+                            optarg);
+            }
+            if (cfg.mem < MIN_MEM || cfg.mem > MAX_MEM) {
+                return fail(HUSK_EXIT_USAGE,
+                            "--memory '%s': must be between 8M and 1T",
+                            optarg);
+            }
+            if (cfg.mem % (4 * KiB)) {
+                return fail(HUSK_EXIT_USAGE,
+                            "--memory '%s': must be a multiple of 4K",
+                            optarg);
+            }
+            break;
+        case OPT_TIMEOUT:
+            errno = 0;
+            cfg.timeout = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(cfg.timeout > 0) ||
+                cfg.timeout > 1e7) {
+                return fail(HUSK_EXIT_USAGE,
+                            "--timeout '%s': expected a number of seconds "
+                            "> 0",
+                            optarg);
+            }
+            break;
+        case OPT_VIRTIO_CMDLINE:
+            cfg.virtio_cmdline = true;
+            break;
+        case 'h':
+            fputs(usage_run, stdout);
+            return 0;
+        case OPT_VERSION:
+            printf("husk %s\n", HUSK_VERSION);
+            return 0;
+        case ':':
+            return fail(HUSK_EXIT_USAGE, "option '%s' needs a value",
+                        argv[optind - 1]);
+        default:
+            return fail(HUSK_EXIT_USAGE,
+                        "unknown option '%s' (see husk run --help)",
+                        argv[optind - 1]);
+        }
+    }
+    if (optind < argc) {
+        return fail(HUSK_EXIT_USAGE, "unexpected argument '%s'",
+                    argv[optind]);
+    }
+    if (!cfg.kernel) {
+        return fail(HUSK_EXIT_USAGE,
+                    "no kernel given: husk run --kernel FILE (see --help)");
+    }
+    if (kvm_backing() == KVM_BACKING_PVM) {
+        g_printerr("husk: warning: /dev/kvm here is PVM (software-backed): "
+                   "tiny guests run, Linux kernels cannot boot "
+                   "(see 'husk check')\n");
+    }
+    if (!vm_create(&vm, &cfg, &err)) {
+        vm_destroy(&vm);
+        return fail(err->code, "%s", err->message);
+    }
+    status = vm_run(&vm);
+    vm_destroy(&vm);
+    return status;
+}
+
+static int cmd_check(void)
+{
+    g_autoptr(GError) err = NULL;
+    enum kvm_backing b = kvm_backing();
+    struct kvm k;
+    bool ok;
+    static const struct {
+        long cap;
+        const char *name;
+    } caps[] = {
+        { KVM_CAP_IRQCHIP, "IRQCHIP" },
+        { KVM_CAP_USER_MEMORY, "USER_MEMORY" },
+        { KVM_CAP_EXT_CPUID, "EXT_CPUID" },
+        { KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT" },
+        { KVM_CAP_IOEVENTFD, "IOEVENTFD" },
+        { KVM_CAP_IRQFD, "IRQFD" },
+        { KVM_CAP_X2APIC_API, "X2APIC_API" },
+        { KVM_CAP_TSC_DEADLINE_TIMER, "TSC_DEADLINE_TIMER" },
+    };
+
+    printf("husk %s\n", HUSK_VERSION);
+    printf("kvm device:       %s\n", kvm_device_path());
+    printf("kvm backed by:    %s\n", kvm_backing_name(b));
+    ok = kvm_open(&k, &err);
+    if (!ok) {
+        printf("kvm:              unusable: %s\n", err->message);
+        printf("verdict:          no guest can run on this host\n");
+        return HUSK_EXIT_UNAVAILABLE;
+    }
+    printf("kvm api version:  %d\n", k.api_version);
+    printf("max vcpus:        %d\n", k.max_vcpus);
+    printf("capabilities:    ");
+    for (unsigned i = 0; i < G_N_ELEMENTS(caps); i++) {
+        printf(" %s=%s", caps[i].name,
+               kvm_check_extension(&k, caps[i].cap) > 0 ? "yes" : "no");
+    }
+    printf("\n");
+    kvm_close(&k);
+    if (b == KVM_BACKING_PVM) {
+        printf("verdict:          tiny guests only: this /dev/kvm emulates "
+               "guest kernel code in software; a Linux kernel cannot boot "
+               "(use a nested test host, see README)\n");
+        return 0;
+    }
+    if (b == KVM_BACKING_HARDWARE) {
+        printf("verdict:          Linux guests can boot\n");
+    } else {
+        printf("verdict:          unknown KVM backing; Linux guests may or "
+               "may not boot\n");
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_top, stderr);
+        return HUSK_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
+        fputs(usage_top, stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("husk %s\n", HUSK_VERSION);
+        return 0;
+    }
+    if (!strcmp(argv[1], "run")) {
+        return cmd_run(argc - 1, argv + 1);
+    }
+    if (!strcmp(argv[1], "check")) {
+        return cmd_check();
+    }
+    return fail(HUSK_EXIT_USAGE, "unknown command '%s' (try husk --help)",
+                argv[1]);
+}

@@ -1,0 +1,38 @@
+/*
+ * vcpu.h: one thread per vCPU running KVM_RUN and dispatching its exits to
+ * the VM's buses.  A vCPU thread never blocks on a backend; it only takes
+ * device register locks.
+ */
+#ifndef HUSK_VCPU_H
+#define HUSK_VCPU_H
+
+#include <glib.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+struct vm;
+
+struct vcpu {
+    struct vm *vm;
+    unsigned id;
+    int fd;
+    struct kvm_run *run;
+    pthread_t thread;
+    bool started;
+    unsigned long exits_io, exits_mmio;
+};
+
+/* Creates vCPU `id` (KVM_CREATE_VCPU + mmap of kvm_run). Setup thread. */
+bool vcpu_create(struct vcpu *v, struct vm *vm, unsigned id, GError **errp);
+/* Starts the thread. */
+bool vcpu_start(struct vcpu *v, GError **errp);
+/* Makes a running KVM_RUN return and keeps it from re-entering. Any thread. */
+void vcpu_kick(struct vcpu *v);
+void vcpu_join(struct vcpu *v);
+void vcpu_destroy(struct vcpu *v);
+
+/* Installs the (empty) kick signal handler; once per process. */
+void vcpu_signals_init(void);
+
+#endif

@@ -1,0 +1,587 @@
+/*
+ * vm.c: creating, running and tearing down a VM (see vm.h).  Every device
+ * is wired here explicitly: bus ranges, interrupt lines and the firmware
+ * device list from which the ACPI DSDT is generated.
+ */
+#define G_LOG_DOMAIN "husk"
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "firmware/acpi_x86.h"
+#include "firmware/kernel_x86.h"
+#include "firmware/layout_x86.h"
+#include "vmm/cpu_x86.h"
+#include "vmm/error.h"
+#include "vmm/term.h"
+#include "vmm/util.h"
+
+#define CTRL_A 0x01
+
+/* KVM wants these two pages for VMX real-mode emulation; in the hole. */
+#define KVM_TSS_ADDR 0xfffbd000ULL
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
+
+int vm_exit_status(enum vm_exit_reason r, int status)
+{
+    switch (r) {
+    case VM_EXIT_POWEROFF:
+    case VM_EXIT_RESET:
+    case VM_EXIT_QUIT:
+        return HUSK_EXIT_OK;
+    case VM_EXIT_PORT:
+        return status & 0xff;
+    case VM_EXIT_PANIC:
+        return HUSK_EXIT_GUEST_PANIC;
+    case VM_EXIT_TIMEOUT:
+        return HUSK_EXIT_TIMEOUT;
+    case VM_EXIT_SIGNAL:
+        return 128 + status;
+    case VM_EXIT_ERROR:
+    default:
+        return HUSK_EXIT_SOFTWARE;
+    }
+}
+
+static void vm_request_exit(struct vm_ctl *c, enum vm_exit_reason r,
+                            int status)
+{
+    struct vm *vm = container_of(c, struct vm, ctl);
+    int expected = 0;
+
+    /* First request wins.  The reason is read only by the main thread
+     * after the main loop quit and every vCPU thread was joined, both of
+     * which order it after the writes below. */
+    if (!__atomic_compare_exchange_n(&vm->stopping, &expected, 1, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+        return;
+    }
+    vm->exit_reason = r;
+    vm->exit_status = status;
+    for (unsigned i = 0; i < vm->nr_vcpus_created; i++) {
+        vcpu_kick(&vm->vcpus[i]);
+    }
+    if (vm->ctx) {
+        /* Sticky: a wakeup before the loop polls makes the poll return. */
+        g_main_context_wakeup(vm->ctx);
+    }
+}
+
+void vm_report_error(struct vm *vm, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    /* Keep only the first message, like the exit reason. */
+    if (!__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE)) {
+        char *old = NULL;
+        if (__atomic_compare_exchange_n(&vm->error, &old, msg, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+            msg = NULL;
+        }
+    }
+    g_free(msg);
+    vm->ctl.request_exit(&vm->ctl, VM_EXIT_ERROR, 0);
+}
+
+static void kvm_irq_set(struct irq_line *l, bool level)
+{
+    struct kvm_irq_line *k = container_of(l, struct kvm_irq_line, line);
+    struct kvm_irq_level irq = { .irq = k->gsi, .level = level };
+
+    ioctl(k->vm_fd, KVM_IRQ_LINE, &irq);
+}
+
+static void kvm_irq_init(struct kvm_irq_line *k, int vm_fd, unsigned gsi)
+{
+    k->line.set = kvm_irq_set;
+    k->vm_fd = vm_fd;
+    k->gsi = gsi;
+}
+
+static bool map_memory(struct vm *vm, GError **errp)
+{
+    uint64_t mem = vm->cfg.mem;
+    struct {
+        uint64_t gpa, size;
+        void **hva;
+    } regions[2];
+    unsigned n = 0;
+
+    vm->ram_low_size = MIN(mem, LAYOUT_MMIO_HOLE);
+    vm->ram_high_size = mem - vm->ram_low_size;
+    regions[n++] = (typeof(regions[0])){ 0, vm->ram_low_size, &vm->ram_low };
+    if (vm->ram_high_size) {
+        regions[n++] = (typeof(regions[0])){ LAYOUT_HIGH_RAM,
+                                             vm->ram_high_size,
+                                             &vm->ram_high };
+    }
+    for (unsigned i = 0; i < n; i++) {
+        struct kvm_userspace_memory_region r;
+        void *p = mmap(NULL, regions[i].size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+        if (p == MAP_FAILED) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                        "cannot map %" PRIu64 " MiB of guest memory: %s",
+                        regions[i].size / MiB, g_strerror(errno));
+            return false;
+        }
+        *regions[i].hva = p;
+        r = (struct kvm_userspace_memory_region){
+            .slot = i,
+            .guest_phys_addr = regions[i].gpa,
+            .memory_size = regions[i].size,
+            .userspace_addr = (uintptr_t)p,
+        };
+        if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                        "KVM cannot map %" PRIu64 " MiB of guest memory: %s",
+                        regions[i].size / MiB, g_strerror(errno));
+            return false;
+        }
+        if (gm_add_region(&vm->gm, regions[i].gpa, regions[i].size, p)) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
+                        "guest memory layout is inconsistent");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void console_tx(void *opaque, const uint8_t *buf, size_t len)
+{
+    struct vm *vm = opaque;
+
+    while (len) {
+        ssize_t n = write(vm->cfg.console_out, buf, len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return; /* output gone (closed pipe): drop, keep the guest up */
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+static bool add_pio(struct vm *vm, const char *name, uint64_t base,
+                    uint64_t len, const struct bus_ops *ops, void *opaque,
+                    GError **errp)
+{
+    int r = bus_add(&vm->pio, name, base, len, ops, opaque);
+
+    if (r) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
+                    "cannot place %s at port 0x%" PRIx64 ": %s", name, base,
+                    g_strerror(-r));
+        return false;
+    }
+    return true;
+}
+
+static void add_fw_device(struct vm *vm, struct fw_device d)
+{
+    g_assert(vm->nr_fw_devs < VM_MAX_FW_DEVICES);
+    vm->fw_devs[vm->nr_fw_devs++] = d;
+}
+
+static bool create_devices(struct vm *vm, GError **errp)
+{
+    kvm_irq_init(&vm->irq_com1, vm->fd, LAYOUT_GSI_COM1);
+    serial8250_init(&vm->com1, &vm->irq_com1.line, console_tx, vm);
+    sysctl_x86_init(&vm->sysctl, &vm->ctl);
+
+    if (!add_pio(vm, "com1", LAYOUT_PORT_COM1, 8, &serial8250_ops, &vm->com1,
+                 errp) ||
+        !add_pio(vm, "exit-port", LAYOUT_PORT_EXIT, 4, &sysctl_exit_ops,
+                 &vm->sysctl, errp) ||
+        !add_pio(vm, "acpi-pm", LAYOUT_PORT_ACPI_PM, 3, &sysctl_acpi_pm_ops,
+                 &vm->sysctl, errp) ||
+        !add_pio(vm, "i8042", LAYOUT_PORT_I8042, 5, &sysctl_i8042_ops,
+                 &vm->sysctl, errp) ||
+        !add_pio(vm, "pvpanic", LAYOUT_PORT_PVPANIC, 1, &sysctl_pvpanic_ops,
+                 &vm->sysctl, errp) ||
+        !add_pio(vm, "post", LAYOUT_PORT_POST, 1, &sysctl_post_ops,
+                 &vm->sysctl, errp)) {
+        return false;
+    }
+    add_fw_device(vm, (struct fw_device){ FW_DEV_SERIAL, LAYOUT_PORT_COM1, 8,
+                                          LAYOUT_GSI_COM1, false });
+    add_fw_device(vm, (struct fw_device){ FW_DEV_PVPANIC, LAYOUT_PORT_PVPANIC,
+                                          1, 0, false });
+    return true;
+}
+
+/* The command line the guest gets: the user's, plus virtio_mmio.device=
+ * entries when asked for (kernels without ACPI). */
+static char *build_cmdline(struct vm *vm)
+{
+    GString *s = g_string_new(vm->cfg.cmdline ? vm->cfg.cmdline : "");
+
+    if (vm->cfg.virtio_cmdline) {
+        for (unsigned i = 0; i < vm->nr_fw_devs; i++) {
+            const struct fw_device *d = &vm->fw_devs[i];
+
+            if (d->kind == FW_DEV_VIRTIO_MMIO) {
+                g_string_append_printf(s,
+                                       "%svirtio_mmio.device=%" PRIu64
+                                       "K@0x%" PRIx64 ":%u",
+                                       s->len ? " " : "", d->len / KiB,
+                                       d->base, d->irq);
+            }
+        }
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Maps a whole file read-only; *len 0 for an empty file. */
+static uint8_t *map_file(const char *path, const char *what, size_t *len,
+                         GError **errp)
+{
+    struct stat st;
+    void *p;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_NOINPUT, "%s %s: %s", what,
+                    path, g_strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_NOINPUT,
+                    "%s %s: not a regular file", what, path);
+        close(fd);
+        return NULL;
+    }
+    if (st.st_size == 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_DATAERR, "%s %s is empty",
+                    what, path);
+        close(fd);
+        return NULL;
+    }
+    p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_NOINPUT, "%s %s: %s", what,
+                    path, g_strerror(errno));
+        return NULL;
+    }
+    *len = st.st_size;
+    return p;
+}
+
+static bool load_guest(struct vm *vm, struct kernel_entry *entry,
+                       GError **errp)
+{
+    struct acpi_x86_config acfg = { vm->nr_vcpus, vm->fw_devs,
+                                    vm->nr_fw_devs };
+    struct acpi_x86_tables at;
+    struct kernel_load_args a = { 0 };
+    g_autofree char *cmdline = build_cmdline(vm);
+    uint8_t *acpi = gm_ptr(&vm->gm, LAYOUT_ACPI_START, LAYOUT_ACPI_SIZE);
+    bool ok = false;
+
+    if (!acpi || !acpi_x86_build(&acfg, acpi, LAYOUT_ACPI_SIZE,
+                                 LAYOUT_ACPI_START, &at, errp)) {
+        if (errp && !*errp) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
+                        "guest memory too small for ACPI tables");
+        }
+        return false;
+    }
+    a.kernel = map_file(vm->cfg.kernel, "kernel", &a.kernel_len, errp);
+    if (!a.kernel) {
+        return false;
+    }
+    if (vm->cfg.initrd) {
+        a.initrd = map_file(vm->cfg.initrd, "initrd", &a.initrd_len, errp);
+        if (!a.initrd) {
+            goto out;
+        }
+    }
+    a.cmdline = cmdline;
+    a.low_ram = vm->ram_low_size;
+    a.high_ram = vm->ram_high_size;
+    a.rsdp = LAYOUT_ACPI_START + at.rsdp;
+    ok = kernel_load(&vm->gm, &a, entry, errp);
+    if (!ok) {
+        g_prefix_error(errp, "%s: ", vm->cfg.kernel);
+    }
+out:
+    munmap((void *)a.kernel, a.kernel_len);
+    if (a.initrd) {
+        munmap((void *)a.initrd, a.initrd_len);
+    }
+    return ok;
+}
+
+bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
+{
+    struct kernel_entry entry;
+
+    memset(vm, 0, sizeof(*vm));
+    vm->fd = -1;
+    vm->cfg = *cfg;
+    vm->ctl.request_exit = vm_request_exit;
+    vm->ctx = g_main_context_new();
+    bus_init(&vm->pio, "pio");
+    bus_init(&vm->mmio, "mmio");
+
+    if (!kvm_open(&vm->kvm, errp)) {
+        return false;
+    }
+    if (cfg->cpus < 1 || cfg->cpus > (unsigned)vm->kvm.max_vcpus) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
+                    "--cpus %u: KVM on this host allows 1 to %d vCPUs",
+                    cfg->cpus, vm->kvm.max_vcpus);
+        return false;
+    }
+    vm->nr_vcpus = cfg->cpus;
+    vm->fd = ioctl(vm->kvm.fd, KVM_CREATE_VM, 0);
+    if (vm->fd < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "KVM_CREATE_VM failed: %s", g_strerror(errno));
+        return false;
+    }
+    /* Needed on Intel (VMX real mode), harmless elsewhere. */
+    ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &(uint64_t){ KVM_IDENTITY_MAP_ADDR });
+    ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);
+    if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "KVM_CREATE_IRQCHIP failed: %s", g_strerror(errno));
+        return false;
+    }
+    if (!map_memory(vm, errp) || !create_devices(vm, errp)) {
+        return false;
+    }
+    bus_freeze(&vm->pio);
+    bus_freeze(&vm->mmio);
+    if (!load_guest(vm, &entry, errp)) {
+        return false;
+    }
+
+    vcpu_signals_init();
+    vm->vcpus = g_new0(struct vcpu, vm->nr_vcpus);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        if (!vcpu_create(&vm->vcpus[i], vm, i, errp)) {
+            return false;
+        }
+        vm->nr_vcpus_created++;
+        if (!cpu_x86_init(vm->vcpus[i].fd, &vm->kvm, i, vm->nr_vcpus, errp)) {
+            return false;
+        }
+    }
+    /* Only the boot CPU gets an entry state; the others wait for SIPI. */
+    return cpu_x86_set_entry(vm->vcpus[0].fd, &entry, errp);
+}
+
+static gboolean on_timeout(gpointer opaque)
+{
+    struct vm *vm = opaque;
+
+    vm->ctl.request_exit(&vm->ctl, VM_EXIT_TIMEOUT, 0);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean on_signal_term(gpointer opaque)
+{
+    struct vm *vm = opaque;
+
+    vm->ctl.request_exit(&vm->ctl, VM_EXIT_SIGNAL, SIGTERM);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_signal_int(gpointer opaque)
+{
+    struct vm *vm = opaque;
+
+    vm->ctl.request_exit(&vm->ctl, VM_EXIT_SIGNAL, SIGINT);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_signal_hup(gpointer opaque)
+{
+    struct vm *vm = opaque;
+
+    vm->ctl.request_exit(&vm->ctl, VM_EXIT_SIGNAL, SIGHUP);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_console_input(gint fd, GIOCondition cond, gpointer opaque);
+
+static void console_watch_add(struct vm *vm)
+{
+    GSource *src = g_unix_fd_source_new(vm->cfg.console_in,
+                                        G_IO_IN | G_IO_HUP | G_IO_ERR);
+
+    g_source_set_callback(src, G_SOURCE_FUNC(on_console_input), vm, NULL);
+    vm->console_watch = g_source_attach(src, vm->ctx);
+    g_source_unref(src);
+    vm->console_paused = false;
+}
+
+/* Runs on the main loop when the UART has room again. */
+static gboolean console_resume(gpointer opaque)
+{
+    struct vm *vm = opaque;
+
+    if (vm->console_paused) {
+        console_watch_add(vm);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+/* From a vCPU thread (UART read): hop to the main loop. */
+static void console_rx_space(void *opaque)
+{
+    struct vm *vm = opaque;
+
+    g_main_context_invoke(vm->ctx, console_resume, vm);
+}
+
+static gboolean on_console_input(gint fd, GIOCondition cond, gpointer opaque)
+{
+    struct vm *vm = opaque;
+    uint8_t buf[SERIAL_RX_BUF], out[SERIAL_RX_BUF];
+    size_t room = serial8250_rx_room(&vm->com1), n_out = 0;
+    ssize_t n;
+    bool tty = isatty(fd);
+
+    if (room == 0) {
+        /* The guest is not reading: stop reading the host side until it
+         * does (console_rx_space), instead of dropping or spinning. */
+        vm->console_paused = true;
+        vm->console_watch = 0;
+        return G_SOURCE_REMOVE;
+    }
+    n = read(fd, buf, MIN(room, sizeof(buf)));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return G_SOURCE_CONTINUE;
+    }
+    if (n <= 0) {
+        vm->console_watch = 0;
+        return G_SOURCE_REMOVE; /* EOF: the guest just gets no more input */
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        uint8_t c = buf[i];
+
+        /* Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A (as QEMU's -nographic);
+         * only on a terminal, so piped binary input passes untouched. */
+        if (tty && vm->console_escape) {
+            vm->console_escape = 0;
+            if (c == 'x' || c == 'X') {
+                vm->ctl.request_exit(&vm->ctl, VM_EXIT_QUIT, 0);
+                return G_SOURCE_REMOVE;
+            }
+            if (c != CTRL_A) {
+                continue;
+            }
+        } else if (tty && c == CTRL_A) {
+            vm->console_escape = 1;
+            continue;
+        }
+        out[n_out++] = c;
+    }
+    serial8250_input(&vm->com1, out, n_out);
+    return G_SOURCE_CONTINUE;
+}
+
+int vm_run(struct vm *vm)
+{
+    GError *err = NULL;
+    GSource *src;
+    int status;
+
+    g_main_context_push_thread_default(vm->ctx);
+
+    if (vm->cfg.timeout > 0) {
+        src = g_timeout_source_new((guint)(vm->cfg.timeout * 1000));
+        g_source_set_callback(src, on_timeout, vm, NULL);
+        g_source_attach(src, vm->ctx);
+        g_source_unref(src);
+    }
+    src = g_unix_signal_source_new(SIGTERM);
+    g_source_set_callback(src, on_signal_term, vm, NULL);
+    g_source_attach(src, vm->ctx);
+    g_source_unref(src);
+    src = g_unix_signal_source_new(SIGINT);
+    g_source_set_callback(src, on_signal_int, vm, NULL);
+    g_source_attach(src, vm->ctx);
+    g_source_unref(src);
+    src = g_unix_signal_source_new(SIGHUP);
+    g_source_set_callback(src, on_signal_hup, vm, NULL);
+    g_source_attach(src, vm->ctx);
+    g_source_unref(src);
+
+    if (vm->cfg.console_in >= 0) {
+        vm->com1.rx_space = console_rx_space;
+        vm->com1.rx_opaque = vm;
+        term_raw(vm->cfg.console_in);
+        console_watch_add(vm);
+    }
+
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        if (!vcpu_start(&vm->vcpus[i], &err)) {
+            vm_report_error(vm, "%s", err->message);
+            g_clear_error(&err);
+            break;
+        }
+    }
+    while (!vm_stopping(vm)) {
+        g_main_context_iteration(vm->ctx, TRUE);
+    }
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        vcpu_join(&vm->vcpus[i]);
+    }
+    term_restore();
+    status = vm_exit_status(vm->exit_reason, vm->exit_status);
+    if (vm->exit_reason == VM_EXIT_ERROR) {
+        g_printerr("husk: %s\n", vm->error ? vm->error : "VM failed");
+    } else if (vm->exit_reason == VM_EXIT_TIMEOUT) {
+        g_printerr("husk: timeout after %g s, VM stopped\n", vm->cfg.timeout);
+    } else if (vm->exit_reason == VM_EXIT_PANIC) {
+        g_printerr("husk: guest kernel panicked\n");
+    }
+    return status;
+}
+
+void vm_destroy(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nr_vcpus_created; i++) {
+        vcpu_destroy(&vm->vcpus[i]);
+    }
+    g_free(vm->vcpus);
+    if (vm->ctx) {
+        if (g_main_context_get_thread_default() == vm->ctx) {
+            g_main_context_pop_thread_default(vm->ctx);
+        }
+        g_main_context_unref(vm->ctx);
+    }
+    if (vm->ram_low) {
+        munmap(vm->ram_low, vm->ram_low_size);
+    }
+    if (vm->ram_high) {
+        munmap(vm->ram_high, vm->ram_high_size);
+    }
+    if (vm->fd >= 0) {
+        close(vm->fd);
+    }
+    serial8250_cleanup(&vm->com1);
+    kvm_close(&vm->kvm);
+    g_free(vm->error);
+}

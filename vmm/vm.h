@@ -1,0 +1,94 @@
+/*
+ * vm.h: a virtual machine: KVM VM, guest memory, buses, devices, vCPUs and
+ * the I/O thread's main loop.  vm.c wires every device explicitly.
+ *
+ * Threads: the main thread runs the glib main loop (console input, timers,
+ * signals) and is the I/O thread; each vCPU has its own thread.
+ */
+#ifndef HUSK_VM_H
+#define HUSK_VM_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/serial8250.h"
+#include "devices/sysctl_x86.h"
+#include "firmware/fw_device.h"
+#include "vmm/bus.h"
+#include "vmm/guest_mem.h"
+#include "vmm/kvm.h"
+#include "vmm/vcpu.h"
+#include "vmm/vmctl.h"
+
+#define VM_MAX_FW_DEVICES 32
+
+struct vm_config {
+    const char *kernel;
+    const char *initrd;
+    const char *cmdline;
+    unsigned cpus;
+    uint64_t mem;           /* bytes */
+    double timeout;         /* seconds, 0 = none */
+    bool virtio_cmdline;    /* also list virtio-mmio devices on the cmdline */
+    int console_in;         /* fd for guest console input, -1 for none */
+    int console_out;        /* fd for guest console output */
+};
+
+struct kvm_irq_line {
+    struct irq_line line;
+    int vm_fd;
+    unsigned gsi;
+};
+
+struct vm {
+    struct kvm kvm;
+    int fd;
+    struct vm_config cfg;
+    struct guest_mem gm;
+    void *ram_low, *ram_high;
+    uint64_t ram_low_size, ram_high_size;
+    struct bus pio, mmio;
+    unsigned nr_vcpus, nr_vcpus_created;
+    struct vcpu *vcpus;
+
+    struct vm_ctl ctl;
+    int stopping;           /* atomic: set once by the first exit request */
+    enum vm_exit_reason exit_reason;
+    int exit_status;
+    char *error;            /* message for VM_EXIT_ERROR */
+
+    struct kvm_irq_line irq_com1;
+    struct serial8250 com1;
+    struct sysctl_x86 sysctl;
+    struct fw_device fw_devs[VM_MAX_FW_DEVICES];
+    unsigned nr_fw_devs;
+
+    GMainContext *ctx;
+    guint console_watch;
+    bool console_paused;
+    int console_escape;     /* saw Ctrl-A */
+};
+
+/* Builds the VM described by cfg, ready to run.  Errors carry the exit
+ * status (error.h).  Main thread. */
+bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp);
+
+/* Runs the VM until it ends; returns husk's exit status. Main thread. */
+int vm_run(struct vm *vm);
+
+void vm_destroy(struct vm *vm);
+
+/* True once an exit was requested.  Any thread. */
+static inline bool vm_stopping(struct vm *vm)
+{
+    return __atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE);
+}
+
+/* Ends the VM with VM_EXIT_ERROR and a message.  Any thread. */
+void vm_report_error(struct vm *vm, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* The exit status husk returns for a reason (and a port value). */
+int vm_exit_status(enum vm_exit_reason r, int status);
+
+#endif
