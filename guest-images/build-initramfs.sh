@@ -1,0 +1,77 @@
+#!/bin/sh
+# build-initramfs.sh KERNEL_DIR OUT_DIR
+# Builds the default guest's initramfs (busybox-static, the virtio and
+# pvpanic modules of the kernel in KERNEL_DIR, init, husk-exit) into
+# OUT_DIR/initramfs.cpio.gz without touching the host system.  OUT_DIR is
+# keyed by the caller on every input, so a second build does nothing.
+set -eu
+kdir=$1
+out=$2
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -f "$out/initramfs.cpio.gz" ]; then
+    exit 0
+fi
+# Debian's busybox-static installs a static /bin/busybox.
+busybox=/bin/busybox
+if [ ! -x "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
+    echo "build-initramfs.sh: needs busybox-static (apt-get install busybox-static)" >&2
+    exit 1
+fi
+modinfo=$(command -v modinfo || echo /sbin/modinfo)
+[ -x "$modinfo" ] || { echo "build-initramfs.sh: needs modinfo (apt-get install kmod)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+root=$tmp/root
+mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" "$root/proc" \
+         "$root/sys" "$root/dev" "$root/etc" "$root/lib/modules" "$root/tmp" \
+         "$root/root" "$root/usr/share/udhcpc"
+cp "$busybox" "$root/bin/busybox"
+for app in $("$busybox" --list); do
+    [ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
+done
+cp "$here/initramfs/init" "$root/init"
+chmod 755 "$root/init"
+cc -static -Os -s -o "$root/bin/husk-exit" "$here/initramfs/husk-exit.c"
+
+# Modules, dependencies first (modinfo's "depends" field, resolved by name).
+mods="virtio_mmio virtio_blk virtio_net virtio_console virtio-rng pvpanic-mmio"
+find "$kdir/modules/kernel" -name '*.ko' > "$tmp/all"
+order=
+add_mod() {
+    local name path deps dep
+    name=$(echo "$1" | tr - _)
+    case " $order " in *" $name "*) return 0 ;; esac
+    path=$(grep -E "/($1|$(echo "$1" | tr _ -)|$name)\.ko$" "$tmp/all" | head -n1)
+    [ -n "$path" ] || { echo "build-initramfs.sh: module $1 not found" >&2; exit 1; }
+    deps=$("$modinfo" -F depends "$path") || exit 1
+    for dep in $(echo "$deps" | tr , ' '); do
+        add_mod "$dep"
+    done
+    case " $order " in *" $name "*) return 0 ;; esac
+    order="$order $name"
+    cp "$path" "$root/lib/modules/$name.ko"
+    echo "$name.ko" >> "$root/etc/husk-modules"
+}
+: > "$root/etc/husk-modules"
+for m in $mods; do add_mod "$m"; done
+
+cat > "$root/usr/share/udhcpc/default.script" <<'SCRIPT'
+#!/bin/sh
+case "$1" in
+bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    [ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"
+    : > /etc/resolv.conf
+    for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done
+    ;;
+esac
+exit 0
+SCRIPT
+chmod 755 "$root/usr/share/udhcpc/default.script"
+echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+
+mkdir -p "$out"
+(cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$tmp/initramfs.cpio.gz"
+mv "$tmp/initramfs.cpio.gz" "$out/initramfs.cpio.gz"

@@ -1,0 +1,118 @@
+#!/bin/sh
+# testhost.sh: boot a nested KVM test host under QEMU's software emulation
+# (TCG with AMD SVM + nested paging) and run a scenario script inside it.
+#
+#   testhost.sh --husk BUILD/husk --scenario FILE [--file SRC[:DEST]]...
+#               [--timeout SECS] [--smp N] [--mem MiB]
+#
+# The test host is Debian's generic kernel (which has kvm-amd) with a
+# busybox initramfs built here: it loads irqbypass, ccp, kvm and kvm-amd,
+# so /dev/kvm inside is real (nested) KVM, then runs FILE with sh in /husk,
+# where husk is bin/husk (with the libraries ldd lists) and each --file is
+# copied (to DEST under /husk, default its basename).  The scenario's
+# output appears on stdout; the script exits with the scenario's status,
+# or 125 if the test host failed or timed out.  See ../../README.md.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cache=${HUSK_CACHE:-$HOME/.cache/husk}
+husk=
+scenario=
+timeout=600
+smp=2
+mem=2048
+files=
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --husk) husk=$2; shift 2 ;;
+    --scenario) scenario=$2; shift 2 ;;
+    --file) files="$files
+$2"; shift 2 ;;
+    --timeout) timeout=$2; shift 2 ;;
+    --smp) smp=$2; shift 2 ;;
+    --mem) mem=$2; shift 2 ;;
+    *) echo "testhost.sh: unknown argument $1" >&2; exit 125 ;;
+    esac
+done
+[ -n "$husk" ] && [ -n "$scenario" ] || { echo "testhost.sh: need --husk and --scenario" >&2; exit 125; }
+command -v qemu-system-x86_64 >/dev/null || { echo "testhost.sh: qemu-system-x86 is not installed" >&2; exit 125; }
+
+kdir=$("$top/guest-images/fetch-kernel.sh" generic)
+kver=$(cat "$kdir/kernel-release")
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+root=$tmp/root
+mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" \
+         "$root/tmp" "$root/lib/modules" "$root/husk/bin" "$root/etc"
+cp /bin/busybox "$root/bin/busybox"
+for app in sh mount insmod poweroff timeout cat echo sleep mkdir grep sed \
+           ls dd head tail sha256sum wc cut tr uname free seq date; do
+    ln -sf busybox "$root/bin/$app"
+done
+for m in virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko \
+         arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko; do
+    cp "$kdir/modules/kernel/$m" "$root/lib/modules/"
+done
+
+# husk, plus every shared library it needs, at the same paths.
+copy_with_libs() {
+    cp "$1" "$2"
+    for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
+        mkdir -p "$root$(dirname "$lib")"
+        cp -L "$lib" "$root$lib"
+    done
+}
+copy_with_libs "$husk" "$root/husk/bin/husk"
+echo "$files" | while IFS= read -r spec; do
+    [ -n "$spec" ] || continue
+    src=${spec%%:*}
+    dest=${spec#*:}
+    [ "$dest" != "$spec" ] || dest=$(basename "$src")
+    mkdir -p "$root/husk/$(dirname "$dest")"
+    if [ -x "$src" ] && ldd "$src" >/dev/null 2>&1; then
+        copy_with_libs "$src" "$root/husk/$dest"
+    else
+        cp "$src" "$root/husk/$dest"
+    fi
+done
+cp "$scenario" "$root/scenario.sh"
+
+cat > "$root/init" <<'INIT'
+#!/bin/sh
+export PATH=/bin:/sbin:/husk/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+for m in irqbypass ccp kvm kvm-amd; do
+    insmod /lib/modules/$m.ko || echo "testhost: insmod $m failed"
+done
+if [ -e /dev/kvm ]; then
+    echo "TESTHOST-READY: nested KVM available"
+    cd /husk
+    sh /scenario.sh
+    rc=$?
+else
+    echo "TESTHOST-ERROR: no /dev/kvm in the test host"
+    rc=125
+fi
+echo "TESTHOST-RESULT: $rc"
+poweroff -f
+INIT
+chmod 755 "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet -R 0:0) > "$tmp/host.cpio"
+
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+    -M q35,accel=tcg -cpu EPYC,+svm,+npt -m "$mem" -smp "$smp" \
+    -nographic -no-reboot -nodefaults -serial stdio \
+    -kernel "$kdir/vmlinuz" -initrd "$tmp/host.cpio" \
+    -append "console=ttyS0 panic=-1 quiet" 2>"$tmp/qemu.err" | tee "$tmp/out" \
+    | grep -v '^TESTHOST-RESULT' || true
+rc=$(sed -n 's/^TESTHOST-RESULT: \([0-9]*\).*/\1/p' "$tmp/out" | tail -n1)
+if [ -z "$rc" ]; then
+    echo "testhost.sh: the test host did not finish (timeout ${timeout}s or crash)" >&2
+    grep -v "TCG doesn't support" "$tmp/qemu.err" >&2 || true
+    exit 125
+fi
+exit "$rc"
