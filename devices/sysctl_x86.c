@@ -124,3 +124,19 @@ const struct bus_ops sysctl_post_ops = {
     .read = read_zero,
     .write = post_write,
 };
+
+static uint64_t absent_read(void *opaque, uint64_t off, unsigned size)
+{
+    /* An ISA/PCI read nobody answers floats high. */
+    return ~0ULL;
+}
+
+static void absent_write(void *opaque, uint64_t off, uint64_t val,
+                         unsigned size)
+{
+}
+
+const struct bus_ops sysctl_absent_ops = {
+    .read = absent_read,
+    .write = absent_write,
+};

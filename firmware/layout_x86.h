@@ -30,6 +30,8 @@
 
 /* I/O ports. */
 #define LAYOUT_PORT_POST 0x80       /* debug/POST codes (boot markers) */
+#define LAYOUT_PORT_CMOS 0x70       /* absent: index 0x70, data 0x71 */
+#define LAYOUT_PORT_PCI_CONF 0xcf8  /* absent: PCI conf1 0xcf8-0xcff */
 #define LAYOUT_PORT_I8042 0x60      /* 0x60 data, 0x64 command */
 #define LAYOUT_PORT_EXIT 0xf4       /* exit-status port (isa-debug-exit) */
 #define LAYOUT_PORT_COM1 0x3f8

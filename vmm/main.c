@@ -16,11 +16,13 @@
 
 #include "vmm/error.h"
 #include "vmm/kvm.h"
+#include "vmm/log.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 
 #define HUSK_VERSION "0.1.0"
 #define DEFAULT_MEM (256 * MiB)
+#define DEFAULT_CMDLINE "console=ttyS0"
 #define MIN_MEM (8 * MiB)
 #define MAX_MEM (1ULL << 40) /* 1 TiB */
 
@@ -32,7 +34,8 @@ static const char usage_run[] =
     "\n"
     "  -k, --kernel FILE        kernel image (bzImage, or ELF with a PVH note)\n"
     "  -i, --initrd FILE        initial ramdisk\n"
-    "  -p, --cmdline STRING     kernel command line (alias: --append)\n"
+    "  -p, --cmdline STRING     kernel command line (alias: --append;\n"
+    "                           default \"console=ttyS0\")\n"
     "  -c, --cpus N             number of vCPUs (default 1)\n"
     "  -m, --memory SIZE        guest memory, e.g. 512M, 2G (default 256M;\n"
     "                           a plain number means MiB)\n"
@@ -158,6 +161,7 @@ static int cmd_run(int argc, char **argv)
         .mem = DEFAULT_MEM,
         .console_in = STDIN_FILENO,
         .console_out = STDOUT_FILENO,
+        .cmdline = DEFAULT_CMDLINE,
     };
     g_autoptr(GError) err = NULL;
     struct vm vm;
@@ -239,7 +243,8 @@ static int cmd_run(int argc, char **argv)
         return fail(HUSK_EXIT_USAGE,
                     "no kernel given: husk run --kernel FILE (see --help)");
     }
-    if (kvm_backing() == KVM_BACKING_PVM) {
+    if (kvm_backing() == KVM_BACKING_PVM &&
+        g_file_test(kvm_device_path(), G_FILE_TEST_EXISTS)) {
         g_printerr("husk: warning: /dev/kvm here is PVM (software-backed): "
                    "tiny guests run, Linux kernels cannot boot "
                    "(see 'husk check')\n");
@@ -308,6 +313,7 @@ static int cmd_check(void)
 
 int main(int argc, char **argv)
 {
+    log_init();
     if (argc < 2) {
         fputs(usage_top, stderr);
         return HUSK_EXIT_USAGE;

@@ -217,7 +217,11 @@ static bool create_devices(struct vm *vm, GError **errp)
         !add_pio(vm, "pvpanic", LAYOUT_PORT_PVPANIC, 1, &sysctl_pvpanic_ops,
                  &vm->sysctl, errp) ||
         !add_pio(vm, "post", LAYOUT_PORT_POST, 1, &sysctl_post_ops,
-                 &vm->sysctl, errp)) {
+                 &vm->sysctl, errp) ||
+        !add_pio(vm, "cmos-absent", LAYOUT_PORT_CMOS, 2, &sysctl_absent_ops,
+                 NULL, errp) ||
+        !add_pio(vm, "pci-absent", LAYOUT_PORT_PCI_CONF, 8,
+                 &sysctl_absent_ops, NULL, errp)) {
         return false;
     }
     add_fw_device(vm, (struct fw_device){ FW_DEV_SERIAL, LAYOUT_PORT_COM1, 8,
@@ -285,6 +289,46 @@ static uint8_t *map_file(const char *path, const char *what, size_t *len,
     return p;
 }
 
+static bool map_inputs(struct vm *vm, GError **errp)
+{
+    enum kernel_format fmt;
+    struct bzimage_info bz;
+    struct pvh_info pvh;
+
+    vm->kernel_img = map_file(vm->cfg.kernel, "kernel", &vm->kernel_len, errp);
+    if (!vm->kernel_img) {
+        return false;
+    }
+    if (!kernel_detect(vm->kernel_img, vm->kernel_len, &fmt, errp) ||
+        (fmt == KERNEL_BZIMAGE &&
+         !bzimage_parse(vm->kernel_img, vm->kernel_len, &bz, errp)) ||
+        (fmt == KERNEL_PVH_ELF &&
+         !pvh_elf_parse(vm->kernel_img, vm->kernel_len, &pvh, errp))) {
+        g_prefix_error(errp, "%s: ", vm->cfg.kernel);
+        return false;
+    }
+    if (vm->cfg.initrd) {
+        vm->initrd_img = map_file(vm->cfg.initrd, "initrd", &vm->initrd_len,
+                                  errp);
+        if (!vm->initrd_img) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void unmap_inputs(struct vm *vm)
+{
+    if (vm->kernel_img) {
+        munmap(vm->kernel_img, vm->kernel_len);
+        vm->kernel_img = NULL;
+    }
+    if (vm->initrd_img) {
+        munmap(vm->initrd_img, vm->initrd_len);
+        vm->initrd_img = NULL;
+    }
+}
+
 static bool load_guest(struct vm *vm, struct kernel_entry *entry,
                        GError **errp)
 {
@@ -294,40 +338,29 @@ static bool load_guest(struct vm *vm, struct kernel_entry *entry,
     struct kernel_load_args a = { 0 };
     g_autofree char *cmdline = build_cmdline(vm);
     uint8_t *acpi = gm_ptr(&vm->gm, LAYOUT_ACPI_START, LAYOUT_ACPI_SIZE);
-    bool ok = false;
 
-    if (!acpi || !acpi_x86_build(&acfg, acpi, LAYOUT_ACPI_SIZE,
-                                 LAYOUT_ACPI_START, &at, errp)) {
-        if (errp && !*errp) {
-            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
-                        "guest memory too small for ACPI tables");
-        }
+    if (!acpi) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
+                    "guest memory too small for ACPI tables");
         return false;
     }
-    a.kernel = map_file(vm->cfg.kernel, "kernel", &a.kernel_len, errp);
-    if (!a.kernel) {
+    if (!acpi_x86_build(&acfg, acpi, LAYOUT_ACPI_SIZE, LAYOUT_ACPI_START,
+                        &at, errp)) {
         return false;
     }
-    if (vm->cfg.initrd) {
-        a.initrd = map_file(vm->cfg.initrd, "initrd", &a.initrd_len, errp);
-        if (!a.initrd) {
-            goto out;
-        }
-    }
+    a.kernel = vm->kernel_img;
+    a.kernel_len = vm->kernel_len;
+    a.initrd = vm->initrd_img;
+    a.initrd_len = vm->initrd_len;
     a.cmdline = cmdline;
     a.low_ram = vm->ram_low_size;
     a.high_ram = vm->ram_high_size;
     a.rsdp = LAYOUT_ACPI_START + at.rsdp;
-    ok = kernel_load(&vm->gm, &a, entry, errp);
-    if (!ok) {
+    if (!kernel_load(&vm->gm, &a, entry, errp)) {
         g_prefix_error(errp, "%s: ", vm->cfg.kernel);
+        return false;
     }
-out:
-    munmap((void *)a.kernel, a.kernel_len);
-    if (a.initrd) {
-        munmap((void *)a.initrd, a.initrd_len);
-    }
-    return ok;
+    return true;
 }
 
 bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
@@ -342,7 +375,8 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     bus_init(&vm->pio, "pio");
     bus_init(&vm->mmio, "mmio");
 
-    if (!kvm_open(&vm->kvm, errp)) {
+    /* User files first: a typo in a path should not need /dev/kvm. */
+    if (!map_inputs(vm, errp) || !kvm_open(&vm->kvm, errp)) {
         return false;
     }
     if (cfg->cpus < 1 || cfg->cpus > (unsigned)vm->kvm.max_vcpus) {
@@ -374,6 +408,7 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     if (!load_guest(vm, &entry, errp)) {
         return false;
     }
+    unmap_inputs(vm);
 
     vcpu_signals_init();
     vm->vcpus = g_new0(struct vcpu, vm->nr_vcpus);
@@ -562,6 +597,7 @@ int vm_run(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+    unmap_inputs(vm);
     for (unsigned i = 0; i < vm->nr_vcpus_created; i++) {
         vcpu_destroy(&vm->vcpus[i]);
     }

@@ -45,6 +45,8 @@ struct vm {
     struct kvm kvm;
     int fd;
     struct vm_config cfg;
+    uint8_t *kernel_img, *initrd_img; /* mapped until loaded */
+    size_t kernel_len, initrd_len;
     struct guest_mem gm;
     void *ram_low, *ram_high;
     uint64_t ram_low_size, ram_high_size;
