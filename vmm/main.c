@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmm/cli.h"
 #include "vmm/error.h"
 #include "vmm/kvm.h"
 #include "vmm/log.h"
@@ -76,70 +77,6 @@ static int fail(int status, const char *fmt, ...)
     return status;
 }
 
-/* "512M", "2G", "1024K", "256" (MiB), optional "iB"/"B". */
-bool parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    uint64_t v, mult = MiB;
-
-    errno = 0;
-    if (!*s || *s == '-' || *s == '+') {
-        return false;
-    }
-    v = strtoull(s, &end, 10);
-    if (errno || end == s) {
-        return false;
-    }
-    switch (*end) {
-    case 'k':
-    case 'K':
-        mult = KiB;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        mult = MiB;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        mult = GiB;
-        end++;
-        break;
-    case 't':
-    case 'T':
-        mult = 1024 * GiB;
-        end++;
-        break;
-    }
-    if (*end == 'i' && end[1] == 'B') {
-        end += 2;
-    } else if (*end == 'B') {
-        end++;
-    }
-    if (*end || __builtin_mul_overflow(v, mult, out)) {
-        return false;
-    }
-    return true;
-}
-
-static bool parse_uint(const char *s, unsigned *out)
-{
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    if (!*s || *s == '-' || *s == '+') {
-        return false;
-    }
-    v = strtoul(s, &end, 10);
-    if (errno || *end || v > UINT_MAX) {
-        return false;
-    }
-    *out = (unsigned)v;
-    return true;
-}
-
 static int cmd_run(int argc, char **argv)
 {
     enum { OPT_TIMEOUT = 256, OPT_VERSION, OPT_VIRTIO_CMDLINE };
@@ -182,14 +119,14 @@ static int cmd_run(int argc, char **argv)
             cfg.cmdline = optarg;
             break;
         case 'c':
-            if (!parse_uint(optarg, &cfg.cpus) || cfg.cpus == 0) {
+            if (!cli_parse_uint(optarg, &cfg.cpus) || cfg.cpus == 0) {
                 return fail(HUSK_EXIT_USAGE,
                             "--cpus '%s': expected a whole number >= 1",
                             optarg);
             }
             break;
         case 'm':
-            if (!parse_size(optarg, &cfg.mem)) {
+            if (!cli_parse_size(optarg, &cfg.mem)) {
                 return fail(HUSK_EXIT_USAGE,
                             "--memory '%s': expected a size such as 512M "
                             "or 2G",

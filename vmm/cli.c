@@ -1,0 +1,73 @@
+/*
+ * cli.c: command-line value parsing (see cli.h).
+ */
+#include "vmm/cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include "vmm/util.h"
+
+bool cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    uint64_t v, mult = MiB;
+
+    errno = 0;
+    if (!*s || *s == '-' || *s == '+') {
+        return false;
+    }
+    v = strtoull(s, &end, 10);
+    if (errno || end == s) {
+        return false;
+    }
+    switch (*end) {
+    case 'k':
+    case 'K':
+        mult = KiB;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mult = MiB;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mult = GiB;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        mult = 1024 * GiB;
+        end++;
+        break;
+    }
+    if (*end == 'i' && end[1] == 'B') {
+        end += 2;
+    } else if (*end == 'B') {
+        end++;
+    }
+    if (*end || __builtin_mul_overflow(v, mult, out)) {
+        return false;
+    }
+    return true;
+}
+
+bool cli_parse_uint(const char *s, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    if (!*s || *s == '-' || *s == '+') {
+        return false;
+    }
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v > UINT_MAX) {
+        return false;
+    }
+    *out = (unsigned)v;
+    return true;
+}

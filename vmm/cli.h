@@ -1,0 +1,18 @@
+/*
+ * cli.h: parsing of command-line values (sizes, counts), shared by main.c
+ * and its tests.
+ */
+#ifndef HUSK_CLI_H
+#define HUSK_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* "512M", "2G", "1024K", "1T", "256" (MiB); an optional "B" or "iB"
+ * after the suffix.  False for anything else or on overflow. */
+bool cli_parse_size(const char *s, uint64_t *out);
+
+/* A plain decimal number that fits an unsigned int. */
+bool cli_parse_uint(const char *s, unsigned *out);
+
+#endif
