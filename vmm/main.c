@@ -27,7 +27,6 @@
 #define MIN_MEM (8 * MiB)
 #define MAX_MEM (1ULL << 40) /* 1 TiB */
 
-G_DEFINE_QUARK(husk-error-quark, husk_error)
 
 static const char usage_run[] =
     "Usage: husk run --kernel FILE [OPTIONS]\n"

@@ -1,0 +1,210 @@
+/*
+ * check_tiny.c: the kvm suite.  Runs husk on this host's /dev/kvm with the
+ * tiny PVH guest (guest-images/tiny/tiny.S), one scenario per test: serial
+ * output reaches husk's stdout, the exit port sets husk's status, an
+ * unmapped MMIO access does not kill husk, two vCPUs both run, and every
+ * way a guest can end (poweroff, resets, triple fault, panic, timeout).
+ *
+ *   check_tiny HUSK TINY_ELF     exits 77 (skip) when /dev/kvm is unusable
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *husk, *tiny;
+
+struct result {
+    int status;
+    char *out, *err;
+};
+
+static struct result run_tiny(const char *scenario, const char *extra1,
+                              const char *extra2)
+{
+    const char *argv[12] = { husk, "run", "--kernel", tiny, "--cmdline",
+                             scenario, "--timeout", "60" };
+    unsigned n = 8;
+    struct result r = { -1, NULL, NULL };
+    GError *err = NULL;
+    int ws;
+
+    if (extra1) {
+        argv[n++] = extra1;
+    }
+    if (extra2) {
+        argv[n++] = extra2;
+    }
+    argv[n] = NULL;
+    ck_assert_msg(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, &r.out,
+                               &r.err, &ws, &err),
+                  "spawn: %s", err ? err->message : "");
+    r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    return r;
+}
+
+static void expect_status(const char *scenario, int want, const char *e1,
+                          const char *e2)
+{
+    struct result r = run_tiny(scenario, e1, e2);
+
+    ck_assert_msg(r.status == want,
+                  "scenario '%s': husk exited %d, expected %d\nstdout: %s\n"
+                  "stderr: %s",
+                  scenario, r.status, want, r.out, r.err);
+    g_free(r.out);
+    g_free(r.err);
+}
+
+START_TEST(serial_output_reaches_stdout)
+{
+    struct result r = run_tiny("h", NULL, NULL);
+
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_msg(strstr(r.out, "husk-tiny: hello\n"), "stdout: %s", r.out);
+    g_free(r.out);
+    g_free(r.err);
+}
+END_TEST
+
+START_TEST(exit_port_sets_status)
+{
+    expect_status("e", 42, NULL, NULL);
+}
+END_TEST
+
+START_TEST(unmapped_mmio_survives)
+{
+    struct result r = run_tiny("m", NULL, NULL);
+
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    ck_assert(strstr(r.out, "husk-tiny: mmio ok"));
+    g_free(r.out);
+    g_free(r.err);
+}
+END_TEST
+
+START_TEST(two_vcpus_run)
+{
+    expect_status("s2", 2, "--cpus", "2");
+}
+END_TEST
+
+START_TEST(four_vcpus_run)
+{
+    expect_status("s4", 4, "--cpus", "4");
+}
+END_TEST
+
+START_TEST(acpi_poweroff_is_clean)
+{
+    expect_status("o", 0, NULL, NULL);
+}
+END_TEST
+
+START_TEST(acpi_reset_is_clean)
+{
+    expect_status("r", 0, NULL, NULL);
+}
+END_TEST
+
+START_TEST(i8042_reset_is_clean)
+{
+    expect_status("k", 0, NULL, NULL);
+}
+END_TEST
+
+START_TEST(triple_fault_is_a_reset)
+{
+    expect_status("t", 0, NULL, NULL);
+}
+END_TEST
+
+START_TEST(pvpanic_gives_panic_status)
+{
+    expect_status("p", 120, NULL, NULL);
+}
+END_TEST
+
+START_TEST(timeout_gives_124)
+{
+    struct result r;
+    gint64 t0 = g_get_monotonic_time();
+    const char *argv[] = { husk, "run", "-k", tiny, "-p", "l", "--timeout",
+                           "1", NULL };
+    int ws;
+
+    ck_assert(g_spawn_sync(NULL, (char **)argv, NULL,
+                           G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, &r.out,
+                           &r.err, &ws, NULL));
+    ck_assert_int_eq(WEXITSTATUS(ws), 124);
+    ck_assert(strstr(r.err, "timeout"));
+    ck_assert_int_lt(g_get_monotonic_time() - t0, 30 * G_USEC_PER_SEC);
+    g_free(r.out);
+    g_free(r.err);
+}
+END_TEST
+
+START_TEST(more_vcpus_than_kvm_allows)
+{
+    expect_status("h", 64, "--cpus", "100000");
+}
+END_TEST
+
+START_TEST(memory_above_4g)
+{
+    /* 3.5 GiB: RAM is split around the 32-bit hole; MAP_NORESERVE keeps
+     * the host cost to the pages touched. */
+    expect_status("e", 42, "--memory", "3584M");
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    Suite *su = suite_create("tiny");
+    TCase *tc = tcase_create("tiny_guest");
+    SRunner *sr;
+    int failed, fd;
+    const char *dev = getenv("HUSK_KVM_DEV") ? getenv("HUSK_KVM_DEV")
+                                             : "/dev/kvm";
+
+    if (argc != 3) {
+        fprintf(stderr, "usage: check_tiny HUSK TINY_ELF\n");
+        return 2;
+    }
+    husk = argv[1];
+    tiny = argv[2];
+    fd = open(dev, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        printf("SKIP: %s: %s (the kvm suite needs KVM)\n", dev,
+               strerror(errno));
+        return 77;
+    }
+    close(fd);
+
+    tcase_set_timeout(tc, 90);
+    tcase_add_test(tc, serial_output_reaches_stdout);
+    tcase_add_test(tc, exit_port_sets_status);
+    tcase_add_test(tc, unmapped_mmio_survives);
+    tcase_add_test(tc, two_vcpus_run);
+    tcase_add_test(tc, four_vcpus_run);
+    tcase_add_test(tc, acpi_poweroff_is_clean);
+    tcase_add_test(tc, acpi_reset_is_clean);
+    tcase_add_test(tc, i8042_reset_is_clean);
+    tcase_add_test(tc, triple_fault_is_a_reset);
+    tcase_add_test(tc, pvpanic_gives_panic_status);
+    tcase_add_test(tc, timeout_gives_124);
+    tcase_add_test(tc, more_vcpus_than_kvm_allows);
+    tcase_add_test(tc, memory_above_4g);
+    suite_add_tcase(su, tc);
+    sr = srunner_create(su);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

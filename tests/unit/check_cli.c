@@ -1,0 +1,173 @@
+/*
+ * check_cli.c: command-line values, and husk's exit statuses for bad input
+ * (the husk binary is run; none of these cases needs /dev/kvm).
+ */
+#include <check.h>
+#include <glib.h>
+#include <string.h>
+
+#include "vmm/cli.h"
+#include "vmm/error.h"
+#include "vmm/util.h"
+
+START_TEST(sizes)
+{
+    uint64_t v;
+
+    ck_assert(cli_parse_size("512M", &v));
+    ck_assert_uint_eq(v, 512 * MiB);
+    ck_assert(cli_parse_size("2G", &v));
+    ck_assert_uint_eq(v, 2 * GiB);
+    ck_assert(cli_parse_size("2GiB", &v));
+    ck_assert_uint_eq(v, 2 * GiB);
+    ck_assert(cli_parse_size("1024k", &v));
+    ck_assert_uint_eq(v, MiB);
+    ck_assert(cli_parse_size("256", &v));
+    ck_assert_uint_eq(v, 256 * MiB);
+    ck_assert(cli_parse_size("1T", &v));
+    ck_assert_uint_eq(v, 1024 * GiB);
+    ck_assert(!cli_parse_size("", &v));
+    ck_assert(!cli_parse_size("-1G", &v));
+    ck_assert(!cli_parse_size("12x", &v));
+    ck_assert(!cli_parse_size("G", &v));
+    ck_assert(!cli_parse_size("1.5G", &v));
+    ck_assert(!cli_parse_size("99999999999999999999", &v));
+    ck_assert(!cli_parse_size("17179869184T", &v)); /* overflows 2^64 */
+}
+END_TEST
+
+START_TEST(counts)
+{
+    unsigned v;
+
+    ck_assert(cli_parse_uint("4", &v));
+    ck_assert_uint_eq(v, 4);
+    ck_assert(!cli_parse_uint("", &v));
+    ck_assert(!cli_parse_uint("-1", &v));
+    ck_assert(!cli_parse_uint("2x", &v));
+    ck_assert(!cli_parse_uint("99999999999", &v));
+}
+END_TEST
+
+/* Runs husk with argv; returns its exit status and stderr. */
+static int run_husk(const char *const *args, char **err_out)
+{
+    GPtrArray *argv = g_ptr_array_new();
+    int status = -1;
+    GError *err = NULL;
+    char *out = NULL;
+
+    g_ptr_array_add(argv, (gpointer)HUSK_BIN);
+    for (; *args; args++) {
+        g_ptr_array_add(argv, (gpointer)*args);
+    }
+    g_ptr_array_add(argv, NULL);
+    ck_assert(g_spawn_sync(NULL, (char **)argv->pdata, NULL,
+                           G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, &out,
+                           err_out, &status, &err));
+    g_free(out);
+    g_ptr_array_free(argv, TRUE);
+    return g_spawn_check_wait_status(status, NULL) ? 0 : WEXITSTATUS(status);
+}
+
+static void expect(int code, const char *needle, const char *const *args)
+{
+    char *err = NULL;
+    int st = run_husk(args, &err);
+
+    ck_assert_msg(st == code, "%s: status %d, expected %d (%s)", args[0], st,
+                  code, err);
+    ck_assert_msg(strstr(err, needle), "stderr '%s' lacks '%s'", err, needle);
+    /* One clear line, no stack trace (a PVM warning may precede it). */
+    ck_assert_msg(!strstr(err, "Backtrace") && !strstr(err, "Aborted"),
+                  "%s", err);
+    g_free(err);
+}
+
+START_TEST(bad_input_exit_statuses)
+{
+    g_autofree char *trunc = g_build_filename(g_get_tmp_dir(),
+                                              "husk-trunc-XXXXXX", NULL);
+    int fd = g_mkstemp(trunc);
+    const char bz_start[] = "MZ truncated bzImage";
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, bz_start, sizeof(bz_start)), sizeof(bz_start));
+    close(fd);
+    expect(HUSK_EXIT_USAGE, "unknown command", (const char *[]){ "frob", 0 });
+    expect(HUSK_EXIT_USAGE, "no kernel", (const char *[]){ "run", 0 });
+    expect(HUSK_EXIT_USAGE, "unknown option",
+           (const char *[]){ "run", "--frob", 0 });
+    expect(HUSK_EXIT_USAGE, "needs a value",
+           (const char *[]){ "run", "-k", TINY_ELF, "--memory", 0 });
+    expect(HUSK_EXIT_USAGE, "--memory '12x'",
+           (const char *[]){ "run", "-k", TINY_ELF, "-m", "12x", 0 });
+    expect(HUSK_EXIT_USAGE, "between 8M and 1T",
+           (const char *[]){ "run", "-k", TINY_ELF, "-m", "4M", 0 });
+    expect(HUSK_EXIT_USAGE, "--cpus '0'",
+           (const char *[]){ "run", "-k", TINY_ELF, "-c", "0", 0 });
+    expect(HUSK_EXIT_USAGE, "--timeout 'soon'",
+           (const char *[]){ "run", "-k", TINY_ELF, "--timeout", "soon", 0 });
+    expect(HUSK_EXIT_NOINPUT, "No such file",
+           (const char *[]){ "run", "-k", "/nonexistent/vmlinuz", 0 });
+    expect(HUSK_EXIT_NOINPUT, "initrd /nonexistent",
+           (const char *[]){ "run", "-k", TINY_ELF, "-i", "/nonexistent", 0 });
+    expect(HUSK_EXIT_DATAERR, "not a kernel",
+           (const char *[]){ "run", "-k", "/etc/hostname", 0 });
+    expect(HUSK_EXIT_DATAERR, "truncated",
+           (const char *[]){ "run", "-k", trunc, 0 });
+    unlink(trunc);
+}
+END_TEST
+
+START_TEST(missing_kvm_device)
+{
+    char *err = NULL;
+    int st;
+
+    g_setenv("HUSK_KVM_DEV", "/nonexistent/kvm", TRUE);
+    st = run_husk((const char *[]){ "run", "-k", TINY_ELF, 0 }, &err);
+    ck_assert_int_eq(st, HUSK_EXIT_UNAVAILABLE);
+    ck_assert(strstr(err, "/nonexistent/kvm does not exist"));
+    g_free(err);
+    st = run_husk((const char *[]){ "check", 0 }, &err);
+    ck_assert_int_eq(st, HUSK_EXIT_UNAVAILABLE);
+    g_free(err);
+    g_unsetenv("HUSK_KVM_DEV");
+}
+END_TEST
+
+START_TEST(help_and_version)
+{
+    char *err = NULL;
+
+    ck_assert_int_eq(run_husk((const char *[]){ "--version", 0 }, &err), 0);
+    g_free(err);
+    ck_assert_int_eq(run_husk((const char *[]){ "run", "--help", 0 }, &err),
+                     0);
+    g_free(err);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *su = suite_create("cli");
+    TCase *tc = tcase_create("values");
+    TCase *ex = tcase_create("exit_status");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, sizes);
+    tcase_add_test(tc, counts);
+    suite_add_tcase(su, tc);
+    tcase_set_timeout(ex, 30);
+    tcase_add_test(ex, bad_input_exit_statuses);
+    tcase_add_test(ex, missing_kvm_device);
+    tcase_add_test(ex, help_and_version);
+    suite_add_tcase(su, ex);
+    sr = srunner_create(su);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
