@@ -95,12 +95,6 @@ START_TEST(two_vcpus_run)
 }
 END_TEST
 
-START_TEST(four_vcpus_run)
-{
-    expect_status("s4", 4, "--cpus", "4");
-}
-END_TEST
-
 START_TEST(acpi_poweroff_is_clean)
 {
     expect_status("o", 0, NULL, NULL);
@@ -192,7 +186,6 @@ int main(int argc, char **argv)
     tcase_add_test(tc, exit_port_sets_status);
     tcase_add_test(tc, unmapped_mmio_survives);
     tcase_add_test(tc, two_vcpus_run);
-    tcase_add_test(tc, four_vcpus_run);
     tcase_add_test(tc, acpi_poweroff_is_clean);
     tcase_add_test(tc, acpi_reset_is_clean);
     tcase_add_test(tc, i8042_reset_is_clean);

@@ -1,1 +1,298 @@
-int main(void) { return 77; }
+/*
+ * check_system.c: the system suite.  Real Linux guests (Debian's stock
+ * cloud kernel, as bzImage and as PVH vmlinux, with the default busybox
+ * initramfs) run scenarios.sh: on this host if its /dev/kvm is hardware
+ * backed, otherwise inside the nested KVM test host (tests/testhost).  The
+ * whole scenario list runs once (an unchecked fixture); each test then
+ * judges one scenario and, when it fails, prints its last console lines.
+ *
+ *   check_system SRCDIR HUSK TINY_ELF CHECK_TINY
+ */
+#include <check.h>
+#include <glib.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *srcdir, *husk, *tiny, *check_tiny;
+static char *output;      /* everything the scenarios printed */
+static char *setup_error; /* why the scenarios could not run */
+
+static bool hardware_kvm(void)
+{
+    return g_file_test("/dev/kvm", G_FILE_TEST_EXISTS) &&
+           (g_file_test("/sys/module/kvm_intel", G_FILE_TEST_IS_DIR) ||
+            g_file_test("/sys/module/kvm_amd", G_FILE_TEST_IS_DIR));
+}
+
+static char *run_cmd(char **argv, const char *cwd, int *status)
+{
+    char *out = NULL, *err = NULL;
+    GError *e = NULL;
+    int ws = -1;
+
+    if (!g_spawn_sync(cwd, argv, NULL, G_SPAWN_STDIN_FROM_DEV_NULL, NULL,
+                      NULL, &out, &err, &ws, &e)) {
+        *status = -1;
+        return g_strdup_printf("spawn %s: %s", argv[0], e->message);
+    }
+    *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    {
+        char *all = g_strconcat(out, err, NULL);
+        g_free(out);
+        g_free(err);
+        return all;
+    }
+}
+
+static void run_scenarios(void)
+{
+    g_autofree char *guest_sh =
+        g_build_filename(srcdir, "guest-images", "default-guest.sh", NULL);
+    g_autofree char *scen =
+        g_build_filename(srcdir, "tests", "system", "scenarios.sh", NULL);
+    g_autofree char *testhost =
+        g_build_filename(srcdir, "tests", "testhost", "testhost.sh", NULL);
+    g_autofree char *gdir = NULL, *vmlinuz = NULL, *vmlinux = NULL,
+                    *initrd = NULL;
+    int st;
+
+    {
+        char *argv[] = { guest_sh, NULL };
+        char *out = run_cmd(argv, NULL, &st);
+
+        if (st != 0) {
+            setup_error = g_strdup_printf("default-guest.sh failed: %s", out);
+            g_free(out);
+            return;
+        }
+        gdir = g_strstrip(out);
+    }
+    vmlinuz = g_strdup_printf("%s/vmlinuz", gdir);
+    vmlinux = g_strdup_printf("%s/vmlinux", gdir);
+    initrd = g_strdup_printf("%s/initramfs.cpio.gz", gdir);
+
+    if (hardware_kvm()) {
+        /* Same layout as inside the test host, in a scratch directory. */
+        g_autofree char *dir = g_dir_make_tmp("husk-system-XXXXXX", NULL);
+        g_autofree char *bindir = g_strdup_printf("%s/bin", dir);
+        g_autofree char *cmd = g_strdup_printf(
+            "mkdir -p %s && cp %s %s/ && ln -s %s %s/vmlinuz && "
+            "ln -s %s %s/vmlinux && ln -s %s %s/initramfs.cpio.gz && "
+            "cp %s %s/tiny.elf && cp %s %s/check_tiny && "
+            "cd %s && PATH=%s:$PATH sh %s",
+            bindir, husk, bindir, vmlinuz, dir, vmlinux, dir, initrd, dir,
+            tiny, dir, check_tiny, dir, dir, bindir, scen);
+        char *argv[] = { "sh", "-c", cmd, NULL };
+
+        printf("system: hardware KVM here, running the guests directly\n");
+        output = run_cmd(argv, NULL, &st);
+    } else {
+        g_autofree char *f1 = g_strdup_printf("%s:vmlinuz", vmlinuz);
+        g_autofree char *f2 = g_strdup_printf("%s:vmlinux", vmlinux);
+        g_autofree char *f3 = g_strdup_printf("%s:initramfs.cpio.gz", initrd);
+        g_autofree char *f4 = g_strdup_printf("%s:tiny.elf", tiny);
+        g_autofree char *f5 = g_strdup_printf("%s:check_tiny", check_tiny);
+        char *argv[] = { testhost, "--husk", (char *)husk, "--scenario", scen,
+                         "--file", f1, "--file", f2, "--file", f3, "--file",
+                         f4, "--file", f5, "--timeout", "1500", NULL };
+
+        printf("system: no hardware KVM here, running the guests inside the "
+               "nested KVM test host\n");
+        output = run_cmd(argv, NULL, &st);
+    }
+    fflush(stdout);
+    /* The test host's console turns \n into \r\n. */
+    {
+        char *w = output;
+
+        for (const char *r = output; *r; r++) {
+            if (*r != '\r') {
+                *w++ = *r;
+            }
+        }
+        *w = 0;
+    }
+    /* Keep the whole console for whoever debugs a failure. */
+    g_file_set_contents("system-console.log", output, -1, NULL);
+    printf("system: console output in %s/system-console.log\n",
+           g_get_current_dir());
+    if (!strstr(output, "=== END")) {
+        setup_error = g_strdup_printf("no scenario ran (status %d):\n%s", st,
+                                      output);
+    }
+}
+
+/* The console output of one scenario, and its exit status. */
+static char *block(const char *name, int *rc)
+{
+    g_autofree char *begin = g_strdup_printf("=== BEGIN %s\n", name);
+    g_autofree char *end = g_strdup_printf("=== END %s rc=", name);
+    const char *b, *e;
+
+    ck_assert_msg(!setup_error, "%s", setup_error);
+    b = strstr(output, begin);
+    ck_assert_msg(b, "scenario %s never started", name);
+    b += strlen(begin);
+    e = strstr(b, end);
+    ck_assert_msg(e, "scenario %s never ended; its output:\n%s", name, b);
+    *rc = atoi(e + strlen(end));
+    return g_strndup(b, e - b);
+}
+
+/* The last lines of a block, for failure messages. */
+static const char *tail(const char *s)
+{
+    const char *p = s + strlen(s);
+    int lines = 0;
+
+    while (p > s && lines < 25) {
+        p--;
+        if (*p == '\n') {
+            lines++;
+        }
+    }
+    return p;
+}
+
+static char *expect(const char *name, int want_rc, const char *needle)
+{
+    int rc;
+    char *b = block(name, &rc);
+
+    ck_assert_msg(rc == want_rc,
+                  "%s: husk exited %d, expected %d; last console lines:\n%s",
+                  name, rc, want_rc, tail(b));
+    if (needle) {
+        ck_assert_msg(strstr(b, needle),
+                      "%s: no '%s' on the console; last lines:\n%s", name,
+                      needle, tail(b));
+    }
+    return b;
+}
+
+static long meminfo_kb(const char *b)
+{
+    const char *m = strstr(b, "MemTotal:");
+
+    ck_assert_msg(m, "no MemTotal line:\n%s", tail(b));
+    return strtol(m + strlen("MemTotal:"), NULL, 10);
+}
+
+START_TEST(tiny_guests_on_nested_kvm)
+{
+    g_autofree char *b = expect("tiny-suite", 0, "100%: Checks: 12");
+}
+END_TEST
+
+START_TEST(bzimage_boots_to_marker)
+{
+    g_autofree char *b = expect("bzimage", 0, "HUSK-GUEST-READY");
+
+    ck_assert(strstr(b, "HUSK-RUN-OK"));
+}
+END_TEST
+
+START_TEST(pvh_vmlinux_boots_to_marker)
+{
+    g_autofree char *b = expect("pvh", 0, "HUSK-GUEST-READY");
+
+    ck_assert(strstr(b, "HUSK-RUN-OK"));
+}
+END_TEST
+
+START_TEST(guest_sees_two_cpus)
+{
+    g_autofree char *b = expect("cpus2", 0, "CPUS=2");
+}
+END_TEST
+
+START_TEST(memory_512m_matches)
+{
+    g_autofree char *b = expect("mem512", 0, "HUSK-GUEST-READY");
+    long kb = meminfo_kb(b);
+
+    /* The kernel keeps its image and early allocations out of MemTotal. */
+    ck_assert_msg(kb > 512 * 1024 * 8 / 10 && kb <= 512 * 1024,
+                  "MemTotal %ld kB for 512M", kb);
+}
+END_TEST
+
+START_TEST(memory_above_4g_is_used)
+{
+    g_autofree char *b = expect("mem3584", 0, "HUSK-GUEST-READY");
+    long kb = meminfo_kb(b);
+
+    /* More than the 3 GiB below the hole: the high region is in use. */
+    ck_assert_msg(kb > 3200L * 1024 && kb <= 3584L * 1024,
+                  "MemTotal %ld kB for 3584M", kb);
+}
+END_TEST
+
+START_TEST(exit_port_status)
+{
+    g_autofree char *b = expect("exit3", 3, "HUSK-GUEST-READY");
+}
+END_TEST
+
+START_TEST(panic_status)
+{
+    g_autofree char *b = expect("panic", 120, "Kernel panic");
+}
+END_TEST
+
+START_TEST(reboot_is_clean)
+{
+    g_autofree char *b = expect("reboot", 0, "HUSK-GUEST-READY");
+}
+END_TEST
+
+START_TEST(timeout_status)
+{
+    g_autofree char *b = expect("timeout", 124, "HUSK-GUEST-READY");
+}
+END_TEST
+
+START_TEST(poweroff_is_clean)
+{
+    g_autofree char *b = expect("poweroff", 0, "HUSK-GUEST-READY");
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    Suite *su = suite_create("system");
+    TCase *tc = tcase_create("linux");
+    SRunner *sr;
+    int failed;
+
+    if (argc != 5) {
+        fprintf(stderr, "usage: check_system SRCDIR HUSK TINY_ELF CHECK_TINY\n");
+        return 2;
+    }
+    srcdir = argv[1];
+    husk = argv[2];
+    tiny = argv[3];
+    check_tiny = argv[4];
+
+    tcase_add_unchecked_fixture(tc, run_scenarios, NULL);
+    tcase_set_timeout(tc, 1800);
+    tcase_add_test(tc, tiny_guests_on_nested_kvm);
+    tcase_add_test(tc, bzimage_boots_to_marker);
+    tcase_add_test(tc, pvh_vmlinux_boots_to_marker);
+    tcase_add_test(tc, guest_sees_two_cpus);
+    tcase_add_test(tc, memory_512m_matches);
+    tcase_add_test(tc, memory_above_4g_is_used);
+    tcase_add_test(tc, exit_port_status);
+    tcase_add_test(tc, panic_status);
+    tcase_add_test(tc, reboot_is_clean);
+    tcase_add_test(tc, timeout_status);
+    tcase_add_test(tc, poweroff_is_clean);
+    suite_add_tcase(su, tc);
+    sr = srunner_create(su);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,47 @@
+# scenarios.sh: the system suite's guest scenarios, run by sh inside the
+# test host (or directly on a host with hardware KVM) from a directory
+# holding husk (in PATH), vmlinuz, vmlinux, initramfs.cpio.gz, tiny.elf and
+# check_tiny.  Each scenario's console output is framed by
+#   === BEGIN name            and            === END name rc=N
+# for check_system.c to judge.  Every run is bounded twice: husk --timeout
+# and busybox timeout.
+
+CMD="console=ttyS0 quiet"
+
+scenario() { # name cmd...
+    name=$1
+    shift
+    echo "=== BEGIN $name"
+    timeout 240 "$@" </dev/null 2>&1
+    rc=$?
+    echo "=== END $name rc=$rc"
+}
+
+linux() { # name kernel extra-husk-args... -- husk.run command
+    name=$1
+    kernel=$2
+    shift 2
+    args=
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+        args="$args $1"
+        shift
+    done
+    shift
+    # shellcheck disable=SC2086
+    scenario "$name" husk run --kernel "$kernel" --initrd initramfs.cpio.gz \
+        --timeout 200 $args --cmdline "$CMD husk.run=\"$*\""
+}
+
+scenario tiny-suite ./check_tiny "$(command -v husk)" tiny.elf
+linux bzimage vmlinuz -- "echo HUSK-RUN-OK; uname -r"
+linux pvh vmlinux -- "echo HUSK-RUN-OK; uname -r"
+linux cpus2 vmlinuz --cpus 2 -- "echo CPUS=\$(grep -c ^processor /proc/cpuinfo)"
+linux mem512 vmlinuz --memory 512M -- "grep MemTotal /proc/meminfo"
+linux mem3584 vmlinuz --memory 3584M -- "grep MemTotal /proc/meminfo"
+linux exit3 vmlinuz -- "exit 3"
+linux panic vmlinuz -- "echo c > /proc/sysrq-trigger"
+linux reboot vmlinuz -- "reboot -f"
+linux timeout vmlinuz --timeout 30 -- "sleep 600"
+# No husk.run: init's shell reads EOF from /dev/null and the VM powers off.
+scenario poweroff husk run --kernel vmlinuz --initrd initramfs.cpio.gz \
+    --timeout 200 --cmdline "$CMD"
