@@ -140,3 +140,20 @@ const struct bus_ops sysctl_absent_ops = {
     .read = absent_read,
     .write = absent_write,
 };
+
+static void pci_conf_write(void *opaque, uint64_t off, uint64_t val,
+                           unsigned size)
+{
+    struct sysctl_x86 *s = opaque;
+
+    /* 0xcf9 is the PC's reset control register even with no PCI behind
+     * 0xcf8/0xcfc: bit 2 (RST_CPU) resets (Linux reboot=pci / cf9_force). */
+    if (off == 1 && size == 1 && (val & 0x04)) {
+        s->ctl->request_exit(s->ctl, VM_EXIT_RESET, 0);
+    }
+}
+
+const struct bus_ops sysctl_pci_conf_ops = {
+    .read = absent_read,
+    .write = pci_conf_write,
+};

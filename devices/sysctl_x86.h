@@ -11,7 +11,8 @@
  *  - port 0x80 (POST codes), accepted and counted so it never logs;
  *  - "absent" ranges for hardware Linux probes on every PC but husk does
  *    not have (PCI configuration mechanism 1 at 0xcf8, the CMOS index at
- *    0x70): reads float high, writes vanish, nothing is logged.
+ *    0x70): reads float high, writes vanish, nothing is logged; except
+ *    that 0xcf9, the reset control register, resets.
  */
 #ifndef HUSK_SYSCTL_X86_H
 #define HUSK_SYSCTL_X86_H
@@ -37,6 +38,7 @@ extern const struct bus_ops sysctl_i8042_ops;
 extern const struct bus_ops sysctl_pvpanic_ops;
 extern const struct bus_ops sysctl_post_ops;
 extern const struct bus_ops sysctl_absent_ops;
+extern const struct bus_ops sysctl_pci_conf_ops;
 
 void sysctl_x86_init(struct sysctl_x86 *s, struct vm_ctl *ctl);
 

@@ -33,7 +33,8 @@ int e820_build(struct e820_map *m, uint64_t low_ram, uint64_t high_ram)
     }
     ret = e820_add(m, 0, LAYOUT_EBDA_START, E820_RAM);
     if (!ret) {
-        ret = e820_add(m, LAYOUT_ACPI_START, LAYOUT_ACPI_SIZE, E820_RESERVED);
+        ret = e820_add(m, LAYOUT_ACPI_START,
+                      LAYOUT_FIRMWARE_END - LAYOUT_ACPI_START, E820_RESERVED);
     }
     if (!ret) {
         ret = e820_add(m, LAYOUT_HIMEM, low_ram - LAYOUT_HIMEM, E820_RAM);

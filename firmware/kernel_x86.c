@@ -308,6 +308,26 @@ static int write_gdt(const struct guest_mem *gm)
     return gm_write(gm, LAYOUT_GDT, gdt, sizeof(gdt));
 }
 
+/*
+ * The real-mode reset vector (F000:FFF0).  husk has no BIOS, but a guest
+ * may still jump there to reboot: Linux does on a hardware-reduced ACPI
+ * platform, where it picks EFI and then BIOS reboot (reboot_init(),
+ * efi_reboot_required()).  Like a BIOS would, the stub resets the machine,
+ * here through the ACPI reset register.
+ */
+static int write_reset_vector(const struct guest_mem *gm)
+{
+    static const uint8_t stub[] = {
+        0xb0, LAYOUT_ACPI_RESET_VALUE,                     /* mov al, 0x0e */
+        0xba, LAYOUT_ACPI_RESET & 0xff, LAYOUT_ACPI_RESET >> 8, /* mov dx */
+        0xee,                                              /* out dx, al */
+        0xf4,                                              /* hlt */
+        0xeb, 0xfd,                                        /* jmp hlt */
+    };
+
+    return gm_write(gm, LAYOUT_RESET_VECTOR, stub, sizeof(stub));
+}
+
 static bool place_initrd(const struct guest_mem *gm,
                          const struct kernel_load_args *a, uint64_t lowest,
                          uint64_t max_addr, uint64_t *where, GError **errp)
@@ -411,7 +431,7 @@ static bool load_bzimage(const struct guest_mem *gm,
         bp.e820_table[i].type = map.e[i].type;
     }
     if (gm_write(gm, LAYOUT_ZERO_PAGE, &bp, sizeof(bp)) ||
-        write_page_tables(gm) || write_gdt(gm)) {
+        write_page_tables(gm) || write_gdt(gm) || write_reset_vector(gm)) {
         return data_error(errp, "guest memory too small for boot structures");
     }
     out->format = KERNEL_BZIMAGE;
@@ -488,7 +508,7 @@ static bool load_pvh(const struct guest_mem *gm,
     }
     if (gm_write(gm, LAYOUT_PVH_INFO, &si, sizeof(si)) ||
         gm_write(gm, PVH_MEMMAP, mm, map.nr * sizeof(mm[0])) ||
-        write_gdt(gm)) {
+        write_gdt(gm) || write_reset_vector(gm)) {
         return data_error(errp, "guest memory too small for boot structures");
     }
     out->format = KERNEL_PVH_ELF;

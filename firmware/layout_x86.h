@@ -17,7 +17,9 @@
 #define LAYOUT_CMDLINE_MAX 4096U      /* including the NUL */
 #define LAYOUT_EBDA_START 0x9fc00ULL  /* RAM below this is usable */
 #define LAYOUT_ACPI_START 0xe0000ULL  /* RSDP and every ACPI table */
-#define LAYOUT_ACPI_SIZE 0x20000ULL   /* up to 1 MiB, reserved in e820 */
+#define LAYOUT_ACPI_SIZE 0x1f000ULL   /* below the reset vector page */
+#define LAYOUT_FIRMWARE_END 0x100000ULL /* 0xe0000-1 MiB: reserved in e820 */
+#define LAYOUT_RESET_VECTOR 0xffff0ULL /* F000:FFF0, a reset stub */
 #define LAYOUT_HIMEM 0x100000ULL      /* kernel load address */
 
 /* The 32-bit MMIO hole: RAM stops at 3 GiB and resumes at 4 GiB. */

@@ -220,8 +220,8 @@ static bool create_devices(struct vm *vm, GError **errp)
                  &vm->sysctl, errp) ||
         !add_pio(vm, "cmos-absent", LAYOUT_PORT_CMOS, 2, &sysctl_absent_ops,
                  NULL, errp) ||
-        !add_pio(vm, "pci-absent", LAYOUT_PORT_PCI_CONF, 8,
-                 &sysctl_absent_ops, NULL, errp)) {
+        !add_pio(vm, "pci-conf", LAYOUT_PORT_PCI_CONF, 8,
+                 &sysctl_pci_conf_ops, &vm->sysctl, errp)) {
         return false;
     }
     add_fw_device(vm, (struct fw_device){ FW_DEV_SERIAL, LAYOUT_PORT_COM1, 8,

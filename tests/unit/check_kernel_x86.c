@@ -190,6 +190,13 @@ START_TEST(bzimage_load_zero_page)
     ck_assert_uint_eq(pd0, (2 * MiB) | 0x83);
     ck_assert_uint_eq(get_le64(tm.low + LAYOUT_PD + 4 * 4096 - 8),
                       (4 * GiB - 2 * MiB) | 0x83);
+    /* A reset stub at F000:FFF0: mov al,0x0e; mov dx,0x602; out dx,al. */
+    {
+        static const uint8_t stub[] = { 0xb0, 0x0e, 0xba, 0x02, 0x06, 0xee };
+
+        ck_assert_mem_eq(tm.low + LAYOUT_RESET_VECTOR, stub, sizeof(stub));
+    }
+    ck_assert_uint_eq(bp.e820_table[1].size, 0x20000);
 }
 END_TEST
 
@@ -337,6 +344,7 @@ START_TEST(pvh_elf32_load)
     ck_assert_uint_eq(get_le64(tm.low + LAYOUT_PVH_INFO + 32),
                       LAYOUT_ACPI_START);
     ck_assert_uint_eq(get_le32(tm.low + LAYOUT_PVH_INFO + 48), 3);
+    ck_assert_uint_eq(tm.low[LAYOUT_RESET_VECTOR], 0xb0);
     {
         uint64_t mod = get_le64(tm.low + LAYOUT_PVH_INFO + 16);
         uint64_t maddr = get_le64(tm.low + mod);

@@ -75,6 +75,19 @@ START_TEST(pvpanic_reports_panic)
 }
 END_TEST
 
+START_TEST(cf9_reset_control)
+{
+    ck_assert_uint_eq(sysctl_pci_conf_ops.read(&sc, 4, 4) & 0xffffffff,
+                      0xffffffff); /* no PCI: config reads float high */
+    sysctl_pci_conf_ops.write(&sc, 0, 0x80000000, 4); /* conf1 address */
+    sysctl_pci_conf_ops.write(&sc, 1, 0x02, 1);       /* no RST_CPU bit */
+    ck_assert_uint_eq(ctl.requests, 0);
+    sysctl_pci_conf_ops.write(&sc, 1, 0x06, 1);
+    ck_assert_uint_eq(ctl.requests, 1);
+    ck_assert_int_eq(ctl.reason, VM_EXIT_RESET);
+}
+END_TEST
+
 START_TEST(absent_hardware_floats_high)
 {
     ck_assert_uint_eq(sysctl_absent_ops.read(NULL, 4, 4) & 0xffffffff,
@@ -100,6 +113,7 @@ int main(void)
     tcase_add_test(tc, acpi_reset_needs_the_reset_value);
     tcase_add_test(tc, i8042_reset_command);
     tcase_add_test(tc, pvpanic_reports_panic);
+    tcase_add_test(tc, cf9_reset_control);
     tcase_add_test(tc, absent_hardware_floats_high);
     suite_add_tcase(su, tc);
     sr = srunner_create(su);
