@@ -260,6 +260,13 @@ START_TEST(poweroff_is_clean)
 }
 END_TEST
 
+START_TEST(console_input_reaches_the_shell)
+{
+    /* The guest computed 6*7 from what was typed on husk's stdin. */
+    g_autofree char *b = expect("console-input", 0, "TYPED-42");
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     Suite *su = suite_create("system");
@@ -289,6 +296,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, reboot_is_clean);
     tcase_add_test(tc, timeout_status);
     tcase_add_test(tc, poweroff_is_clean);
+    tcase_add_test(tc, console_input_reaches_the_shell);
     suite_add_tcase(su, tc);
     sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);

@@ -42,6 +42,13 @@ linux exit3 vmlinuz -- "exit 3"
 linux panic vmlinuz -- "echo c > /proc/sysrq-trigger"
 linux reboot vmlinuz -- "reboot -f"
 linux timeout vmlinuz --timeout 30 -- "sleep 600"
-# No husk.run: init's shell reads EOF from /dev/null and the VM powers off.
-scenario poweroff husk run --kernel vmlinuz --initrd initramfs.cpio.gz \
-    --timeout 200 --cmdline "$CMD"
+linux poweroff vmlinuz -- "poweroff -f"
+
+# No husk.run: init starts a shell on the serial console.  Type into it
+# through husk's stdin, every 2 s until it is read (input sent before the
+# guest's serial driver starts is flushed by the driver), until the VM ends.
+echo "=== BEGIN console-input"
+(while :; do echo 'echo TYPED-$((6*7)); poweroff -f'; sleep 2; done) |
+    timeout 240 husk run --kernel vmlinuz --initrd initramfs.cpio.gz \
+        --timeout 200 --cmdline "$CMD" 2>&1
+echo "=== END console-input rc=$?"

@@ -1,0 +1,55 @@
+#!/bin/sh
+# startup.sh [RUNS]: VMM start-up overhead, husk vs QEMU microvm, side by
+# side in one run: the tiny PVH guest that only writes the exit port
+# (guest-images/tiny, scenario "e").  Runs on this host's /dev/kvm when it
+# is hardware backed, otherwise inside the nested KVM test host.  Reports
+# medians of wall time, CPU time and peak RSS, and strace -T timings of
+# husk's KVM ioctls (the floor KVM itself imposes).
+#   needs: make build (build/husk, build/tests/runstat)
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+runs=${1:-15}
+b=${BUILD:-$top/build}
+scen=$(mktemp)
+trap 'rm -f "$scen"' EXIT
+cat > "$scen" <<SCEN
+QEMU="qemu-system-x86_64 -L qemu-data -M microvm -accel kvm -cpu host,pmu=off -m 256M -smp 1 -nodefaults -no-user-config -nographic -display none -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel tiny.elf -append e"
+HUSK="husk run --kernel tiny.elf --cmdline e --memory 256M"
+out=/tmp/startup.txt
+: > \$out
+# warm-up, not counted
+\$HUSK </dev/null >/dev/null 2>&1; \$QEMU </dev/null >/dev/null 2>&1
+i=0
+while [ \$i -lt $runs ]; do
+    echo "husk \$(runstat -- \$HUSK </dev/null 2>/dev/null)" >> \$out
+    echo "qemu-microvm \$(runstat -- \$QEMU </dev/null 2>/dev/null)" >> \$out
+    i=\$((i + 1))
+done
+cat \$out
+echo "--- summary (statuses: husk 42, QEMU (42<<1)|1 = 85)"
+sh ./summarize.sh \$out
+echo "--- husk's KVM ioctls (strace -T, one run)"
+strace -f -T -e trace=ioctl,mmap,execve \$HUSK </dev/null 2>&1 >/dev/null | grep -E "KVM_|execve|mmap\(NULL, 268435456" | sed 's/^\[pid *[0-9]*\] //' | awk '{print}' | tail -n 30
+SCEN
+if [ -e /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
+    d=$(mktemp -d)
+    cp "$top/build/guest-images/tiny/tiny.elf" "$d/"
+    cp "$top/tests/bench/summarize.sh" "$d/"
+    ln -s /usr/share/qemu "$d/qemu-data"
+    (cd "$d" && PATH="$b:$b/tests:$PATH" sh "$scen")
+    exit
+fi
+echo "startup: no hardware KVM here; measuring inside the nested KVM test host"
+q=$(mktemp -d)
+cp /usr/share/qemu/bios-microvm.bin /usr/share/qemu/pvh.bin /usr/share/qemu/linuxboot_dma.bin "$q/"
+"$top/tests/testhost/testhost.sh" --husk "$b/husk" --scenario "$scen" \
+    --file "$b/guest-images/tiny/tiny.elf:tiny.elf" \
+    --file "$b/tests/runstat:bin/runstat" \
+    --file "$top/tests/bench/summarize.sh:summarize.sh" \
+    --file "$(command -v qemu-system-x86_64):bin/qemu-system-x86_64" \
+    --file "$(command -v strace):bin/strace" \
+    --file "$q/bios-microvm.bin:qemu-data/bios-microvm.bin" \
+    --file "$q/pvh.bin:qemu-data/pvh.bin" \
+    --file "$q/linuxboot_dma.bin:qemu-data/linuxboot_dma.bin" \
+    --timeout 1200 | tr -d '\r' | grep -v -e '^\[' -e SeaBIOS -e 'Booting from ROM'
+rm -rf "$q"
