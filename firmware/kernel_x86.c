@@ -176,30 +176,19 @@ bool pvh_elf_parse(const uint8_t *img, size_t len, struct pvh_info *out,
         img[EI_DATA] != ELFDATA2LSB || (is64 && len < sizeof(Elf64_Ehdr))) {
         return data_error(errp, "ELF file is not little-endian x86");
     }
-    if (is64) {
-        Elf64_Ehdr eh;
+    {
+        /* e_type, e_machine, e_phoff, e_phentsize, e_phnum: the same fields
+         * for both classes, at class-dependent offsets. */
+        uint16_t type = get_le16(img + 16), machine = get_le16(img + 18);
 
-        memcpy(&eh, img, sizeof(eh));
-        if (eh.e_machine != EM_X86_64 || eh.e_type != ET_EXEC) {
-            return data_error(errp, "ELF file is not an x86-64 executable");
+        if (type != ET_EXEC || machine != (is64 ? EM_X86_64 : EM_386)) {
+            return data_error(errp, "ELF file is not an %s executable",
+                              is64 ? "x86-64" : "i386");
         }
-        phoff = eh.e_phoff;
-        phnum = eh.e_phnum;
-        phentsize = eh.e_phentsize;
-        if (phentsize != sizeof(Elf64_Phdr)) {
-            return data_error(errp, "ELF program headers are malformed");
-        }
-    } else {
-        Elf32_Ehdr eh;
-
-        memcpy(&eh, img, sizeof(eh));
-        if (eh.e_machine != EM_386 || eh.e_type != ET_EXEC) {
-            return data_error(errp, "ELF file is not an i386 executable");
-        }
-        phoff = eh.e_phoff;
-        phnum = eh.e_phnum;
-        phentsize = eh.e_phentsize;
-        if (phentsize != sizeof(Elf32_Phdr)) {
+        phoff = is64 ? get_le64(img + 32) : get_le32(img + 28);
+        phentsize = get_le16(img + (is64 ? 54 : 42));
+        phnum = get_le16(img + (is64 ? 56 : 44));
+        if (phentsize != (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr))) {
             return data_error(errp, "ELF program headers are malformed");
         }
     }

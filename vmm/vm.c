@@ -433,28 +433,28 @@ static gboolean on_timeout(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
-static gboolean on_signal_term(gpointer opaque)
-{
-    struct vm *vm = opaque;
+/* SIGTERM, SIGINT, SIGHUP: end the VM; husk exits 128 + signal. */
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
 
-    vm->ctl.request_exit(&vm->ctl, VM_EXIT_SIGNAL, SIGTERM);
+struct vm_signal {
+    struct vm *vm;
+    int signo;
+};
+
+static gboolean on_stop_signal(gpointer opaque)
+{
+    struct vm_signal *s = opaque;
+
+    s->vm->ctl.request_exit(&s->vm->ctl, VM_EXIT_SIGNAL, s->signo);
     return G_SOURCE_CONTINUE;
 }
 
-static gboolean on_signal_int(gpointer opaque)
+static void attach_source(struct vm *vm, GSource *src, GSourceFunc fn,
+                          gpointer data, GDestroyNotify destroy)
 {
-    struct vm *vm = opaque;
-
-    vm->ctl.request_exit(&vm->ctl, VM_EXIT_SIGNAL, SIGINT);
-    return G_SOURCE_CONTINUE;
-}
-
-static gboolean on_signal_hup(gpointer opaque)
-{
-    struct vm *vm = opaque;
-
-    vm->ctl.request_exit(&vm->ctl, VM_EXIT_SIGNAL, SIGHUP);
-    return G_SOURCE_CONTINUE;
+    g_source_set_callback(src, fn, data, destroy);
+    g_source_attach(src, vm->ctx);
+    g_source_unref(src);
 }
 
 static gboolean on_console_input(gint fd, GIOCondition cond, gpointer opaque);
@@ -539,29 +539,21 @@ static gboolean on_console_input(gint fd, GIOCondition cond, gpointer opaque)
 int vm_run(struct vm *vm)
 {
     GError *err = NULL;
-    GSource *src;
     int status;
 
     g_main_context_push_thread_default(vm->ctx);
 
     if (vm->cfg.timeout > 0) {
-        src = g_timeout_source_new((guint)(vm->cfg.timeout * 1000));
-        g_source_set_callback(src, on_timeout, vm, NULL);
-        g_source_attach(src, vm->ctx);
-        g_source_unref(src);
+        attach_source(vm, g_timeout_source_new((guint)(vm->cfg.timeout * 1000)),
+                      on_timeout, vm, NULL);
     }
-    src = g_unix_signal_source_new(SIGTERM);
-    g_source_set_callback(src, on_signal_term, vm, NULL);
-    g_source_attach(src, vm->ctx);
-    g_source_unref(src);
-    src = g_unix_signal_source_new(SIGINT);
-    g_source_set_callback(src, on_signal_int, vm, NULL);
-    g_source_attach(src, vm->ctx);
-    g_source_unref(src);
-    src = g_unix_signal_source_new(SIGHUP);
-    g_source_set_callback(src, on_signal_hup, vm, NULL);
-    g_source_attach(src, vm->ctx);
-    g_source_unref(src);
+    for (unsigned i = 0; i < G_N_ELEMENTS(stop_signals); i++) {
+        struct vm_signal *s = g_new(struct vm_signal, 1);
+
+        *s = (struct vm_signal){ vm, stop_signals[i] };
+        attach_source(vm, g_unix_signal_source_new(s->signo), on_stop_signal,
+                      s, g_free);
+    }
 
     if (vm->cfg.console_in >= 0) {
         vm->com1.rx_space = console_rx_space;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "harness/check_run.h"
 
 static const char *husk, *tiny;
 
@@ -162,8 +163,7 @@ int main(int argc, char **argv)
 {
     Suite *su = suite_create("tiny");
     TCase *tc = tcase_create("tiny_guest");
-    SRunner *sr;
-    int failed, fd;
+    int fd;
     const char *dev = getenv("HUSK_KVM_DEV") ? getenv("HUSK_KVM_DEV")
                                              : "/dev/kvm";
 
@@ -195,9 +195,5 @@ int main(int argc, char **argv)
     tcase_add_test(tc, more_vcpus_than_kvm_allows);
     tcase_add_test(tc, memory_above_4g);
     suite_add_tcase(su, tc);
-    sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(su);
 }

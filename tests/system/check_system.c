@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "harness/check_run.h"
 
 static const char *srcdir, *husk, *tiny, *check_tiny;
 static char *output;      /* everything the scenarios printed */
@@ -271,8 +272,6 @@ int main(int argc, char **argv)
 {
     Suite *su = suite_create("system");
     TCase *tc = tcase_create("linux");
-    SRunner *sr;
-    int failed;
 
     if (argc != 5) {
         fprintf(stderr, "usage: check_system SRCDIR HUSK TINY_ELF CHECK_TINY\n");
@@ -298,9 +297,5 @@ int main(int argc, char **argv)
     tcase_add_test(tc, poweroff_is_clean);
     tcase_add_test(tc, console_input_reaches_the_shell);
     suite_add_tcase(su, tc);
-    sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(su);
 }

@@ -13,6 +13,7 @@
 #include "firmware/aml.h"
 #include "firmware/layout_x86.h"
 #include "vmm/util.h"
+#include "harness/check_run.h"
 
 #define AREA 0x20000
 static uint8_t area[AREA];
@@ -260,8 +261,6 @@ int main(void)
     Suite *s = suite_create("acpi_x86");
     TCase *tc = tcase_create("tables");
     TCase *ia = tcase_create("iasl");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, checksum_known_answers);
     tcase_add_test(tc, tables_link_and_sum_to_zero);
@@ -273,9 +272,5 @@ int main(void)
     tcase_set_timeout(ia, 30);
     tcase_add_test(ia, iasl_round_trip);
     suite_add_tcase(s, ia);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vmm/bus.h"
+#include "harness/check_run.h"
 
 struct rec {
     uint64_t last_off, last_val;
@@ -139,8 +140,6 @@ int main(void)
 {
     Suite *s = suite_create("bus");
     TCase *tc = tcase_create("ranges");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, add_rejects_overlap_and_bad_lengths);
@@ -149,9 +148,5 @@ int main(void)
     tcase_add_test(tc, unmapped_and_odd_sizes);
     tcase_add_test(tc, many_ranges_binary_search);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

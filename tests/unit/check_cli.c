@@ -9,6 +9,7 @@
 #include "vmm/cli.h"
 #include "vmm/error.h"
 #include "vmm/util.h"
+#include "harness/check_run.h"
 
 START_TEST(sizes)
 {
@@ -154,8 +155,6 @@ int main(void)
     Suite *su = suite_create("cli");
     TCase *tc = tcase_create("values");
     TCase *ex = tcase_create("exit_status");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, sizes);
     tcase_add_test(tc, counts);
@@ -165,9 +164,5 @@ int main(void)
     tcase_add_test(ex, missing_kvm_device);
     tcase_add_test(ex, help_and_version);
     suite_add_tcase(su, ex);
-    sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(su);
 }

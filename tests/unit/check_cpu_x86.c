@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vmm/cpu_x86.h"
+#include "harness/check_run.h"
 
 static struct kvm_cpuid2 *supported(void)
 {
@@ -88,15 +89,9 @@ int main(void)
 {
     Suite *su = suite_create("cpu_x86");
     TCase *tc = tcase_create("cpuid");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, apic_ids_and_topology);
     tcase_add_test(tc, no_pmu_and_pv_leaves_untouched);
     suite_add_tcase(su, tc);
-    sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(su);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "vmm/guest_mem.h"
+#include "harness/check_run.h"
 
 static uint8_t ram_a[4096], ram_b[8192];
 static struct guest_mem gm;
@@ -90,8 +91,6 @@ int main(void)
 {
     Suite *s = suite_create("guest_mem");
     TCase *tc = tcase_create("ranges");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, add_rejects_bad_regions);
@@ -100,9 +99,5 @@ int main(void)
     tcase_add_test(tc, ptr_rejects_zero_and_wrapping_lengths);
     tcase_add_test(tc, read_write_little_endian);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

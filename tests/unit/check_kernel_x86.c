@@ -14,6 +14,7 @@
 #include "harness/test_vm.h"
 #include "vmm/error.h"
 #include "vmm/util.h"
+#include "harness/check_run.h"
 
 #define RAM (64 * MiB)
 #define PAYLOAD 4096
@@ -454,8 +455,6 @@ int main(void)
     TCase *bzc = tcase_create("bzimage");
     TCase *pvh = tcase_create("pvh");
     TCase *mm = tcase_create("e820");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(bzc, setup, teardown);
     tcase_add_test(bzc, bzimage_parse_good);
@@ -476,9 +475,5 @@ int main(void)
     suite_add_tcase(s, pvh);
     tcase_add_test(mm, e820_limits);
     suite_add_tcase(s, mm);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

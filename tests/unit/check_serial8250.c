@@ -6,6 +6,7 @@
 
 #include "devices/serial8250.h"
 #include "harness/test_vm.h"
+#include "harness/check_run.h"
 
 static struct serial8250 s;
 static struct test_irq irq;
@@ -149,8 +150,6 @@ int main(void)
 {
     Suite *su = suite_create("serial8250");
     TCase *tc = tcase_create("uart");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, autoconfig_probes);
@@ -160,9 +159,5 @@ int main(void)
     tcase_add_test(tc, irq_gated_by_out2);
     tcase_add_test(tc, read_only_registers_ignore_writes);
     suite_add_tcase(su, tc);
-    sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(su);
 }

@@ -7,6 +7,7 @@
 #include "devices/sysctl_x86.h"
 #include "firmware/layout_x86.h"
 #include "harness/test_vm.h"
+#include "harness/check_run.h"
 
 static struct sysctl_x86 sc;
 static struct test_ctl ctl;
@@ -104,8 +105,6 @@ int main(void)
 {
     Suite *su = suite_create("sysctl_x86");
     TCase *tc = tcase_create("sysctl");
-    SRunner *sr;
-    int failed;
 
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, exit_port_value_is_status);
@@ -116,9 +115,5 @@ int main(void)
     tcase_add_test(tc, cf9_reset_control);
     tcase_add_test(tc, absent_hardware_floats_high);
     suite_add_tcase(su, tc);
-    sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(su);
 }
