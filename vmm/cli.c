@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <glib.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vmm/util.h"
 
@@ -70,4 +72,18 @@ bool cli_parse_uint(const char *s, unsigned *out)
     }
     *out = (unsigned)v;
     return true;
+}
+
+bool cli_parse_disk(const char *arg, const char **path, bool *read_only)
+{
+    const char *comma = strrchr(arg, ',');
+
+    *read_only = false;
+    if (comma && (!strcmp(comma, ",ro") || !strcmp(comma, ",rw"))) {
+        *read_only = !strcmp(comma, ",ro");
+        *path = g_strndup(arg, (gsize)(comma - arg));
+    } else {
+        *path = arg;
+    }
+    return **path != 0;
 }

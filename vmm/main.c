@@ -39,6 +39,8 @@ static const char usage_run[] =
     "  -c, --cpus N             number of vCPUs (default 1)\n"
     "  -m, --memory SIZE        guest memory, e.g. 512M, 2G (default 256M;\n"
     "                           a plain number means MiB)\n"
+    "  -d, --disk PATH[,ro]     a virtio-blk disk (raw image or block device);\n"
+    "                           repeatable: /dev/vda, /dev/vdb, ...\n"
     "      --timeout SECONDS    stop the VM after SECONDS (exit status 124)\n"
     "      --virtio-cmdline     also announce virtio-mmio devices with\n"
     "                           virtio_mmio.device= (kernels without ACPI)\n"
@@ -88,6 +90,7 @@ static int cmd_run(int argc, char **argv)
         { "memory", required_argument, NULL, 'm' },
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { "virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE },
+        { "disk", required_argument, NULL, 'd' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { 0 },
@@ -106,7 +109,7 @@ static int cmd_run(int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":k:i:p:c:m:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":k:i:p:c:m:d:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
             cfg.kernel = optarg;
@@ -152,6 +155,18 @@ static int cmd_run(int argc, char **argv)
                             "> 0",
                             optarg);
             }
+            break;
+        case 'd':
+            if (cfg.nr_disks >= VM_MAX_DISKS) {
+                return fail(HUSK_EXIT_USAGE, "--disk: at most %d disks",
+                            VM_MAX_DISKS);
+            }
+            if (!cli_parse_disk(optarg, &cfg.disks[cfg.nr_disks].path,
+                                &cfg.disks[cfg.nr_disks].read_only)) {
+                return fail(HUSK_EXIT_USAGE,
+                            "--disk '%s': expected PATH or PATH,ro", optarg);
+            }
+            cfg.nr_disks++;
             break;
         case OPT_VIRTIO_CMDLINE:
             cfg.virtio_cmdline = true;

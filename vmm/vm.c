@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "devices/backend/blk_file.h"
 #include "firmware/acpi_x86.h"
 #include "firmware/kernel_x86.h"
 #include "firmware/layout_x86.h"
@@ -194,10 +195,29 @@ static bool add_pio(struct vm *vm, const char *name, uint64_t base,
     return true;
 }
 
-static void add_fw_device(struct vm *vm, struct fw_device d)
+void vm_add_fw_device(struct vm *vm, struct fw_device d)
 {
     g_assert(vm->nr_fw_devs < VM_MAX_FW_DEVICES);
     vm->fw_devs[vm->nr_fw_devs++] = d;
+}
+
+/* virtio-blk for each --disk, in order: /dev/vda, /dev/vdb, ... */
+static bool create_disks(struct vm *vm, GError **errp)
+{
+    for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
+        struct vm_virtio *slot = vm_virtio_slot(vm, errp);
+
+        if (!slot) {
+            return false;
+        }
+        vm->blk[i] = g_new0(struct vblk, 1);
+        vblk_init(vm->blk[i], vm->disk_be[i], &vm->gm, &slot->irq);
+        vm->disk_be[i] = NULL; /* owned by the device now */
+        if (!vm_virtio_plug(slot, &vm->blk[i]->vdev, errp)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool create_devices(struct vm *vm, GError **errp)
@@ -224,9 +244,9 @@ static bool create_devices(struct vm *vm, GError **errp)
                  &sysctl_pci_conf_ops, &vm->sysctl, errp)) {
         return false;
     }
-    add_fw_device(vm, (struct fw_device){ FW_DEV_SERIAL, LAYOUT_PORT_COM1, 8,
+    vm_add_fw_device(vm, (struct fw_device){ FW_DEV_SERIAL, LAYOUT_PORT_COM1, 8,
                                           LAYOUT_GSI_COM1, false });
-    add_fw_device(vm, (struct fw_device){ FW_DEV_PVPANIC, LAYOUT_PORT_PVPANIC,
+    vm_add_fw_device(vm, (struct fw_device){ FW_DEV_PVPANIC, LAYOUT_PORT_PVPANIC,
                                           1, 0, false });
     return true;
 }
@@ -311,6 +331,13 @@ static bool map_inputs(struct vm *vm, GError **errp)
         vm->initrd_img = map_file(vm->cfg.initrd, "initrd", &vm->initrd_len,
                                   errp);
         if (!vm->initrd_img) {
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
+        vm->disk_be[i] = blk_file_open(vm->cfg.disks[i].path,
+                                       vm->cfg.disks[i].read_only, errp);
+        if (!vm->disk_be[i]) {
             return false;
         }
     }
@@ -400,7 +427,8 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
                     "KVM_CREATE_IRQCHIP failed: %s", g_strerror(errno));
         return false;
     }
-    if (!map_memory(vm, errp) || !create_devices(vm, errp)) {
+    if (!map_memory(vm, errp) || !create_devices(vm, errp) ||
+        !create_disks(vm, errp)) {
         return false;
     }
     bus_freeze(&vm->pio);
@@ -590,6 +618,18 @@ int vm_run(struct vm *vm)
 void vm_destroy(struct vm *vm)
 {
     unmap_inputs(vm);
+    for (unsigned i = 0; i < VM_MAX_DISKS; i++) {
+        if (vm->blk[i]) {
+            vblk_cleanup(vm->blk[i]);
+            g_free(vm->blk[i]);
+        }
+        if (vm->disk_be[i]) {
+            vm->disk_be[i]->ops->close(vm->disk_be[i]);
+        }
+    }
+    for (unsigned i = 0; i < vm->nr_virtio; i++) {
+        vm_virtio_cleanup(vm->virtio[i]);
+    }
     for (unsigned i = 0; i < vm->nr_vcpus_created; i++) {
         vcpu_destroy(&vm->vcpus[i]);
     }

@@ -12,16 +12,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/backend/blk_backend.h"
 #include "devices/serial8250.h"
+#include "devices/virtio/blk.h"
 #include "devices/sysctl_x86.h"
 #include "firmware/fw_device.h"
 #include "vmm/bus.h"
 #include "vmm/guest_mem.h"
 #include "vmm/kvm.h"
 #include "vmm/vcpu.h"
+#include "vmm/vm_virtio.h"
 #include "vmm/vmctl.h"
 
 #define VM_MAX_FW_DEVICES 32
+#define VM_MAX_DISKS 8
+
+struct vm_disk_config {
+    const char *path;
+    bool read_only;
+};
 
 struct vm_config {
     const char *kernel;
@@ -33,6 +42,8 @@ struct vm_config {
     bool virtio_cmdline;    /* also list virtio-mmio devices on the cmdline */
     int console_in;         /* fd for guest console input, -1 for none */
     int console_out;        /* fd for guest console output */
+    struct vm_disk_config disks[VM_MAX_DISKS];
+    unsigned nr_disks;
 };
 
 struct kvm_irq_line {
@@ -65,6 +76,10 @@ struct vm {
     struct sysctl_x86 sysctl;
     struct fw_device fw_devs[VM_MAX_FW_DEVICES];
     unsigned nr_fw_devs;
+    struct vm_virtio *virtio[VM_MAX_VIRTIO];
+    unsigned nr_virtio;
+    struct blk_backend *disk_be[VM_MAX_DISKS]; /* opened, not yet plugged */
+    struct vblk *blk[VM_MAX_DISKS];
 
     GMainContext *ctx;
     guint console_watch;
@@ -89,6 +104,9 @@ static inline bool vm_stopping(struct vm *vm)
 
 /* Ends the VM with VM_EXIT_ERROR and a message.  Any thread. */
 void vm_report_error(struct vm *vm, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* Adds a device to the firmware's device list (DSDT).  Setup thread. */
+void vm_add_fw_device(struct vm *vm, struct fw_device d);
 
 /* The exit status husk returns for a reason (and a port value). */
 int vm_exit_status(enum vm_exit_reason r, int status);

@@ -103,7 +103,10 @@ INIT
 chmod 755 "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet -R 0:0) > "$tmp/host.cpio"
 
-timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+# TESTHOST_MONITOR=PATH: a QEMU monitor socket, to inspect a stuck host.
+monitor=${TESTHOST_MONITOR:+-monitor unix:$TESTHOST_MONITOR,server,nowait}
+# shellcheck disable=SC2086
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 $monitor \
     -M q35,accel=tcg -cpu EPYC,+svm,+npt -m "$mem" -smp "$smp" \
     -nographic -no-reboot -nodefaults -serial stdio \
     -kernel "$kdir/vmlinuz" -initrd "$tmp/host.cpio" \

@@ -1,0 +1,245 @@
+/*
+ * blk_file.c: raw image / block device backend (preadv(2), pwritev(2),
+ * fdatasync(2), fallocate(2) PUNCH_HOLE and ZERO_RANGE, OFD locks
+ * (fcntl(2) F_OFD_SETLK)).
+ */
+#include "devices/backend/blk_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/error.h"
+
+struct blk_file {
+    struct blk_backend be;
+    int fd;
+    bool is_blockdev;
+};
+
+static ssize_t file_preadv(struct blk_backend *be, const struct iovec *iov,
+                           int n, uint64_t off)
+{
+    struct blk_file *f = (struct blk_file *)be;
+    size_t want = 0, done = 0;
+    struct iovec local[64];
+
+    for (int i = 0; i < n; i++) {
+        want += iov[i].iov_len;
+    }
+    /* Loop over short transfers; give the guest the tail of a read past
+     * EOF of a growing file as zeros (a raw image's sparse end). */
+    while (done < want) {
+        ssize_t r;
+        int cnt = 0;
+        size_t skip = done;
+
+        for (int i = 0; i < n && cnt < 64; i++) {
+            if (skip >= iov[i].iov_len) {
+                skip -= iov[i].iov_len;
+                continue;
+            }
+            local[cnt].iov_base = (uint8_t *)iov[i].iov_base + skip;
+            local[cnt].iov_len = iov[i].iov_len - skip;
+            skip = 0;
+            cnt++;
+        }
+        r = preadv(f->fd, local, cnt, (off_t)(off + done));
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0) {
+            return -errno;
+        }
+        if (r == 0) {
+            return -EIO; /* the image shrank under us */
+        }
+        done += (size_t)r;
+    }
+    return (ssize_t)done;
+}
+
+static ssize_t file_pwritev(struct blk_backend *be, const struct iovec *iov,
+                            int n, uint64_t off)
+{
+    struct blk_file *f = (struct blk_file *)be;
+    size_t want = 0, done = 0;
+    struct iovec local[64];
+
+    for (int i = 0; i < n; i++) {
+        want += iov[i].iov_len;
+    }
+    while (done < want) {
+        ssize_t r;
+        int cnt = 0;
+        size_t skip = done;
+
+        for (int i = 0; i < n && cnt < 64; i++) {
+            if (skip >= iov[i].iov_len) {
+                skip -= iov[i].iov_len;
+                continue;
+            }
+            local[cnt].iov_base = (uint8_t *)iov[i].iov_base + skip;
+            local[cnt].iov_len = iov[i].iov_len - skip;
+            skip = 0;
+            cnt++;
+        }
+        r = pwritev(f->fd, local, cnt, (off_t)(off + done));
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0) {
+            return -errno;
+        }
+        if (r == 0) {
+            return -ENOSPC;
+        }
+        done += (size_t)r;
+    }
+    return (ssize_t)done;
+}
+
+static int file_flush(struct blk_backend *be)
+{
+    struct blk_file *f = (struct blk_file *)be;
+
+    while (fdatasync(f->fd) < 0) {
+        if (errno != EINTR) {
+            return -errno;
+        }
+    }
+    return 0;
+}
+
+static int file_discard(struct blk_backend *be, uint64_t off, uint64_t len)
+{
+    struct blk_file *f = (struct blk_file *)be;
+
+    if (f->is_blockdev) {
+        uint64_t range[2] = { off, len };
+        return ioctl(f->fd, BLKDISCARD, range) < 0 ? -errno : 0;
+    }
+    return fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                     (off_t)off, (off_t)len) < 0
+               ? -errno
+               : 0;
+}
+
+static int file_write_zeroes(struct blk_backend *be, uint64_t off,
+                             uint64_t len)
+{
+    struct blk_file *f = (struct blk_file *)be;
+
+    if (f->is_blockdev) {
+        uint64_t range[2] = { off, len };
+        return ioctl(f->fd, BLKZEROOUT, range) < 0 ? -errno : 0;
+    }
+    return fallocate(f->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+                     (off_t)off, (off_t)len) < 0
+               ? -errno
+               : 0;
+}
+
+static void file_close(struct blk_backend *be)
+{
+    struct blk_file *f = (struct blk_file *)be;
+
+    close(f->fd);
+    g_free(f);
+}
+
+static const struct blk_backend_ops file_ops = {
+    .preadv = file_preadv,
+    .pwritev = file_pwritev,
+    .flush = file_flush,
+    .discard = file_discard,
+    .write_zeroes = file_write_zeroes,
+    .close = file_close,
+};
+
+/* Does this file support a fallocate mode?  Probe one page past the end
+ * with KEEP_SIZE, which changes nothing where the mode is supported. */
+static bool supports_fallocate(int fd, int mode, uint64_t size)
+{
+    off_t at = (off_t)((size + 4095) & ~(uint64_t)4095);
+
+    return fallocate(fd, mode | FALLOC_FL_KEEP_SIZE, at, 4096) == 0;
+}
+
+/* A stable serial: the file's device and inode, so it survives renames
+ * and reboots of the guest but differs between images. */
+static void make_serial(struct blk_file *f, const struct stat *st)
+{
+    g_snprintf(f->be.serial, sizeof(f->be.serial), "husk-%lx-%lx",
+               (unsigned long)st->st_dev, (unsigned long)st->st_ino);
+}
+
+struct blk_backend *blk_file_open(const char *path, bool read_only,
+                                  GError **errp)
+{
+    struct blk_file *f;
+    struct stat st;
+    struct flock fl = { .l_whence = SEEK_SET };
+    int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+
+    if (fd < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_NOINPUT, "disk %s: %s", path,
+                    g_strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
+                    "disk %s: not a regular file or block device", path);
+        goto out_close;
+    }
+    /* Advisory, per open file description: two husks (or QEMU, which
+     * uses the same kind of lock) cannot both write this image. */
+    fl.l_type = read_only ? F_RDLCK : F_WRLCK;
+    if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
+                    "disk %s is in use by another process (locked)", path);
+        goto out_close;
+    }
+    f = g_new0(struct blk_file, 1);
+    f->fd = fd;
+    f->is_blockdev = S_ISBLK(st.st_mode);
+    f->be.read_only = read_only;
+    f->be.block_size = 512;
+    if (f->is_blockdev) {
+        uint64_t bytes = 0;
+        int lbs = 512;
+
+        if (ioctl(fd, BLKGETSIZE64, &bytes) < 0) {
+            bytes = 0;
+        }
+        if (ioctl(fd, BLKSSZGET, &lbs) == 0 && lbs >= 512) {
+            f->be.block_size = (uint32_t)lbs;
+        }
+        f->be.size = bytes;
+    } else {
+        f->be.size = (uint64_t)st.st_size;
+    }
+    if (f->be.size < 512) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
+                    "disk %s is smaller than one 512-byte sector", path);
+        g_free(f);
+        goto out_close;
+    }
+    f->be.ops = &file_ops;
+    if (!read_only && !f->is_blockdev) {
+        f->be.can_discard =
+            supports_fallocate(fd, FALLOC_FL_PUNCH_HOLE, f->be.size);
+        f->be.can_write_zeroes =
+            supports_fallocate(fd, FALLOC_FL_ZERO_RANGE, f->be.size);
+    }
+    make_serial(f, &st);
+    return &f->be;
+
+out_close:
+    close(fd);
+    return NULL;
+}

@@ -1,0 +1,107 @@
+/*
+ * virtio.h: a virtio device as the transport sees it: a table of device
+ * operations and the common state (features, status, queues, interrupt).
+ * The transport (virtio_mmio.c) owns all spec policy about registers and
+ * status; a device file (blk.c, rng.c, console.c) holds only device logic.
+ *
+ * Lock order: dev->lock, then backend locks.  Never hold dev->lock across
+ * a call that can block on the host (disk I/O is done with it held only
+ * because the backend is synchronous and bounded; see blk.c).
+ */
+#ifndef HUSK_VIRTIO_H
+#define HUSK_VIRTIO_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/virtio/virtqueue.h"
+#include "vmm/vmctl.h"
+
+#define VIRTIO_MAX_QUEUES 8
+
+/* Device status bits (§2.1). */
+#define VIRTIO_S_ACKNOWLEDGE 1
+#define VIRTIO_S_DRIVER 2
+#define VIRTIO_S_DRIVER_OK 4
+#define VIRTIO_S_FEATURES_OK 8
+#define VIRTIO_S_NEEDS_RESET 0x40
+#define VIRTIO_S_FAILED 0x80
+
+/* Interrupt status bits (§4.2.2). */
+#define VIRTIO_ISR_QUEUE 1
+#define VIRTIO_ISR_CONFIG 2
+
+/* Transport-independent feature bits (§6). */
+#define VIRTIO_F_INDIRECT_DESC 28
+#define VIRTIO_F_EVENT_IDX 29
+#define VIRTIO_F_VERSION_1 32
+
+struct virtio_dev;
+
+struct virtio_dev_ops {
+    const char *name;
+    uint32_t device_id;
+    unsigned num_queues;
+    uint16_t queue_max;
+    /* Features the device offers (the transport adds VERSION_1 etc.). */
+    uint64_t (*features)(struct virtio_dev *d);
+    /* Device config space; off + len <= config_size, checked already. */
+    size_t config_size;
+    void (*read_config)(struct virtio_dev *d, size_t off, void *buf,
+                        size_t len);
+    void (*write_config)(struct virtio_dev *d, size_t off, const void *buf,
+                         size_t len);
+    /* DRIVER_OK: queues are active; start backends.  0 or -errno (the
+     * transport then sets NEEDS_RESET). */
+    int (*activate)(struct virtio_dev *d);
+    /* Status 0: stop using guest memory; drop in-flight work. */
+    void (*reset)(struct virtio_dev *d);
+    /* The driver kicked queue q.  I/O thread, dev->lock held. */
+    void (*queue_notify)(struct virtio_dev *d, unsigned q);
+};
+
+struct virtio_dev {
+    const struct virtio_dev_ops *ops;
+    void *opaque;                /* the device's own state */
+    GMutex lock;                 /* vCPU register access vs the I/O thread */
+    const struct guest_mem *gm;
+    struct irq_line *irq;
+    struct virtqueue vq[VIRTIO_MAX_QUEUES];
+    uint64_t host_features, guest_features;
+    uint32_t status, isr, queue_sel, dev_feat_sel, drv_feat_sel;
+    uint32_t config_gen;
+    /* Called by the transport when a QueueNotify write reaches userspace
+     * (no ioeventfd): signal the I/O thread.  NULL: notify inline. */
+    void (*kick)(struct virtio_dev *d, unsigned q);
+    void *kick_opaque;
+    unsigned long notifies, interrupts;
+};
+
+void virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
+                     void *opaque, const struct guest_mem *gm,
+                     struct irq_line *irq);
+void virtio_dev_cleanup(struct virtio_dev *d);
+
+/* Sets ISR bits and raises the interrupt.  dev->lock held. */
+void virtio_dev_interrupt_locked(struct virtio_dev *d, uint32_t isr_bits);
+
+/* Pushes-then-notifies helper: raises a queue interrupt if the driver
+ * wants one for queue q.  dev->lock held. */
+void virtio_dev_notify_locked(struct virtio_dev *d, unsigned q);
+
+/* A malformed ring or device state: NEEDS_RESET plus a config interrupt
+ * (§2.1.2); the device stops touching its queues.  dev->lock held. */
+void virtio_dev_set_broken_locked(struct virtio_dev *d, const char *why);
+
+/* Runs the device's queue_notify for q under the lock (the I/O thread's
+ * kick handler).  Ignored unless DRIVER_OK and the queue is active. */
+void virtio_dev_queue_notify(struct virtio_dev *d, unsigned q);
+
+/* True if the negotiated features include bit. */
+static inline bool virtio_has_feature(const struct virtio_dev *d, unsigned bit)
+{
+    return (d->guest_features >> bit) & 1;
+}
+
+#endif

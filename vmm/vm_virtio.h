@@ -1,0 +1,38 @@
+/*
+ * vm_virtio.h: plugging virtio-mmio devices into a VM: a 4 KiB MMIO window
+ * and a GSI each, KVM ioeventfds for QueueNotify (one per queue) and an
+ * irqfd for the interrupt, with the I/O thread watching the kick eventfds.
+ */
+#ifndef HUSK_VM_VIRTIO_H
+#define HUSK_VM_VIRTIO_H
+
+#include <glib.h>
+
+#include "devices/virtio/virtio.h"
+
+struct vm;
+
+#define VM_MAX_VIRTIO 16
+
+struct vm_virtio {
+    struct vm *vm;
+    struct virtio_dev *dev;
+    uint64_t base;
+    unsigned gsi;
+    struct irq_line irq;                 /* backed by irqfd */
+    int irq_fd;
+    int kick_fd[VIRTIO_MAX_QUEUES];
+    bool ioeventfd;                      /* KVM catches QueueNotify */
+};
+
+/*
+ * Reserves the next MMIO window and GSI and sets up the irqfd; the device
+ * is created next with slot->irq, then vm_virtio_plug() wires it.
+ * Setup thread, before vm_start.
+ */
+struct vm_virtio *vm_virtio_slot(struct vm *vm, GError **errp);
+bool vm_virtio_plug(struct vm_virtio *slot, struct virtio_dev *dev,
+                    GError **errp);
+void vm_virtio_cleanup(struct vm_virtio *slot);
+
+#endif
