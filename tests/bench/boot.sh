@@ -19,7 +19,7 @@ scen=$(mktemp)
 trap 'rm -f "$scen"' EXIT
 cat > "$scen" <<SCEN
 CMD='console=ttyS0 quiet husk.run=true'
-HUSK="husk run --kernel vmlinuz --initrd initramfs.cpio.gz --memory 256M --cpus 1 --timeout 120 --cmdline"
+HUSK="timeout 150 husk run --kernel vmlinuz --initrd initramfs.cpio.gz --memory 256M --cpus 1 --timeout 120 --cmdline"
 QEMU="timeout 120 qemu-system-x86_64 -L qemu-data -accel kvm -cpu host,pmu=off -m 256M -smp 1 -nodefaults -no-user-config -nographic -display none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel vmlinuz -initrd initramfs.cpio.gz"
 out=/tmp/boot.txt
 : > \$out

@@ -14,7 +14,7 @@ scen=$(mktemp)
 trap 'rm -f "$scen"' EXIT
 cat > "$scen" <<SCEN
 QEMU="timeout 60 qemu-system-x86_64 -L qemu-data -M microvm -accel kvm -cpu host,pmu=off -m 256M -smp 1 -nodefaults -no-user-config -nographic -display none -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel tiny.elf -append e"
-HUSK="husk run --kernel tiny.elf --cmdline e --memory 256M --timeout 60"
+HUSK="timeout 60 husk run --kernel tiny.elf --cmdline e --memory 256M --timeout 60"
 out=/tmp/startup.txt
 : > \$out
 # warm-up, not counted

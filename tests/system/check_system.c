@@ -261,6 +261,52 @@ START_TEST(poweroff_is_clean)
 }
 END_TEST
 
+/* The value after "KEY=" on its own line in s, or NULL. */
+static char *value_of(const char *s, const char *key)
+{
+    g_autofree char *k = g_strdup_printf("%s=", key);
+    const char *p = s;
+
+    while ((p = strstr(p, k))) {
+        if (p == s || p[-1] == '\n') {
+            const char *v = p + strlen(k);
+            return g_strndup(v, strcspn(v, "\r\n"));
+        }
+        p++;
+    }
+    return NULL;
+}
+
+START_TEST(disk_write_is_on_the_host_image)
+{
+    g_autofree char *b = expect("disk-write", 0, "GUEST-SHA=");
+    g_autofree char *guest = value_of(b, "GUEST-SHA");
+    g_autofree char *host = value_of(output, "HOST-SHA");
+
+    ck_assert_msg(host, "no HOST-SHA line");
+    ck_assert_uint_eq(strlen(guest), 64);
+    ck_assert_msg(!strcmp(guest, host), "guest wrote %s, image holds %s",
+                  guest, host);
+    /* And it is not the all-zero image it started as. */
+    ck_assert_str_ne(host, "3b6a07d0d404fab4e23b6d34bc6696a6a312dd92821332"
+                           "385e5af7c01c421351");
+}
+END_TEST
+
+START_TEST(read_only_disk_refuses_writes)
+{
+    g_autofree char *b = expect("disk-ro", 0, "RO-WRITE-REFUSED");
+    g_autofree char *host = value_of(output, "RO-HOST-SHA");
+
+    /* sha256 of 4 MiB of zeros: untouched. */
+    ck_assert_msg(host && !strcmp(host, "bb9f8df61474d25e71fa00722318cd387396"
+                                        "ca1736605e1248821cc0de3d3af8"),
+                  "read-only image changed: %s", host);
+    ck_assert_msg(strstr(b, "\n512\n"), "could not read the disk:\n%s",
+                  tail(b));
+}
+END_TEST
+
 START_TEST(console_input_reaches_the_shell)
 {
     /* The guest computed 6*7 from what was typed on husk's stdin. */
@@ -296,6 +342,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, timeout_status);
     tcase_add_test(tc, poweroff_is_clean);
     tcase_add_test(tc, console_input_reaches_the_shell);
+    tcase_add_test(tc, disk_write_is_on_the_host_image);
+    tcase_add_test(tc, read_only_disk_refuses_writes);
     suite_add_tcase(su, tc);
     return check_run(su);
 }

@@ -44,6 +44,20 @@ linux reboot vmlinuz -- "reboot -f"
 linux timeout vmlinuz --timeout 30 -- "sleep 600"
 linux poweroff vmlinuz -- "poweroff -f"
 
+# virtio-blk: 64 MiB of random data written with fsync, then compared with
+# the image's sha256 on this side after the VM is gone.
+dd if=/dev/zero of=/tmp/disk.img bs=1M count=64 2>/dev/null
+linux disk-write vmlinuz --disk /tmp/disk.img -- \
+    "dd if=/dev/urandom of=/dev/vda bs=1M count=64 conv=fsync 2>/dev/null && echo GUEST-SHA=\$(dd if=/dev/vda bs=1M count=64 2>/dev/null | sha256sum | cut -d' ' -f1)"
+echo "HOST-SHA=$(sha256sum /tmp/disk.img | cut -d' ' -f1)"
+rm -f /tmp/disk.img
+# A read-only disk refuses writes, and the image stays as it was.
+dd if=/dev/zero of=/tmp/ro.img bs=1M count=4 2>/dev/null
+linux disk-ro vmlinuz --disk /tmp/ro.img,ro -- \
+    "echo data | dd of=/dev/vda conv=fsync 2>/dev/null || echo RO-WRITE-REFUSED; dd if=/dev/vda bs=512 count=1 2>/dev/null | wc -c"
+echo "RO-HOST-SHA=$(sha256sum /tmp/ro.img | cut -d' ' -f1)"
+rm -f /tmp/ro.img
+
 # No husk.run: init starts a shell on the serial console.  Type into it
 # through husk's stdin, every 2 s until it is read (input sent before the
 # guest's serial driver starts is flushed by the driver), until the VM ends.

@@ -46,8 +46,7 @@ root=$tmp/root
 mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" \
          "$root/tmp" "$root/lib/modules" "$root/husk/bin" "$root/etc"
 cp /bin/busybox "$root/bin/busybox"
-for app in sh mount insmod poweroff timeout cat echo sleep mkdir grep sed \
-           ls dd head tail sha256sum wc cut tr uname free seq date; do
+for app in $(/bin/busybox --list); do
     ln -sf busybox "$root/bin/$app"
 done
 for m in virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko \

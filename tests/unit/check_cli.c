@@ -4,7 +4,9 @@
  */
 #include <check.h>
 #include <glib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/cli.h"
 #include "vmm/error.h"
@@ -121,6 +123,53 @@ START_TEST(bad_input_exit_statuses)
 }
 END_TEST
 
+START_TEST(disk_arguments)
+{
+    const char *path;
+    bool ro;
+
+    ck_assert(cli_parse_disk("/img/a.raw", &path, &ro));
+    ck_assert_str_eq(path, "/img/a.raw");
+    ck_assert(!ro);
+    ck_assert(cli_parse_disk("/img/a.raw,ro", &path, &ro));
+    ck_assert_str_eq(path, "/img/a.raw");
+    ck_assert(ro);
+    ck_assert(cli_parse_disk("a,b.raw", &path, &ro));
+    ck_assert_str_eq(path, "a,b.raw");
+    ck_assert(!cli_parse_disk(",ro", &path, &ro));
+    ck_assert(!cli_parse_disk("", &path, &ro));
+}
+END_TEST
+
+START_TEST(disk_errors)
+{
+    g_autofree char *img = g_build_filename(g_get_tmp_dir(),
+                                            "husk-disk-XXXXXX", NULL);
+    g_autofree char *arg = NULL;
+    int fd = g_mkstemp(img);
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+    ck_assert_int_ge(fd, 0);
+    expect(HUSK_EXIT_NOINPUT, "disk /nonexistent.img",
+           (const char *[]){ "run", "-k", TINY_ELF, "--disk",
+                             "/nonexistent.img", 0 });
+    expect(HUSK_EXIT_USAGE, "smaller than one",
+           (const char *[]){ "run", "-k", TINY_ELF, "--disk", img, 0 });
+    ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+    /* Another process holds the image: husk refuses to share it. */
+    ck_assert_int_eq(fcntl(fd, F_OFD_SETLK, &fl), 0);
+    expect(HUSK_EXIT_USAGE, "in use by another process",
+           (const char *[]){ "run", "-k", TINY_ELF, "--disk", img, 0 });
+    arg = g_strdup_printf("%s,ro", img);
+    expect(HUSK_EXIT_USAGE, "in use by another process",
+           (const char *[]){ "run", "-k", TINY_ELF, "--disk", arg, 0 });
+    expect(HUSK_EXIT_USAGE, "--disk ',ro'",
+           (const char *[]){ "run", "-k", TINY_ELF, "--disk", ",ro", 0 });
+    close(fd);
+    unlink(img);
+}
+END_TEST
+
 START_TEST(missing_kvm_device)
 {
     char *err = NULL;
@@ -161,6 +210,8 @@ int main(void)
     suite_add_tcase(su, tc);
     tcase_set_timeout(ex, 30);
     tcase_add_test(ex, bad_input_exit_statuses);
+    tcase_add_test(tc, disk_arguments);
+    tcase_add_test(ex, disk_errors);
     tcase_add_test(ex, missing_kvm_device);
     tcase_add_test(ex, help_and_version);
     suite_add_tcase(su, ex);
