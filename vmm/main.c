@@ -41,6 +41,9 @@ static const char usage_run[] =
     "                           a plain number means MiB)\n"
     "  -d, --disk PATH[,ro]     a virtio-blk disk (raw image or block device);\n"
     "                           repeatable: /dev/vda, /dev/vdb, ...\n"
+    "      --rng                a virtio-rng device fed from getrandom(2)\n"
+    "      --rng-rate BYTES     limit it to BYTES per second (e.g. 4K);\n"
+    "                           implies --rng\n"
     "      --timeout SECONDS    stop the VM after SECONDS (exit status 124)\n"
     "      --virtio-cmdline     also announce virtio-mmio devices with\n"
     "                           virtio_mmio.device= (kernels without ACPI)\n"
@@ -80,7 +83,8 @@ static int fail(int status, const char *fmt, ...)
 
 static int cmd_run(int argc, char **argv)
 {
-    enum { OPT_TIMEOUT = 256, OPT_VERSION, OPT_VIRTIO_CMDLINE };
+    enum { OPT_TIMEOUT = 256, OPT_VERSION, OPT_VIRTIO_CMDLINE, OPT_RNG,
+           OPT_RNG_RATE };
     static const struct option opts[] = {
         { "kernel", required_argument, NULL, 'k' },
         { "initrd", required_argument, NULL, 'i' },
@@ -91,6 +95,8 @@ static int cmd_run(int argc, char **argv)
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { "virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE },
         { "disk", required_argument, NULL, 'd' },
+        { "rng", no_argument, NULL, OPT_RNG },
+        { "rng-rate", required_argument, NULL, OPT_RNG_RATE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { 0 },
@@ -167,6 +173,22 @@ static int cmd_run(int argc, char **argv)
                             "--disk '%s': expected PATH or PATH,ro", optarg);
             }
             cfg.nr_disks++;
+            break;
+        case OPT_RNG:
+            cfg.rng = true;
+            break;
+        case OPT_RNG_RATE:
+            /* A size without suffix means bytes here, not MiB. */
+            if (!cli_parse_size(optarg, &cfg.rng_rate) || !cfg.rng_rate) {
+                return fail(HUSK_EXIT_USAGE,
+                            "--rng-rate '%s': expected bytes per second, "
+                            "e.g. 4K",
+                            optarg);
+            }
+            if (strspn(optarg, "0123456789") == strlen(optarg)) {
+                cfg.rng_rate = strtoull(optarg, NULL, 10);
+            }
+            cfg.rng = true;
             break;
         case OPT_VIRTIO_CMDLINE:
             cfg.virtio_cmdline = true;

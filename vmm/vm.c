@@ -220,6 +220,49 @@ static bool create_disks(struct vm *vm, GError **errp)
     return true;
 }
 
+static gboolean rng_retry_cb(gpointer opaque)
+{
+    struct vm *vm = opaque;
+
+    vm->rng_retry_pending = false;
+    virtio_dev_queue_notify(&vm->rng->vdev, 0);
+    return G_SOURCE_REMOVE;
+}
+
+/* The rate limiter's wait: run the queue again later on the I/O thread. */
+static void rng_retry(struct vrng *r, unsigned ms)
+{
+    struct vm *vm = r->retry_opaque;
+    GSource *src;
+
+    if (vm->rng_retry_pending) {
+        return;
+    }
+    vm->rng_retry_pending = true;
+    src = g_timeout_source_new(ms);
+    g_source_set_callback(src, rng_retry_cb, vm, NULL);
+    g_source_attach(src, vm->ctx);
+    g_source_unref(src);
+}
+
+static bool create_rng(struct vm *vm, GError **errp)
+{
+    struct vm_virtio *slot;
+
+    if (!vm->cfg.rng) {
+        return true;
+    }
+    slot = vm_virtio_slot(vm, errp);
+    if (!slot) {
+        return false;
+    }
+    vm->rng = g_new0(struct vrng, 1);
+    vrng_init(vm->rng, vm->cfg.rng_rate, &vm->gm, &slot->irq);
+    vm->rng->retry = rng_retry;
+    vm->rng->retry_opaque = vm;
+    return vm_virtio_plug(slot, &vm->rng->vdev, errp);
+}
+
 static bool create_devices(struct vm *vm, GError **errp)
 {
     kvm_irq_init(&vm->irq_com1, vm->fd, LAYOUT_GSI_COM1);
@@ -428,7 +471,7 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
         return false;
     }
     if (!map_memory(vm, errp) || !create_devices(vm, errp) ||
-        !create_disks(vm, errp)) {
+        !create_disks(vm, errp) || !create_rng(vm, errp)) {
         return false;
     }
     bus_freeze(&vm->pio);
@@ -626,6 +669,10 @@ void vm_destroy(struct vm *vm)
         if (vm->disk_be[i]) {
             vm->disk_be[i]->ops->close(vm->disk_be[i]);
         }
+    }
+    if (vm->rng) {
+        vrng_cleanup(vm->rng);
+        g_free(vm->rng);
     }
     for (unsigned i = 0; i < vm->nr_virtio; i++) {
         vm_virtio_cleanup(vm->virtio[i]);

@@ -15,6 +15,7 @@
 #include "devices/backend/blk_backend.h"
 #include "devices/serial8250.h"
 #include "devices/virtio/blk.h"
+#include "devices/virtio/rng.h"
 #include "devices/sysctl_x86.h"
 #include "firmware/fw_device.h"
 #include "vmm/bus.h"
@@ -44,6 +45,8 @@ struct vm_config {
     int console_out;        /* fd for guest console output */
     struct vm_disk_config disks[VM_MAX_DISKS];
     unsigned nr_disks;
+    bool rng;               /* a virtio-rng device */
+    uint64_t rng_rate;      /* its limit in bytes per second, 0 = none */
 };
 
 struct kvm_irq_line {
@@ -80,6 +83,8 @@ struct vm {
     unsigned nr_virtio;
     struct blk_backend *disk_be[VM_MAX_DISKS]; /* opened, not yet plugged */
     struct vblk *blk[VM_MAX_DISKS];
+    struct vrng *rng;
+    bool rng_retry_pending;
 
     GMainContext *ctx;
     guint console_watch;

@@ -307,6 +307,14 @@ START_TEST(read_only_disk_refuses_writes)
 }
 END_TEST
 
+START_TEST(rng_gives_hwrng)
+{
+    g_autofree char *b = expect("rng", 0, "HWRNG-BYTES=256");
+
+    ck_assert_msg(strstr(b, "RNG=virtio_rng"), "%s", tail(b));
+}
+END_TEST
+
 START_TEST(console_input_reaches_the_shell)
 {
     /* The guest computed 6*7 from what was typed on husk's stdin. */
@@ -344,6 +352,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, console_input_reaches_the_shell);
     tcase_add_test(tc, disk_write_is_on_the_host_image);
     tcase_add_test(tc, read_only_disk_refuses_writes);
+    tcase_add_test(tc, rng_gives_hwrng);
     suite_add_tcase(su, tc);
     return check_run(su);
 }

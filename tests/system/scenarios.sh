@@ -51,6 +51,9 @@ linux disk-write vmlinuz --disk /tmp/disk.img -- \
     "dd if=/dev/urandom of=/dev/vda bs=1M count=64 conv=fsync 2>/dev/null && echo GUEST-SHA=\$(dd if=/dev/vda bs=1M count=64 2>/dev/null | sha256sum | cut -d' ' -f1)"
 echo "HOST-SHA=$(sha256sum /tmp/disk.img | cut -d' ' -f1)"
 rm -f /tmp/disk.img
+# virtio-rng: /dev/hwrng exists and gives bytes.
+linux rng vmlinuz --rng -- \
+    "echo RNG=\$(cat /sys/class/misc/hw_random/rng_current); echo HWRNG-BYTES=\$(dd if=/dev/hwrng bs=64 count=4 2>/dev/null | wc -c)"
 # A read-only disk refuses writes, and the image stays as it was.
 dd if=/dev/zero of=/tmp/ro.img bs=1M count=4 2>/dev/null
 linux disk-ro vmlinuz --disk /tmp/ro.img,ro -- \
