@@ -41,6 +41,10 @@ static const char usage_run[] =
     "                           a plain number means MiB)\n"
     "  -d, --disk PATH[,ro]     a virtio-blk disk (raw image or block device);\n"
     "                           repeatable: /dev/vda, /dev/vdb, ...\n"
+    "      --console serial|virtio  where terminal input goes: the UART\n"
+    "                           (ttyS0, default) or virtio-console (hvc0;\n"
+    "                           default cmdline then console=ttyS0\n"
+    "                           console=hvc0)\n"
     "      --rng                a virtio-rng device fed from getrandom(2)\n"
     "      --rng-rate BYTES     limit it to BYTES per second (e.g. 4K);\n"
     "                           implies --rng\n"
@@ -84,7 +88,7 @@ static int fail(int status, const char *fmt, ...)
 static int cmd_run(int argc, char **argv)
 {
     enum { OPT_TIMEOUT = 256, OPT_VERSION, OPT_VIRTIO_CMDLINE, OPT_RNG,
-           OPT_RNG_RATE };
+           OPT_RNG_RATE, OPT_CONSOLE };
     static const struct option opts[] = {
         { "kernel", required_argument, NULL, 'k' },
         { "initrd", required_argument, NULL, 'i' },
@@ -96,6 +100,7 @@ static int cmd_run(int argc, char **argv)
         { "virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE },
         { "disk", required_argument, NULL, 'd' },
         { "rng", no_argument, NULL, OPT_RNG },
+        { "console", required_argument, NULL, OPT_CONSOLE },
         { "rng-rate", required_argument, NULL, OPT_RNG_RATE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
@@ -112,6 +117,7 @@ static int cmd_run(int argc, char **argv)
     struct vm vm;
     int c, status;
     char *end;
+    bool cmdline_given = false;
 
     opterr = 0;
     optind = 1;
@@ -125,6 +131,7 @@ static int cmd_run(int argc, char **argv)
             break;
         case 'p':
             cfg.cmdline = optarg;
+            cmdline_given = true;
             break;
         case 'c':
             if (!cli_parse_uint(optarg, &cfg.cpus) || cfg.cpus == 0) {
@@ -177,6 +184,17 @@ static int cmd_run(int argc, char **argv)
         case OPT_RNG:
             cfg.rng = true;
             break;
+        case OPT_CONSOLE:
+            if (!strcmp(optarg, "virtio")) {
+                cfg.virtio_console = true;
+            } else if (!strcmp(optarg, "serial")) {
+                cfg.virtio_console = false;
+            } else {
+                return fail(HUSK_EXIT_USAGE,
+                            "--console '%s': expected serial or virtio",
+                            optarg);
+            }
+            break;
         case OPT_RNG_RATE:
             /* A size without suffix means bytes here, not MiB. */
             if (!cli_parse_size(optarg, &cfg.rng_rate) || !cfg.rng_rate) {
@@ -211,6 +229,10 @@ static int cmd_run(int argc, char **argv)
     if (optind < argc) {
         return fail(HUSK_EXIT_USAGE, "unexpected argument '%s'",
                     argv[optind]);
+    }
+    if (cfg.virtio_console && !cmdline_given) {
+        /* Kernel messages on both; /dev/console (init's shell) on hvc0. */
+        cfg.cmdline = "console=ttyS0 console=hvc0";
     }
     if (!cfg.kernel) {
         return fail(HUSK_EXIT_USAGE,

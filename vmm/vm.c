@@ -23,10 +23,7 @@
 #include "firmware/layout_x86.h"
 #include "vmm/cpu_x86.h"
 #include "vmm/error.h"
-#include "vmm/term.h"
 #include "vmm/util.h"
-
-#define CTRL_A 0x01
 
 /* KVM wants these two pages for VMX real-mode emulation; in the hole. */
 #define KVM_TSS_ADDR 0xfffbd000ULL
@@ -162,24 +159,6 @@ static bool map_memory(struct vm *vm, GError **errp)
     return true;
 }
 
-static void console_tx(void *opaque, const uint8_t *buf, size_t len)
-{
-    struct vm *vm = opaque;
-
-    while (len) {
-        ssize_t n = write(vm->cfg.console_out, buf, len);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return; /* output gone (closed pipe): drop, keep the guest up */
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-}
-
 static bool add_pio(struct vm *vm, const char *name, uint64_t base,
                     uint64_t len, const struct bus_ops *ops, void *opaque,
                     GError **errp)
@@ -263,10 +242,31 @@ static bool create_rng(struct vm *vm, GError **errp)
     return vm_virtio_plug(slot, &vm->rng->vdev, errp);
 }
 
+/* --console virtio: /dev/hvc0 takes the terminal's input; the UART
+ * stays for early boot messages. */
+static bool create_vcon(struct vm *vm, GError **errp)
+{
+    struct vm_virtio *slot;
+
+    if (!vm->cfg.virtio_console) {
+        console_use_uart(&vm->console, &vm->com1);
+        return true;
+    }
+    slot = vm_virtio_slot(vm, errp);
+    if (!slot) {
+        return false;
+    }
+    vm->vcon = g_new0(struct vcon, 1);
+    vcon_init(vm->vcon, &vm->console.sink, &vm->gm, &slot->irq);
+    console_use_vcon(&vm->console, vm->vcon);
+    return vm_virtio_plug(slot, &vm->vcon->vdev, errp);
+}
+
 static bool create_devices(struct vm *vm, GError **errp)
 {
     kvm_irq_init(&vm->irq_com1, vm->fd, LAYOUT_GSI_COM1);
-    serial8250_init(&vm->com1, &vm->irq_com1.line, console_tx, vm);
+    serial8250_init(&vm->com1, &vm->irq_com1.line, console_uart_tx,
+                    &vm->console);
     sysctl_x86_init(&vm->sysctl, &vm->ctl);
 
     if (!add_pio(vm, "com1", LAYOUT_PORT_COM1, 8, &serial8250_ops, &vm->com1,
@@ -442,6 +442,8 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     vm->cfg = *cfg;
     vm->ctl.request_exit = vm_request_exit;
     vm->ctx = g_main_context_new();
+    console_init(&vm->console, vm->ctx, &vm->ctl, cfg->console_in,
+                 cfg->console_out);
     bus_init(&vm->pio, "pio");
     bus_init(&vm->mmio, "mmio");
 
@@ -471,7 +473,8 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
         return false;
     }
     if (!map_memory(vm, errp) || !create_devices(vm, errp) ||
-        !create_disks(vm, errp) || !create_rng(vm, errp)) {
+        !create_vcon(vm, errp) || !create_disks(vm, errp) ||
+        !create_rng(vm, errp)) {
         return false;
     }
     bus_freeze(&vm->pio);
@@ -528,85 +531,6 @@ static void attach_source(struct vm *vm, GSource *src, GSourceFunc fn,
     g_source_unref(src);
 }
 
-static gboolean on_console_input(gint fd, GIOCondition cond, gpointer opaque);
-
-static void console_watch_add(struct vm *vm)
-{
-    GSource *src = g_unix_fd_source_new(vm->cfg.console_in,
-                                        G_IO_IN | G_IO_HUP | G_IO_ERR);
-
-    g_source_set_callback(src, G_SOURCE_FUNC(on_console_input), vm, NULL);
-    vm->console_watch = g_source_attach(src, vm->ctx);
-    g_source_unref(src);
-    vm->console_paused = false;
-}
-
-/* Runs on the main loop when the UART has room again. */
-static gboolean console_resume(gpointer opaque)
-{
-    struct vm *vm = opaque;
-
-    if (vm->console_paused) {
-        console_watch_add(vm);
-    }
-    return G_SOURCE_REMOVE;
-}
-
-/* From a vCPU thread (UART read): hop to the main loop. */
-static void console_rx_space(void *opaque)
-{
-    struct vm *vm = opaque;
-
-    g_main_context_invoke(vm->ctx, console_resume, vm);
-}
-
-static gboolean on_console_input(gint fd, GIOCondition cond, gpointer opaque)
-{
-    struct vm *vm = opaque;
-    uint8_t buf[SERIAL_RX_BUF], out[SERIAL_RX_BUF];
-    size_t room = serial8250_rx_room(&vm->com1), n_out = 0;
-    ssize_t n;
-    bool tty = isatty(fd);
-
-    if (room == 0) {
-        /* The guest is not reading: stop reading the host side until it
-         * does (console_rx_space), instead of dropping or spinning. */
-        vm->console_paused = true;
-        vm->console_watch = 0;
-        return G_SOURCE_REMOVE;
-    }
-    n = read(fd, buf, MIN(room, sizeof(buf)));
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-        return G_SOURCE_CONTINUE;
-    }
-    if (n <= 0) {
-        vm->console_watch = 0;
-        return G_SOURCE_REMOVE; /* EOF: the guest just gets no more input */
-    }
-    for (ssize_t i = 0; i < n; i++) {
-        uint8_t c = buf[i];
-
-        /* Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A (as QEMU's -nographic);
-         * only on a terminal, so piped binary input passes untouched. */
-        if (tty && vm->console_escape) {
-            vm->console_escape = 0;
-            if (c == 'x' || c == 'X') {
-                vm->ctl.request_exit(&vm->ctl, VM_EXIT_QUIT, 0);
-                return G_SOURCE_REMOVE;
-            }
-            if (c != CTRL_A) {
-                continue;
-            }
-        } else if (tty && c == CTRL_A) {
-            vm->console_escape = 1;
-            continue;
-        }
-        out[n_out++] = c;
-    }
-    serial8250_input(&vm->com1, out, n_out);
-    return G_SOURCE_CONTINUE;
-}
-
 int vm_run(struct vm *vm)
 {
     GError *err = NULL;
@@ -626,12 +550,7 @@ int vm_run(struct vm *vm)
                       s, g_free);
     }
 
-    if (vm->cfg.console_in >= 0) {
-        vm->com1.rx_space = console_rx_space;
-        vm->com1.rx_opaque = vm;
-        term_raw(vm->cfg.console_in);
-        console_watch_add(vm);
-    }
+    console_start(&vm->console);
 
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         if (!vcpu_start(&vm->vcpus[i], &err)) {
@@ -646,7 +565,7 @@ int vm_run(struct vm *vm)
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         vcpu_join(&vm->vcpus[i]);
     }
-    term_restore();
+    console_stop(&vm->console);
     status = vm_exit_status(vm->exit_reason, vm->exit_status);
     if (vm->exit_reason == VM_EXIT_ERROR) {
         g_printerr("husk: %s\n", vm->error ? vm->error : "VM failed");
@@ -669,6 +588,10 @@ void vm_destroy(struct vm *vm)
         if (vm->disk_be[i]) {
             vm->disk_be[i]->ops->close(vm->disk_be[i]);
         }
+    }
+    if (vm->vcon) {
+        vcon_cleanup(vm->vcon);
+        g_free(vm->vcon);
     }
     if (vm->rng) {
         vrng_cleanup(vm->rng);

@@ -19,6 +19,7 @@
 #include "devices/sysctl_x86.h"
 #include "firmware/fw_device.h"
 #include "vmm/bus.h"
+#include "vmm/console.h"
 #include "vmm/guest_mem.h"
 #include "vmm/kvm.h"
 #include "vmm/vcpu.h"
@@ -45,6 +46,7 @@ struct vm_config {
     int console_out;        /* fd for guest console output */
     struct vm_disk_config disks[VM_MAX_DISKS];
     unsigned nr_disks;
+    bool virtio_console;    /* --console virtio: input to /dev/hvc0 */
     bool rng;               /* a virtio-rng device */
     uint64_t rng_rate;      /* its limit in bytes per second, 0 = none */
 };
@@ -84,12 +86,11 @@ struct vm {
     struct blk_backend *disk_be[VM_MAX_DISKS]; /* opened, not yet plugged */
     struct vblk *blk[VM_MAX_DISKS];
     struct vrng *rng;
+    struct vcon *vcon;
     bool rng_retry_pending;
 
     GMainContext *ctx;
-    guint console_watch;
-    bool console_paused;
-    int console_escape;     /* saw Ctrl-A */
+    struct console console;
 };
 
 /* Builds the VM described by cfg, ready to run.  Errors carry the exit

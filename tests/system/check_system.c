@@ -307,6 +307,17 @@ START_TEST(read_only_disk_refuses_writes)
 }
 END_TEST
 
+START_TEST(virtio_console_carries_the_shell)
+{
+    /* Computed by a shell whose console is hvc0 (the last console=). */
+    g_autofree char *b = expect("hvc-console", 0, "HVC-TYPED-42");
+
+    ck_assert_msg(strstr(b, "HVC-TYPED-42 ttyS0 hvc0") ||
+                      strstr(b, "HVC-TYPED-42 hvc0"),
+                  "%s", tail(b));
+}
+END_TEST
+
 START_TEST(rng_gives_hwrng)
 {
     g_autofree char *b = expect("rng", 0, "HWRNG-BYTES=256");
@@ -353,6 +364,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, disk_write_is_on_the_host_image);
     tcase_add_test(tc, read_only_disk_refuses_writes);
     tcase_add_test(tc, rng_gives_hwrng);
+    tcase_add_test(tc, virtio_console_carries_the_shell);
     suite_add_tcase(su, tc);
     return check_run(su);
 }

@@ -69,3 +69,11 @@ echo "=== BEGIN console-input"
     timeout 240 husk run --kernel vmlinuz --initrd initramfs.cpio.gz \
         --timeout 200 --cmdline "$CMD" 2>&1
 echo "=== END console-input rc=$?"
+
+# --console virtio: the shell runs on /dev/hvc0; typed input reaches it and
+# its output comes back through virtio-console.
+echo "=== BEGIN hvc-console"
+(while :; do echo 'echo HVC-TYPED-$((6*7)) $(cat /sys/class/tty/console/active); poweroff -f'; sleep 2; done) |
+    timeout 240 husk run --kernel vmlinuz --initrd initramfs.cpio.gz \
+        --console virtio --timeout 200 2>&1
+echo "=== END hvc-console rc=$?"

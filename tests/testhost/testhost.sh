@@ -47,7 +47,7 @@ mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" \
          "$root/tmp" "$root/lib/modules" "$root/husk/bin" "$root/etc"
 cp /bin/busybox "$root/bin/busybox"
 for app in $(/bin/busybox --list); do
-    ln -sf busybox "$root/bin/$app"
+    [ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 done
 for m in virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko \
          arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko; do
@@ -84,6 +84,10 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+# Memory compaction for huge pages wedged this host under TCG (soft
+# lockups in kcompactd while nested guests ran): no THP, no proactive
+# compaction.
+echo 0 > /proc/sys/vm/compaction_proactiveness 2>/dev/null
 for m in irqbypass ccp kvm kvm-amd; do
     insmod /lib/modules/$m.ko || echo "testhost: insmod $m failed"
 done
@@ -109,7 +113,7 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 $monitor \
     -M q35,accel=tcg -cpu EPYC,+svm,+npt -m "$mem" -smp "$smp" \
     -nographic -no-reboot -nodefaults -serial stdio \
     -kernel "$kdir/vmlinuz" -initrd "$tmp/host.cpio" \
-    -append "console=ttyS0 panic=-1 quiet" 2>"$tmp/qemu.err" | tee "$tmp/out" \
+    -append "console=ttyS0 panic=-1 quiet transparent_hugepage=never" 2>"$tmp/qemu.err" | tee "$tmp/out" \
     | grep -v '^TESTHOST-RESULT' || true
 rc=$(sed -n 's/^TESTHOST-RESULT: \([0-9]*\).*/\1/p' "$tmp/out" | tail -n1)
 if [ -z "$rc" ]; then

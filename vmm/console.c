@@ -1,0 +1,234 @@
+/*
+ * console.c: host terminal <-> guest console (see console.h).
+ */
+#define G_LOG_DOMAIN "husk"
+#include "vmm/console.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/term.h"
+#include "vmm/util.h"
+
+#define CTRL_A 0x01
+
+void console_init(struct console *c, GMainContext *ctx, struct vm_ctl *ctl,
+                  int in_fd, int out_fd)
+{
+    memset(c, 0, sizeof(*c));
+    c->ctx = ctx;
+    c->ctl = ctl;
+    c->in_fd = in_fd;
+    c->out_fd = out_fd;
+}
+
+void console_uart_tx(void *opaque, const uint8_t *buf, size_t len)
+{
+    struct console *c = opaque;
+
+    while (len) {
+        ssize_t n = write(c->out_fd, buf, len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return; /* output gone (closed pipe): drop, keep the guest up */
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+static gboolean on_input(gint fd, GIOCondition cond, gpointer opaque);
+
+static void watch_input(struct console *c)
+{
+    if (c->in_src || c->in_eof || c->in_fd < 0) {
+        return;
+    }
+    c->in_src = g_unix_fd_source_new(c->in_fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+    g_source_set_callback(c->in_src, G_SOURCE_FUNC(on_input), c, NULL);
+    g_source_attach(c->in_src, c->ctx);
+}
+
+static void unwatch_input(struct console *c)
+{
+    if (c->in_src) {
+        g_source_destroy(c->in_src);
+        g_source_unref(c->in_src);
+        c->in_src = NULL;
+    }
+}
+
+/* Offers pending input to the guest device; true if all was taken. */
+static bool deliver(struct console *c)
+{
+    while (c->pending_off < c->pending_len) {
+        const uint8_t *p = c->pending + c->pending_off;
+        size_t n = c->pending_len - c->pending_off, took;
+
+        took = c->vcon ? vcon_input(c->vcon, p, n)
+                       : serial8250_input(c->uart, p, n);
+        if (took == 0) {
+            return false;
+        }
+        c->pending_off += took;
+    }
+    c->pending_off = c->pending_len = 0;
+    return true;
+}
+
+/* The guest made room (UART read, or new virtio RX buffers). */
+static gboolean resume_input(gpointer opaque)
+{
+    struct console *c = opaque;
+
+    if (deliver(c)) {
+        watch_input(c);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void uart_rx_space(void *opaque)
+{
+    struct console *c = opaque;
+
+    /* From a vCPU thread: continue on the I/O thread. */
+    g_main_context_invoke(c->ctx, resume_input, c);
+}
+
+static void vcon_rx_ready(struct vcon_sink *s)
+{
+    struct console *c = container_of(s, struct console, sink);
+
+    g_main_context_invoke(c->ctx, resume_input, c);
+}
+
+static gboolean on_input(gint fd, GIOCondition cond, gpointer opaque)
+{
+    struct console *c = opaque;
+    uint8_t buf[sizeof(c->pending)];
+    ssize_t n = read(fd, buf, sizeof(buf));
+
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return G_SOURCE_CONTINUE;
+    }
+    if (n <= 0) {
+        /* EOF: the guest simply gets no more input. */
+        c->in_eof = true;
+        g_source_unref(c->in_src);
+        c->in_src = NULL;
+        return G_SOURCE_REMOVE;
+    }
+    c->pending_len = c->pending_off = 0;
+    for (ssize_t i = 0; i < n; i++) {
+        uint8_t ch = buf[i];
+
+        /* Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A (as QEMU's
+         * -nographic); only on a terminal, so piped input passes as is. */
+        if (c->tty && c->escape) {
+            c->escape = false;
+            if (ch == 'x' || ch == 'X') {
+                c->ctl->request_exit(c->ctl, VM_EXIT_QUIT, 0);
+                return G_SOURCE_CONTINUE;
+            }
+            if (ch != CTRL_A) {
+                continue;
+            }
+        } else if (c->tty && ch == CTRL_A) {
+            c->escape = true;
+            continue;
+        }
+        c->pending[c->pending_len++] = ch;
+    }
+    if (!deliver(c)) {
+        /* The guest is not taking input: stop reading the host side until
+         * it makes room, instead of dropping or spinning. */
+        g_source_unref(c->in_src);
+        c->in_src = NULL;
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* virtio-console output: never blocks the I/O thread. */
+static ssize_t sink_write(struct vcon_sink *s, const void *buf, size_t len)
+{
+    struct console *c = container_of(s, struct console, sink);
+    struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+    ssize_t n;
+
+    if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLOUT)) {
+        return -EAGAIN;
+    }
+    n = write(c->out_fd, buf, MIN(len, (size_t)4096));
+    if (n < 0) {
+        return errno == EINTR ? -EAGAIN : -errno;
+    }
+    return n;
+}
+
+static gboolean on_writable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    struct console *c = opaque;
+
+    g_source_unref(c->out_src);
+    c->out_src = NULL;
+    if (cond & (G_IO_ERR | G_IO_HUP | G_IO_NVAL)) {
+        return G_SOURCE_REMOVE; /* nobody reads: the guest's writer waits */
+    }
+    vcon_tx_resume(c->vcon);
+    return G_SOURCE_REMOVE;
+}
+
+static void sink_wait_writable(struct vcon_sink *s)
+{
+    struct console *c = container_of(s, struct console, sink);
+
+    if (c->out_src) {
+        return;
+    }
+    c->out_src = g_unix_fd_source_new(c->out_fd, G_IO_OUT);
+    g_source_set_callback(c->out_src, G_SOURCE_FUNC(on_writable), c, NULL);
+    g_source_attach(c->out_src, c->ctx);
+}
+
+void console_use_uart(struct console *c, struct serial8250 *uart)
+{
+    c->uart = uart;
+    uart->rx_space = uart_rx_space;
+    uart->rx_opaque = c;
+}
+
+void console_use_vcon(struct console *c, struct vcon *vcon)
+{
+    c->vcon = vcon;
+    c->sink.write = sink_write;
+    c->sink.wait_writable = sink_wait_writable;
+    c->sink.rx_ready = vcon_rx_ready;
+}
+
+void console_start(struct console *c)
+{
+    if (c->in_fd < 0) {
+        return;
+    }
+    c->tty = isatty(c->in_fd);
+    term_raw(c->in_fd);
+    watch_input(c);
+}
+
+void console_stop(struct console *c)
+{
+    unwatch_input(c);
+    if (c->out_src) {
+        g_source_destroy(c->out_src);
+        g_source_unref(c->out_src);
+        c->out_src = NULL;
+    }
+    term_restore();
+}
