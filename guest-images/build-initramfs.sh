@@ -1,16 +1,20 @@
 #!/bin/sh
 # build-initramfs.sh KERNEL_DIR OUT_DIR
-# Builds the default guest's initramfs (busybox-static, the virtio and
+# Builds the default guest's root tree (busybox-static, the virtio and
 # pvpanic modules of the kernel in KERNEL_DIR, init, husk-exit) into
-# OUT_DIR/initramfs.cpio.gz without touching the host system.  OUT_DIR is
-# keyed by the caller on every input, so a second build does nothing.
+# OUT_DIR/initramfs.cpio.gz, and the same tree as an ext4 disk image
+# OUT_DIR/root.img (mke2fs -d: no root privileges, no loop mounts), without
+# touching the host system.  OUT_DIR is keyed by the caller on every input,
+# so a second build does nothing.
 set -eu
 kdir=$1
 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
-if [ -f "$out/initramfs.cpio.gz" ]; then
+if [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/root.img" ]; then
     exit 0
 fi
+mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
+[ -x "$mke2fs" ] || { echo "build-initramfs.sh: needs mke2fs (apt-get install e2fsprogs)" >&2; exit 1; }
 # Debian's busybox-static installs a static /bin/busybox.
 busybox=/bin/busybox
 if [ ! -x "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
@@ -74,4 +78,9 @@ echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 
 mkdir -p "$out"
 (cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$tmp/initramfs.cpio.gz"
+# The disk flavour: the same tree, marked so init knows it is the root.
+echo "husk root filesystem" > "$root/etc/husk-rootfs"
+"$mke2fs" -q -t ext4 -L huskroot -d "$root" -E root_owner=0:0 "$tmp/root.img" 32M >/dev/null 2>&1 ||
+    { echo "build-initramfs.sh: mke2fs failed" >&2; exit 1; }
 mv "$tmp/initramfs.cpio.gz" "$out/initramfs.cpio.gz"
+mv "$tmp/root.img" "$out/root.img"

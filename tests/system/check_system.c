@@ -56,7 +56,7 @@ static void run_scenarios(void)
     g_autofree char *testhost =
         g_build_filename(srcdir, "tests", "testhost", "testhost.sh", NULL);
     g_autofree char *gdir = NULL, *vmlinuz = NULL, *vmlinux = NULL,
-                    *initrd = NULL;
+                    *initrd = NULL, *rootimg = NULL;
     int st;
 
     {
@@ -73,6 +73,7 @@ static void run_scenarios(void)
     vmlinuz = g_strdup_printf("%s/vmlinuz", gdir);
     vmlinux = g_strdup_printf("%s/vmlinux", gdir);
     initrd = g_strdup_printf("%s/initramfs.cpio.gz", gdir);
+    rootimg = g_strdup_printf("%s/root.img", gdir);
 
     if (hardware_kvm()) {
         /* Same layout as inside the test host, in a scratch directory. */
@@ -82,9 +83,10 @@ static void run_scenarios(void)
             "mkdir -p %s && cp %s %s/ && ln -s %s %s/vmlinuz && "
             "ln -s %s %s/vmlinux && ln -s %s %s/initramfs.cpio.gz && "
             "cp %s %s/tiny.elf && cp %s %s/check_tiny && "
-            "cd %s && PATH=%s:$PATH sh %s",
+            "ln -s %s %s/root.img && "
+            "cd %s && PATH=%s:/usr/sbin:$PATH sh %s",
             bindir, husk, bindir, vmlinuz, dir, vmlinux, dir, initrd, dir,
-            tiny, dir, check_tiny, dir, dir, bindir, scen);
+            tiny, dir, check_tiny, dir, rootimg, dir, dir, bindir, scen);
         char *argv[] = { "sh", "-c", cmd, NULL };
 
         printf("system: hardware KVM here, running the guests directly\n");
@@ -95,9 +97,14 @@ static void run_scenarios(void)
         g_autofree char *f3 = g_strdup_printf("%s:initramfs.cpio.gz", initrd);
         g_autofree char *f4 = g_strdup_printf("%s:tiny.elf", tiny);
         g_autofree char *f5 = g_strdup_printf("%s:check_tiny", check_tiny);
+        g_autofree char *f6 = g_strdup_printf("%s:root.img", rootimg);
+        g_autofree char *debugfs = g_find_program_in_path("debugfs");
+        g_autofree char *f7 = g_strdup_printf(
+            "%s:bin/debugfs", debugfs ? debugfs : "/usr/sbin/debugfs");
         char *argv[] = { testhost, "--husk", (char *)husk, "--scenario", scen,
                          "--file", f1, "--file", f2, "--file", f3, "--file",
-                         f4, "--file", f5, "--timeout", "1500", NULL };
+                         f4, "--file", f5, "--file", f6, "--file", f7,
+                         "--timeout", "1500", NULL };
 
         printf("system: no hardware KVM here, running the guests inside the "
                "nested KVM test host\n");
@@ -318,6 +325,16 @@ START_TEST(virtio_console_carries_the_shell)
 }
 END_TEST
 
+START_TEST(boots_from_ext4_root_disk)
+{
+    g_autofree char *b = expect("rootfs", 0, "husk root filesystem");
+    g_autofree char *host = value_of(output, "ROOTFS-HOST");
+
+    ck_assert_msg(host && !strcmp(host, "written-by-the-guest"),
+                  "debugfs read '%s' from the image", host ? host : "");
+}
+END_TEST
+
 START_TEST(rng_gives_hwrng)
 {
     g_autofree char *b = expect("rng", 0, "HWRNG-BYTES=256");
@@ -364,6 +381,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, disk_write_is_on_the_host_image);
     tcase_add_test(tc, read_only_disk_refuses_writes);
     tcase_add_test(tc, rng_gives_hwrng);
+    tcase_add_test(tc, boots_from_ext4_root_disk);
     tcase_add_test(tc, virtio_console_carries_the_shell);
     suite_add_tcase(su, tc);
     return check_run(su);

@@ -22,14 +22,20 @@ linux() { # name kernel extra-husk-args... -- husk.run command
     kernel=$2
     shift 2
     args=
+    extra=
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+        if [ "$1" = --cmdline-extra ]; then
+            extra="$extra $2"
+            shift 2
+            continue
+        fi
         args="$args $1"
         shift
     done
     shift
     # shellcheck disable=SC2086
     scenario "$name" husk run --kernel "$kernel" --initrd initramfs.cpio.gz \
-        --timeout 200 $args --cmdline "$CMD husk.run=\"$*\""
+        --timeout 200 $args --cmdline "$CMD$extra husk.run=\"$*\""
 }
 
 scenario tiny-suite ./check_tiny "$(command -v husk)" tiny.elf
@@ -51,6 +57,13 @@ linux disk-write vmlinuz --disk /tmp/disk.img -- \
     "dd if=/dev/urandom of=/dev/vda bs=1M count=64 conv=fsync 2>/dev/null && echo GUEST-SHA=\$(dd if=/dev/vda bs=1M count=64 2>/dev/null | sha256sum | cut -d' ' -f1)"
 echo "HOST-SHA=$(sha256sum /tmp/disk.img | cut -d' ' -f1)"
 rm -f /tmp/disk.img
+# Boot from an ext4 root disk (root=/dev/vda): create a file there; the
+# host reads it back from the image with debugfs after the VM is gone.
+cp root.img /tmp/root.img
+linux rootfs vmlinuz --disk /tmp/root.img --cmdline-extra root=/dev/vda -- \
+    "echo written-by-the-guest > /from-guest.txt; sync; cat /etc/husk-rootfs"
+echo "ROOTFS-HOST=$(debugfs -R 'cat /from-guest.txt' /tmp/root.img 2>/dev/null)"
+rm -f /tmp/root.img
 # virtio-rng: /dev/hwrng exists and gives bytes.
 linux rng vmlinuz --rng -- \
     "echo RNG=\$(cat /sys/class/misc/hw_random/rng_current); echo HWRNG-BYTES=\$(dd if=/dev/hwrng bs=64 count=4 2>/dev/null | wc -c)"
