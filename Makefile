@@ -7,9 +7,9 @@ ASAN_BUILD ?= build-asan
 BUILD_DEPS = meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev \
 	libslirp-dev libfdt-dev check
 GUEST_DEPS = busybox-static cpio gzip lz4 kmod e2fsprogs qemu-system-x86
-TEST_DEPS = acpica-tools
+TEST_DEPS = acpica-tools clang libclang-rt-14-dev
 
-.PHONY: all deps build guest demo check unit clean
+.PHONY: all deps build guest demo check unit fuzz clean
 
 all: build
 
@@ -35,5 +35,14 @@ unit: deps
 check: deps
 	@scripts/run-checks.sh
 
+# make fuzz FUZZ_SECONDS=600: longer runs that keep what they find in the
+# corpus under tests/fuzz/corpus (commit it).
+fuzz: deps
+	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true \
+		-Dtests=enabled -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	meson configure build-fuzz -Dfuzz_seconds=$${FUZZ_SECONDS:-300}
+	FUZZ_KEEP_CORPUS=1 meson test -C build-fuzz --suite fuzz --num-processes 1 \
+		--timeout-multiplier 0 --print-errorlogs
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

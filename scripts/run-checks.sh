@@ -3,12 +3,15 @@
 #  1. unit  : built with ASan+UBSan (build-asan/), no KVM needed
 #  2. kvm   : tiny guests on this host's /dev/kvm (skipped, 77, without it)
 #  3. system: real Linux guests, inside the nested KVM test host
+#  4. fuzz  : libFuzzer targets (build-fuzz/, clang), each for a bounded
+#             time (FUZZ_SECONDS, default 15) after replaying regressions
 # Ends with one line "N passed, N failed, N skipped" summed over meson's
 # summaries, and exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
 asan=${ASAN_BUILD:-build-asan}
 main=${BUILD:-build}
+fuzz=${FUZZ_BUILD:-build-fuzz}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 pass=0 fail=0 skip=0 setup_failed=0
@@ -47,6 +50,8 @@ configure() { # dir meson-args...
     shift
     if [ ! -f "$dir/build.ninja" ]; then
         meson setup "$dir" "$@" >/dev/null || { setup_failed=1; return 1; }
+    else
+        meson configure "$dir" "$@" >/dev/null 2>&1 || true
     fi
     ninja -C "$dir" >/dev/null || { ninja -C "$dir"; setup_failed=1; return 1; }
 }
@@ -58,6 +63,13 @@ fi
 if [ "${1:-}" != "--unit-only" ]; then
     if configure "$main" -Dtests=enabled; then
         run_suite "$main" kvm system
+    fi
+fi
+if [ "${1:-}" != "--unit-only" ]; then
+    if CC=clang configure "$fuzz" -Dfuzz=true -Dtests=enabled \
+            -Db_sanitize=address,undefined -Db_lundef=false \
+            -Dfuzz_seconds="${FUZZ_SECONDS:-15}"; then
+        run_suite "$fuzz" fuzz
     fi
 fi
 [ "$setup_failed" = 0 ] || fail=$((fail + 1))
