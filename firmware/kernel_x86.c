@@ -199,24 +199,20 @@ bool pvh_elf_parse(const uint8_t *img, size_t len, struct pvh_info *out,
         uint32_t type;
         uint64_t off, filesz, paddr, memsz, end;
 
+        const uint8_t *ph = img + phoff + (uint64_t)i * phentsize;
+
+        /* Same fields, class-dependent layout (System V gABI). */
+        type = get_le32(ph);
         if (is64) {
-            Elf64_Phdr ph;
-
-            memcpy(&ph, img + phoff + (uint64_t)i * phentsize, sizeof(ph));
-            type = ph.p_type;
-            off = ph.p_offset;
-            filesz = ph.p_filesz;
-            paddr = ph.p_paddr;
-            memsz = ph.p_memsz;
+            off = get_le64(ph + 8);
+            paddr = get_le64(ph + 24);
+            filesz = get_le64(ph + 32);
+            memsz = get_le64(ph + 40);
         } else {
-            Elf32_Phdr ph;
-
-            memcpy(&ph, img + phoff + (uint64_t)i * phentsize, sizeof(ph));
-            type = ph.p_type;
-            off = ph.p_offset;
-            filesz = ph.p_filesz;
-            paddr = ph.p_paddr;
-            memsz = ph.p_memsz;
+            off = get_le32(ph + 4);
+            paddr = get_le32(ph + 12);
+            filesz = get_le32(ph + 16);
+            memsz = get_le32(ph + 20);
         }
         if (!elf_range_ok(len, off, filesz)) {
             return data_error(errp, "ELF file is truncated (segment %u)", i);

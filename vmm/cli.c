@@ -74,7 +74,7 @@ bool cli_parse_uint(const char *s, unsigned *out)
     return true;
 }
 
-bool cli_parse_disk(const char *arg, const char **path, bool *read_only)
+bool cli_parse_disk(const char *arg, char **path, bool *read_only)
 {
     const char *comma = strrchr(arg, ',');
 
@@ -83,7 +83,12 @@ bool cli_parse_disk(const char *arg, const char **path, bool *read_only)
         *read_only = !strcmp(comma, ",ro");
         *path = g_strndup(arg, (gsize)(comma - arg));
     } else {
-        *path = arg;
+        *path = g_strdup(arg);
     }
-    return **path != 0;
+    if (!**path) {
+        g_free(*path);
+        *path = NULL;
+        return false;
+    }
+    return true;
 }

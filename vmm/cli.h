@@ -15,8 +15,8 @@ bool cli_parse_size(const char *s, uint64_t *out);
 /* A plain decimal number that fits an unsigned int. */
 bool cli_parse_uint(const char *s, unsigned *out);
 
-/* "PATH" or "PATH,ro": *path points into a copy that lives forever
- * (command-line lifetime). */
-bool cli_parse_disk(const char *arg, const char **path, bool *read_only);
+/* "PATH" or "PATH,ro" (",rw" also accepted): *path is a new string the
+ * caller frees. */
+bool cli_parse_disk(const char *arg, char **path, bool *read_only);
 
 #endif

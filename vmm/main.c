@@ -85,7 +85,22 @@ static int fail(int status, const char *fmt, ...)
     return status;
 }
 
+static int run_with(int argc, char **argv, struct vm_config *cfgp);
+
 static int cmd_run(int argc, char **argv)
+{
+    struct vm_config cfg;
+    int status;
+
+    memset(&cfg, 0, sizeof(cfg));
+    status = run_with(argc, argv, &cfg);
+    for (unsigned i = 0; i < cfg.nr_disks; i++) {
+        g_free(cfg.disks[i].path);
+    }
+    return status;
+}
+
+static int run_with(int argc, char **argv, struct vm_config *cfgp)
 {
     enum { OPT_TIMEOUT = 256, OPT_VERSION, OPT_VIRTIO_CMDLINE, OPT_RNG,
            OPT_RNG_RATE, OPT_CONSOLE };
@@ -106,53 +121,53 @@ static int cmd_run(int argc, char **argv)
         { "version", no_argument, NULL, OPT_VERSION },
         { 0 },
     };
-    struct vm_config cfg = {
-        .cpus = 1,
-        .mem = DEFAULT_MEM,
-        .console_in = STDIN_FILENO,
-        .console_out = STDOUT_FILENO,
-        .cmdline = DEFAULT_CMDLINE,
-    };
+    /* What is parsed into *cfg (disk paths) is freed by cmd_run. */
+    struct vm_config *cfg = cfgp;
     g_autoptr(GError) err = NULL;
     struct vm vm;
     int c, status;
     char *end;
     bool cmdline_given = false;
 
+    cfg->cpus = 1;
+    cfg->mem = DEFAULT_MEM;
+    cfg->console_in = STDIN_FILENO;
+    cfg->console_out = STDOUT_FILENO;
+    cfg->cmdline = DEFAULT_CMDLINE;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":k:i:p:c:m:d:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
-            cfg.kernel = optarg;
+            cfg->kernel = optarg;
             break;
         case 'i':
-            cfg.initrd = optarg;
+            cfg->initrd = optarg;
             break;
         case 'p':
-            cfg.cmdline = optarg;
+            cfg->cmdline = optarg;
             cmdline_given = true;
             break;
         case 'c':
-            if (!cli_parse_uint(optarg, &cfg.cpus) || cfg.cpus == 0) {
+            if (!cli_parse_uint(optarg, &cfg->cpus) || cfg->cpus == 0) {
                 return fail(HUSK_EXIT_USAGE,
                             "--cpus '%s': expected a whole number >= 1",
                             optarg);
             }
             break;
         case 'm':
-            if (!cli_parse_size(optarg, &cfg.mem)) {
+            if (!cli_parse_size(optarg, &cfg->mem)) {
                 return fail(HUSK_EXIT_USAGE,
                             "--memory '%s': expected a size such as 512M "
                             "or 2G",
                             optarg);
             }
-            if (cfg.mem < MIN_MEM || cfg.mem > MAX_MEM) {
+            if (cfg->mem < MIN_MEM || cfg->mem > MAX_MEM) {
                 return fail(HUSK_EXIT_USAGE,
                             "--memory '%s': must be between 8M and 1T",
                             optarg);
             }
-            if (cfg.mem % (4 * KiB)) {
+            if (cfg->mem % (4 * KiB)) {
                 return fail(HUSK_EXIT_USAGE,
                             "--memory '%s': must be a multiple of 4K",
                             optarg);
@@ -160,9 +175,9 @@ static int cmd_run(int argc, char **argv)
             break;
         case OPT_TIMEOUT:
             errno = 0;
-            cfg.timeout = strtod(optarg, &end);
-            if (errno || end == optarg || *end || !(cfg.timeout > 0) ||
-                cfg.timeout > 1e7) {
+            cfg->timeout = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(cfg->timeout > 0) ||
+                cfg->timeout > 1e7) {
                 return fail(HUSK_EXIT_USAGE,
                             "--timeout '%s': expected a number of seconds "
                             "> 0",
@@ -170,25 +185,25 @@ static int cmd_run(int argc, char **argv)
             }
             break;
         case 'd':
-            if (cfg.nr_disks >= VM_MAX_DISKS) {
+            if (cfg->nr_disks >= VM_MAX_DISKS) {
                 return fail(HUSK_EXIT_USAGE, "--disk: at most %d disks",
                             VM_MAX_DISKS);
             }
-            if (!cli_parse_disk(optarg, &cfg.disks[cfg.nr_disks].path,
-                                &cfg.disks[cfg.nr_disks].read_only)) {
+            if (!cli_parse_disk(optarg, &cfg->disks[cfg->nr_disks].path,
+                                &cfg->disks[cfg->nr_disks].read_only)) {
                 return fail(HUSK_EXIT_USAGE,
                             "--disk '%s': expected PATH or PATH,ro", optarg);
             }
-            cfg.nr_disks++;
+            cfg->nr_disks++;
             break;
         case OPT_RNG:
-            cfg.rng = true;
+            cfg->rng = true;
             break;
         case OPT_CONSOLE:
             if (!strcmp(optarg, "virtio")) {
-                cfg.virtio_console = true;
+                cfg->virtio_console = true;
             } else if (!strcmp(optarg, "serial")) {
-                cfg.virtio_console = false;
+                cfg->virtio_console = false;
             } else {
                 return fail(HUSK_EXIT_USAGE,
                             "--console '%s': expected serial or virtio",
@@ -197,19 +212,19 @@ static int cmd_run(int argc, char **argv)
             break;
         case OPT_RNG_RATE:
             /* A size without suffix means bytes here, not MiB. */
-            if (!cli_parse_size(optarg, &cfg.rng_rate) || !cfg.rng_rate) {
+            if (!cli_parse_size(optarg, &cfg->rng_rate) || !cfg->rng_rate) {
                 return fail(HUSK_EXIT_USAGE,
                             "--rng-rate '%s': expected bytes per second, "
                             "e.g. 4K",
                             optarg);
             }
             if (strspn(optarg, "0123456789") == strlen(optarg)) {
-                cfg.rng_rate = strtoull(optarg, NULL, 10);
+                cfg->rng_rate = strtoull(optarg, NULL, 10);
             }
-            cfg.rng = true;
+            cfg->rng = true;
             break;
         case OPT_VIRTIO_CMDLINE:
-            cfg.virtio_cmdline = true;
+            cfg->virtio_cmdline = true;
             break;
         case 'h':
             fputs(usage_run, stdout);
@@ -230,11 +245,11 @@ static int cmd_run(int argc, char **argv)
         return fail(HUSK_EXIT_USAGE, "unexpected argument '%s'",
                     argv[optind]);
     }
-    if (cfg.virtio_console && !cmdline_given) {
+    if (cfg->virtio_console && !cmdline_given) {
         /* Kernel messages on both; /dev/console (init's shell) on hvc0. */
-        cfg.cmdline = "console=ttyS0 console=hvc0";
+        cfg->cmdline = "console=ttyS0 console=hvc0";
     }
-    if (!cfg.kernel) {
+    if (!cfg->kernel) {
         return fail(HUSK_EXIT_USAGE,
                     "no kernel given: husk run --kernel FILE (see --help)");
     }
@@ -244,7 +259,7 @@ static int cmd_run(int argc, char **argv)
                    "tiny guests run, Linux kernels cannot boot "
                    "(see 'husk check')\n");
     }
-    if (!vm_create(&vm, &cfg, &err)) {
+    if (!vm_create(&vm, cfg, &err)) {
         vm_destroy(&vm);
         return fail(err->code, "%s", err->message);
     }

@@ -30,7 +30,7 @@
 #define VM_MAX_DISKS 8
 
 struct vm_disk_config {
-    const char *path;
+    char *path;
     bool read_only;
 };
 

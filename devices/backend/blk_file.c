@@ -21,23 +21,26 @@ struct blk_file {
     bool is_blockdev;
 };
 
-static ssize_t file_preadv(struct blk_backend *be, const struct iovec *iov,
-                           int n, uint64_t off)
+/*
+ * The whole transfer or an error: loops over short transfers and EINTR.
+ * A read that hits EOF (the image shrank under us) is EIO; a write that
+ * makes no progress is ENOSPC.
+ */
+static ssize_t file_rw(struct blk_file *f, const struct iovec *iov, int n,
+                       uint64_t off, bool write)
 {
-    struct blk_file *f = (struct blk_file *)be;
     size_t want = 0, done = 0;
     struct iovec local[64];
 
     for (int i = 0; i < n; i++) {
         want += iov[i].iov_len;
     }
-    /* Loop over short transfers; give the guest the tail of a read past
-     * EOF of a growing file as zeros (a raw image's sparse end). */
     while (done < want) {
         ssize_t r;
         int cnt = 0;
         size_t skip = done;
 
+        /* The iovecs still to do, at most 64 at a time. */
         for (int i = 0; i < n && cnt < 64; i++) {
             if (skip >= iov[i].iov_len) {
                 skip -= iov[i].iov_len;
@@ -48,7 +51,8 @@ static ssize_t file_preadv(struct blk_backend *be, const struct iovec *iov,
             skip = 0;
             cnt++;
         }
-        r = preadv(f->fd, local, cnt, (off_t)(off + done));
+        r = write ? pwritev(f->fd, local, cnt, (off_t)(off + done))
+                  : preadv(f->fd, local, cnt, (off_t)(off + done));
         if (r < 0 && errno == EINTR) {
             continue;
         }
@@ -56,51 +60,23 @@ static ssize_t file_preadv(struct blk_backend *be, const struct iovec *iov,
             return -errno;
         }
         if (r == 0) {
-            return -EIO; /* the image shrank under us */
+            return write ? -ENOSPC : -EIO;
         }
         done += (size_t)r;
     }
     return (ssize_t)done;
 }
 
+static ssize_t file_preadv(struct blk_backend *be, const struct iovec *iov,
+                           int n, uint64_t off)
+{
+    return file_rw((struct blk_file *)be, iov, n, off, false);
+}
+
 static ssize_t file_pwritev(struct blk_backend *be, const struct iovec *iov,
                             int n, uint64_t off)
 {
-    struct blk_file *f = (struct blk_file *)be;
-    size_t want = 0, done = 0;
-    struct iovec local[64];
-
-    for (int i = 0; i < n; i++) {
-        want += iov[i].iov_len;
-    }
-    while (done < want) {
-        ssize_t r;
-        int cnt = 0;
-        size_t skip = done;
-
-        for (int i = 0; i < n && cnt < 64; i++) {
-            if (skip >= iov[i].iov_len) {
-                skip -= iov[i].iov_len;
-                continue;
-            }
-            local[cnt].iov_base = (uint8_t *)iov[i].iov_base + skip;
-            local[cnt].iov_len = iov[i].iov_len - skip;
-            skip = 0;
-            cnt++;
-        }
-        r = pwritev(f->fd, local, cnt, (off_t)(off + done));
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r < 0) {
-            return -errno;
-        }
-        if (r == 0) {
-            return -ENOSPC;
-        }
-        done += (size_t)r;
-    }
-    return (ssize_t)done;
+    return file_rw((struct blk_file *)be, iov, n, off, true);
 }
 
 static int file_flush(struct blk_backend *be)

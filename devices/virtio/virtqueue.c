@@ -295,12 +295,14 @@ bool vq_should_notify(struct virtqueue *vq)
     return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
 }
 
-size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf,
-                  size_t len)
+/* Copies between iovecs (from byte off) and buf, in either direction. */
+static size_t iov_copy(const struct iovec *iov, unsigned n, size_t off,
+                       uint8_t *buf, size_t len, bool to_buf)
 {
     size_t done = 0;
 
     for (unsigned i = 0; i < n && done < len; i++) {
+        uint8_t *base = iov[i].iov_base;
         size_t l;
 
         if (off >= iov[i].iov_len) {
@@ -308,30 +310,25 @@ size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf,
             continue;
         }
         l = MIN(iov[i].iov_len - off, len - done);
-        memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + off, l);
+        if (to_buf) {
+            memcpy(buf + done, base + off, l);
+        } else {
+            memcpy(base + off, buf + done, l);
+        }
         done += l;
         off = 0;
     }
     return done;
 }
 
+size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf,
+                  size_t len)
+{
+    return iov_copy(iov, n, off, buf, len, true);
+}
+
 size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t off,
                     const void *buf, size_t len)
 {
-    size_t done = 0;
-
-    for (unsigned i = 0; i < n && done < len; i++) {
-        size_t l;
-
-        if (off >= iov[i].iov_len) {
-            off -= iov[i].iov_len;
-            continue;
-        }
-        l = MIN(iov[i].iov_len - off, len - done);
-        memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)buf + done,
-               l);
-        done += l;
-        off = 0;
-    }
-    return done;
+    return iov_copy(iov, n, off, (uint8_t *)buf, len, false);
 }

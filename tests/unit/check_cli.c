@@ -125,17 +125,20 @@ END_TEST
 
 START_TEST(disk_arguments)
 {
-    const char *path;
+    char *path;
     bool ro;
 
     ck_assert(cli_parse_disk("/img/a.raw", &path, &ro));
     ck_assert_str_eq(path, "/img/a.raw");
     ck_assert(!ro);
+    g_free(path);
     ck_assert(cli_parse_disk("/img/a.raw,ro", &path, &ro));
     ck_assert_str_eq(path, "/img/a.raw");
     ck_assert(ro);
+    g_free(path);
     ck_assert(cli_parse_disk("a,b.raw", &path, &ro));
     ck_assert_str_eq(path, "a,b.raw");
+    g_free(path);
     ck_assert(!cli_parse_disk(",ro", &path, &ro));
     ck_assert(!cli_parse_disk("", &path, &ro));
 }
