@@ -37,6 +37,8 @@ done
 cp "$here/initramfs/init" "$root/init"
 chmod 755 "$root/init"
 cc -static -Os -s -o "$root/bin/husk-exit" "$here/initramfs/husk-exit.c"
+cc -static -O2 -s -o "$root/bin/husk-randread" "$here/initramfs/husk-randread.c"
+install -m 755 "$here/initramfs/husk-diskbench" "$root/bin/husk-diskbench"
 
 # Modules, dependencies first (modinfo's "depends" field, resolved by name).
 mods="virtio_mmio virtio_blk virtio_net virtio_console virtio-rng pvpanic-mmio"

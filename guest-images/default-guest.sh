@@ -10,7 +10,9 @@ cache=${HUSK_CACHE:-$HOME/.cache/husk}
 kdir=$("$here/fetch-kernel.sh" cloud)
 bbver=$(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null || echo none)
 key=$( (basename "$kdir"; echo "$bbver"; cat "$here/build-initramfs.sh" "$here/initramfs/init" \
-        "$here/initramfs/husk-exit.c" "$here/extract-vmlinux.sh") | sha256sum | cut -c1-16)
+        "$here/initramfs/husk-exit.c" "$here/initramfs/husk-randread.c" \
+        "$here/initramfs/husk-diskbench" \
+        "$here/extract-vmlinux.sh") | sha256sum | cut -c1-16)
 dir="$cache/guest/default-$key"
 if [ ! -f "$dir/.done" ]; then
     mkdir -p "$dir"

@@ -93,19 +93,29 @@ static gboolean resume_input(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
+/*
+ * Runs resume_input later on the I/O thread.  Never inline: the callers
+ * hold a device lock (virtio-console's RX kick) that resume_input takes
+ * again through vcon_input; g_main_context_invoke() would run it at once
+ * on the I/O thread and deadlock.
+ */
+static void defer_resume(struct console *c)
+{
+    GSource *src = g_idle_source_new();
+
+    g_source_set_callback(src, resume_input, c, NULL);
+    g_source_attach(src, c->ctx);
+    g_source_unref(src);
+}
+
 static void uart_rx_space(void *opaque)
 {
-    struct console *c = opaque;
-
-    /* From a vCPU thread: continue on the I/O thread. */
-    g_main_context_invoke(c->ctx, resume_input, c);
+    defer_resume(opaque); /* from a vCPU thread */
 }
 
 static void vcon_rx_ready(struct vcon_sink *s)
 {
-    struct console *c = container_of(s, struct console, sink);
-
-    g_main_context_invoke(c->ctx, resume_input, c);
+    defer_resume(container_of(s, struct console, sink));
 }
 
 static gboolean on_input(gint fd, GIOCondition cond, gpointer opaque)
