@@ -111,6 +111,9 @@ static inline bool vm_stopping(struct vm *vm)
 /* Ends the VM with VM_EXIT_ERROR and a message.  Any thread. */
 void vm_report_error(struct vm *vm, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+/* Creates every device (vm_devices.c).  Setup thread, before vCPUs. */
+bool vm_create_devices(struct vm *vm, GError **errp);
+
 /* Adds a device to the firmware's device list (DSDT).  Setup thread. */
 void vm_add_fw_device(struct vm *vm, struct fw_device d);
 

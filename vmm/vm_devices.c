@@ -1,0 +1,171 @@
+/*
+ * vm_devices.c: every device of husk's x86 machine, wired explicitly: the
+ * platform devices on I/O ports (COM1, exit port, ACPI PM, i8042, pvpanic,
+ * absent-hardware ranges) with their interrupt lines, then the virtio-mmio
+ * devices the command line asks for, each added to the firmware device
+ * list from which the DSDT is generated.
+ */
+#define G_LOG_DOMAIN "husk"
+#include <errno.h>
+#include <sys/ioctl.h>
+
+#include "firmware/layout_x86.h"
+#include "vmm/error.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
+
+static void kvm_irq_set(struct irq_line *l, bool level)
+{
+    struct kvm_irq_line *k = container_of(l, struct kvm_irq_line, line);
+    struct kvm_irq_level irq = { .irq = k->gsi, .level = level };
+
+    ioctl(k->vm_fd, KVM_IRQ_LINE, &irq);
+}
+
+static void kvm_irq_init(struct kvm_irq_line *k, int vm_fd, unsigned gsi)
+{
+    k->line.set = kvm_irq_set;
+    k->vm_fd = vm_fd;
+    k->gsi = gsi;
+}
+
+static bool add_pio(struct vm *vm, const char *name, uint64_t base,
+                    uint64_t len, const struct bus_ops *ops, void *opaque,
+                    GError **errp)
+{
+    int r = bus_add(&vm->pio, name, base, len, ops, opaque);
+
+    if (r) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
+                    "cannot place %s at port 0x%" PRIx64 ": %s", name, base,
+                    g_strerror(-r));
+        return false;
+    }
+    return true;
+}
+
+void vm_add_fw_device(struct vm *vm, struct fw_device d)
+{
+    g_assert(vm->nr_fw_devs < VM_MAX_FW_DEVICES);
+    vm->fw_devs[vm->nr_fw_devs++] = d;
+}
+
+/* virtio-blk for each --disk, in order: /dev/vda, /dev/vdb, ... */
+static bool create_disks(struct vm *vm, GError **errp)
+{
+    for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
+        struct vm_virtio *slot = vm_virtio_slot(vm, errp);
+
+        if (!slot) {
+            return false;
+        }
+        vm->blk[i] = g_new0(struct vblk, 1);
+        vblk_init(vm->blk[i], vm->disk_be[i], &vm->gm, &slot->irq);
+        vm->disk_be[i] = NULL; /* owned by the device now */
+        if (!vm_virtio_plug(slot, &vm->blk[i]->vdev, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static gboolean rng_retry_cb(gpointer opaque)
+{
+    struct vm *vm = opaque;
+
+    vm->rng_retry_pending = false;
+    virtio_dev_queue_notify(&vm->rng->vdev, 0);
+    return G_SOURCE_REMOVE;
+}
+
+/* The rate limiter's wait: run the queue again later on the I/O thread. */
+static void rng_retry(struct vrng *r, unsigned ms)
+{
+    struct vm *vm = r->retry_opaque;
+    GSource *src;
+
+    if (vm->rng_retry_pending) {
+        return;
+    }
+    vm->rng_retry_pending = true;
+    src = g_timeout_source_new(ms);
+    g_source_set_callback(src, rng_retry_cb, vm, NULL);
+    g_source_attach(src, vm->ctx);
+    g_source_unref(src);
+}
+
+static bool create_rng(struct vm *vm, GError **errp)
+{
+    struct vm_virtio *slot;
+
+    if (!vm->cfg.rng) {
+        return true;
+    }
+    slot = vm_virtio_slot(vm, errp);
+    if (!slot) {
+        return false;
+    }
+    vm->rng = g_new0(struct vrng, 1);
+    vrng_init(vm->rng, vm->cfg.rng_rate, &vm->gm, &slot->irq);
+    vm->rng->retry = rng_retry;
+    vm->rng->retry_opaque = vm;
+    return vm_virtio_plug(slot, &vm->rng->vdev, errp);
+}
+
+/* --console virtio: /dev/hvc0 takes the terminal's input; the UART
+ * stays for early boot messages. */
+static bool create_vcon(struct vm *vm, GError **errp)
+{
+    struct vm_virtio *slot;
+
+    if (!vm->cfg.virtio_console) {
+        console_use_uart(&vm->console, &vm->com1);
+        return true;
+    }
+    slot = vm_virtio_slot(vm, errp);
+    if (!slot) {
+        return false;
+    }
+    vm->vcon = g_new0(struct vcon, 1);
+    vcon_init(vm->vcon, &vm->console.sink, &vm->gm, &slot->irq);
+    console_use_vcon(&vm->console, vm->vcon);
+    return vm_virtio_plug(slot, &vm->vcon->vdev, errp);
+}
+
+static bool create_platform(struct vm *vm, GError **errp)
+{
+    kvm_irq_init(&vm->irq_com1, vm->fd, LAYOUT_GSI_COM1);
+    serial8250_init(&vm->com1, &vm->irq_com1.line, console_uart_tx,
+                    &vm->console);
+    sysctl_x86_init(&vm->sysctl, &vm->ctl);
+
+    if (!add_pio(vm, "com1", LAYOUT_PORT_COM1, 8, &serial8250_ops, &vm->com1,
+                 errp) ||
+        !add_pio(vm, "exit-port", LAYOUT_PORT_EXIT, 4, &sysctl_exit_ops,
+                 &vm->sysctl, errp) ||
+        !add_pio(vm, "acpi-pm", LAYOUT_PORT_ACPI_PM, 3, &sysctl_acpi_pm_ops,
+                 &vm->sysctl, errp) ||
+        !add_pio(vm, "i8042", LAYOUT_PORT_I8042, 5, &sysctl_i8042_ops,
+                 &vm->sysctl, errp) ||
+        !add_pio(vm, "pvpanic", LAYOUT_PORT_PVPANIC, 1, &sysctl_pvpanic_ops,
+                 &vm->sysctl, errp) ||
+        !add_pio(vm, "post", LAYOUT_PORT_POST, 1, &sysctl_post_ops,
+                 &vm->sysctl, errp) ||
+        !add_pio(vm, "cmos-absent", LAYOUT_PORT_CMOS, 2, &sysctl_absent_ops,
+                 NULL, errp) ||
+        !add_pio(vm, "pci-conf", LAYOUT_PORT_PCI_CONF, 8,
+                 &sysctl_pci_conf_ops, &vm->sysctl, errp)) {
+        return false;
+    }
+    vm_add_fw_device(vm, (struct fw_device){ FW_DEV_SERIAL, LAYOUT_PORT_COM1, 8,
+                                          LAYOUT_GSI_COM1, false });
+    vm_add_fw_device(vm, (struct fw_device){ FW_DEV_PVPANIC, LAYOUT_PORT_PVPANIC,
+                                          1, 0, false });
+    return true;
+}
+
+bool vm_create_devices(struct vm *vm, GError **errp)
+{
+    return create_platform(vm, errp) && create_vcon(vm, errp) &&
+           create_disks(vm, errp) && create_rng(vm, errp);
+}
