@@ -108,6 +108,33 @@ chmod 755 "$root/init"
 
 # TESTHOST_MONITOR=PATH: a QEMU monitor socket, to inspect a stuck host.
 monitor=${TESTHOST_MONITOR:+-monitor unix:$TESTHOST_MONITOR,server,nowait}
+# Stall watchdog: the nested host (KVM on QEMU's emulated SVM) has been
+# seen to wedge with both CPUs spinning and its clock stopped, so no
+# timeout inside it fires.  If the console stays silent for $stall
+# seconds, kill it: the caller sees 125 and "stalled" instead of waiting
+# for the overall timeout.
+stall=${TESTHOST_STALL:-300}
+: > "$tmp/out"
+(
+    last=-1
+    idle=0
+    while sleep 10; do
+        size=$(wc -c < "$tmp/out" 2>/dev/null || echo 0)
+        if [ "$size" = "$last" ]; then
+            idle=$((idle + 10))
+        else
+            idle=0
+            last=$size
+        fi
+        if [ "$idle" -ge "$stall" ]; then
+            echo "stalled" > "$tmp/stalled"
+            pkill -f "qemu-system-x86_64.*$tmp/host.cpio" 2>/dev/null
+            break
+        fi
+    done
+) &
+watchdog=$!
+trap 'kill $watchdog 2>/dev/null; rm -rf "$tmp"' EXIT
 # shellcheck disable=SC2086
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 $monitor \
     -M q35,accel=tcg -cpu EPYC,+svm,+npt -m "$mem" -smp "$smp" \
@@ -117,6 +144,10 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 $monitor \
     | grep -v '^TESTHOST-RESULT' || true
 rc=$(sed -n 's/^TESTHOST-RESULT: \([0-9]*\).*/\1/p' "$tmp/out" | tail -n1)
 if [ -z "$rc" ]; then
+    if [ -e "$tmp/stalled" ]; then
+        echo "testhost.sh: the test host stalled (no console output for ${stall}s) and was stopped" >&2
+        exit 125
+    fi
     echo "testhost.sh: the test host did not finish (timeout ${timeout}s or crash)" >&2
     grep -v "TCG doesn't support" "$tmp/qemu.err" >&2 || true
     exit 125
