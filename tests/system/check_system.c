@@ -111,16 +111,16 @@ static void run_scenarios(void)
         /* The nested host sometimes wedges with its own clock stopped (see
          * testhost.sh's stall watchdog); a user process cannot do that to
          * a kernel, so it is the test bed (KVM on emulated SVM) failing.
-         * A stalled run is repeated once, and says so; any other failure
-         * is reported as is. */
-        for (int attempt = 1; attempt <= 2; attempt++) {
+         * A stalled run is repeated (at most 3 runs), and says so; any
+         * other failure is reported as is. */
+        for (int attempt = 1; attempt <= 3; attempt++) {
             g_free(output);
             output = run_cmd(argv, NULL, &st);
             if (!strstr(output, "stalled (no console output")) {
                 break;
             }
-            printf("system: the test host stalled (attempt %d)%s\n", attempt,
-                   attempt == 1 ? "; running the scenarios again" : "");
+            printf("system: the test host stalled (attempt %d of 3)%s\n",
+                   attempt, attempt < 3 ? "; running the scenarios again" : "");
             fflush(stdout);
         }
     }
