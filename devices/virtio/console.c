@@ -145,10 +145,7 @@ void vcon_tx_resume(struct vcon *c)
     struct virtio_dev *d = &c->vdev;
 
     g_mutex_lock(&d->lock);
-    if ((d->status & VIRTIO_S_DRIVER_OK) &&
-        !(d->status & VIRTIO_S_NEEDS_RESET)) {
-        vcon_tx_locked(c);
-    }
+    virtio_dev_queue_notify_locked(d, VCON_TX);
     g_mutex_unlock(&d->lock);
 }
 

@@ -66,10 +66,8 @@ void virtio_dev_set_broken_locked(struct virtio_dev *d, const char *why)
     }
 }
 
-void virtio_dev_queue_notify(struct virtio_dev *d, unsigned q)
+void virtio_dev_queue_notify_locked(struct virtio_dev *d, unsigned q)
 {
-    g_mutex_lock(&d->lock);
-    d->notifies++;
     if (q < d->ops->num_queues && (d->status & VIRTIO_S_DRIVER_OK) &&
         !(d->status & VIRTIO_S_NEEDS_RESET) && d->vq[q].active) {
         d->ops->queue_notify(d, q);
@@ -77,5 +75,12 @@ void virtio_dev_queue_notify(struct virtio_dev *d, unsigned q)
             virtio_dev_set_broken_locked(d, "malformed virtqueue");
         }
     }
+}
+
+void virtio_dev_queue_notify(struct virtio_dev *d, unsigned q)
+{
+    g_mutex_lock(&d->lock);
+    d->notifies++;
+    virtio_dev_queue_notify_locked(d, q);
     g_mutex_unlock(&d->lock);
 }

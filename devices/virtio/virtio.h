@@ -97,6 +97,9 @@ void virtio_dev_set_broken_locked(struct virtio_dev *d, const char *why);
 /* Runs the device's queue_notify for q under the lock (the I/O thread's
  * kick handler).  Ignored unless DRIVER_OK and the queue is active. */
 void virtio_dev_queue_notify(struct virtio_dev *d, unsigned q);
+/* The same with dev->lock held: the one place that runs a queue and turns
+ * a malformed ring into NEEDS_RESET. */
+void virtio_dev_queue_notify_locked(struct virtio_dev *d, unsigned q);
 
 /* True if the negotiated features include bit. */
 static inline bool virtio_has_feature(const struct virtio_dev *d, unsigned bit)

@@ -74,10 +74,7 @@ static void driver_ok_locked(struct virtio_dev *d)
         if (d->kick) {
             d->kick(d, q);
         } else {
-            d->ops->queue_notify(d, q);
-            if (d->vq[q].broken) {
-                virtio_dev_set_broken_locked(d, "malformed virtqueue");
-            }
+            virtio_dev_queue_notify_locked(d, q);
         }
     }
 }
