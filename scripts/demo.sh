@@ -14,7 +14,7 @@ guest=$("$here/guest-images/default-guest.sh")
 # line, which ends at the next double quote.
 demo_cmd='echo; echo hello from a husk guest; uname -a; echo CPUs:; nproc; free -m'
 
-if [ -e /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
+if "$here/scripts/have-hw-kvm.sh"; then
     echo "demo: hardware KVM found; booting the default guest with husk"
     if [ -t 0 ]; then
         echo "demo: a shell will start on this terminal; Ctrl-A x quits"

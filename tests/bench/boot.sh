@@ -34,7 +34,7 @@ echo "--- summary (marker_ms: launch to HUSK-GUEST-READY; wall_ms: launch to exi
 echo "--- statuses: husk 0, QEMU isa-debug-exit (0<<1)|1 = 1"
 sh ./summarize.sh \$out
 SCEN
-if [ -e /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
+if "$top/scripts/have-hw-kvm.sh"; then
     d=$(mktemp -d)
     ln -s "$g/vmlinuz" "$g/initramfs.cpio.gz" "$d/"
     cp "$top/tests/bench/summarize.sh" "$d/"

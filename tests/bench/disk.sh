@@ -43,7 +43,7 @@ for sys in husk qemu-microvm; do
     echo "\$line"
 done
 SCEN
-if [ -e /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
+if "$top/scripts/have-hw-kvm.sh"; then
     d=$(mktemp -d)
     ln -s "$g/vmlinuz" "$g/initramfs.cpio.gz" "$d/"
     ln -s /usr/share/qemu "$d/qemu-data"

@@ -31,7 +31,7 @@ sh ./summarize.sh \$out
 echo "--- husk's KVM ioctls (strace -T, one run)"
 strace -f -T -e trace=ioctl,mmap,execve \$HUSK </dev/null 2>&1 >/dev/null | grep -E "KVM_|execve|mmap\(NULL, 268435456" | sed 's/^\[pid *[0-9]*\] //' | awk '{print}' | tail -n 30
 SCEN
-if [ -e /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
+if "$top/scripts/have-hw-kvm.sh"; then
     d=$(mktemp -d)
     cp "$top/build/guest-images/tiny/tiny.elf" "$d/"
     cp "$top/tests/bench/summarize.sh" "$d/"
