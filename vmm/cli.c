@@ -74,21 +74,44 @@ bool cli_parse_uint(const char *s, unsigned *out)
     return true;
 }
 
-bool cli_parse_disk(const char *arg, char **path, bool *read_only)
+/* One trailing ",option" of --disk; false if suffix is not one. */
+static bool disk_option(const char *opt, bool *read_only,
+                        enum blk_engine *engine, bool *bad)
 {
-    const char *comma = strrchr(arg, ',');
-
-    *read_only = false;
-    if (comma && (!strcmp(comma, ",ro") || !strcmp(comma, ",rw"))) {
-        *read_only = !strcmp(comma, ",ro");
-        *path = g_strndup(arg, (gsize)(comma - arg));
+    if (!strcmp(opt, "ro") || !strcmp(opt, "rw")) {
+        *read_only = !strcmp(opt, "ro");
+    } else if (!strcmp(opt, "aio=io_uring")) {
+        *engine = BLK_ENGINE_URING;
+    } else if (!strcmp(opt, "aio=sync")) {
+        *engine = BLK_ENGINE_SYNC;
+    } else if (!strcmp(opt, "aio=auto")) {
+        *engine = BLK_ENGINE_AUTO;
+    } else if (g_str_has_prefix(opt, "aio=")) {
+        *bad = true;
     } else {
-        *path = g_strdup(arg);
-    }
-    if (!**path) {
-        g_free(*path);
-        *path = NULL;
         return false;
     }
+    return true;
+}
+
+bool cli_parse_disk(const char *arg, char **path, bool *read_only,
+                    enum blk_engine *engine)
+{
+    g_autofree char *p = g_strdup(arg);
+    char *comma;
+    bool bad = false;
+
+    *read_only = false;
+    *engine = BLK_ENGINE_AUTO;
+    *path = NULL;
+    /* Options come last; a comma elsewhere belongs to the path. */
+    while ((comma = strrchr(p, ',')) &&
+           disk_option(comma + 1, read_only, engine, &bad)) {
+        *comma = '\0';
+    }
+    if (bad || !*p) {
+        return false;
+    }
+    *path = g_steal_pointer(&p);
     return true;
 }

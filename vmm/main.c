@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "husk"
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +40,11 @@ static const char usage_run[] =
     "  -c, --cpus N             number of vCPUs (default 1)\n"
     "  -m, --memory SIZE        guest memory, e.g. 512M, 2G (default 256M;\n"
     "                           a plain number means MiB)\n"
-    "  -d, --disk PATH[,ro]     a virtio-blk disk (raw image or block device);\n"
-    "                           repeatable: /dev/vda, /dev/vdb, ...\n"
+    "  -d, --disk PATH[,ro][,aio=io_uring|sync]\n"
+    "                           a virtio-blk disk (raw image or block device);\n"
+    "                           repeatable: /dev/vda, /dev/vdb, ...; I/O\n"
+    "                           through io_uring when the host allows it\n"
+    "                           (see 'husk check'), else preadv/pwritev\n"
     "      --console serial|virtio  where terminal input goes: the UART\n"
     "                           (ttyS0, default) or virtio-console (hvc0;\n"
     "                           default cmdline then console=ttyS0\n"
@@ -190,9 +194,12 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
                             VM_MAX_DISKS);
             }
             if (!cli_parse_disk(optarg, &cfg->disks[cfg->nr_disks].path,
-                                &cfg->disks[cfg->nr_disks].read_only)) {
+                                &cfg->disks[cfg->nr_disks].read_only,
+                                &cfg->disks[cfg->nr_disks].engine)) {
                 return fail(HUSK_EXIT_USAGE,
-                            "--disk '%s': expected PATH or PATH,ro", optarg);
+                            "--disk '%s': expected "
+                            "PATH[,ro][,aio=io_uring|sync]",
+                            optarg);
             }
             cfg->nr_disks++;
             break;
@@ -291,6 +298,14 @@ static int cmd_check(void)
     printf("husk %s\n", HUSK_VERSION);
     printf("kvm device:       %s\n", kvm_device_path());
     printf("kvm backed by:    %s\n", kvm_backing_name(b));
+    {
+        const char *why = NULL;
+        enum blk_engine e = blk_engine_default(&why);
+
+        printf("disk I/O:         %s%s%s%s\n", blk_engine_name(e),
+               why ? " (io_uring unavailable: " : "", why ? why : "",
+               why ? ")" : "");
+    }
     ok = kvm_open(&k, &err);
     if (!ok) {
         printf("kvm:              unusable: %s\n", err->message);
@@ -324,6 +339,9 @@ static int cmd_check(void)
 int main(int argc, char **argv)
 {
     log_init();
+    /* A file-size limit on a disk image must reach the guest as an I/O
+     * error (EFBIG), not kill the VM with SIGXFSZ. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         fputs(usage_top, stderr);
         return HUSK_EXIT_USAGE;

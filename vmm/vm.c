@@ -229,7 +229,8 @@ static bool map_inputs(struct vm *vm, GError **errp)
     }
     for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
         vm->disk_be[i] = blk_file_open(vm->cfg.disks[i].path,
-                                       vm->cfg.disks[i].read_only, errp);
+                                       vm->cfg.disks[i].read_only,
+                                       vm->cfg.disks[i].engine, errp);
         if (!vm->disk_be[i]) {
             return false;
         }

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "devices/backend/blk_backend.h"
+#include "devices/backend/blk_file.h"
 #include "devices/serial8250.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/rng.h"
@@ -32,6 +32,7 @@
 struct vm_disk_config {
     char *path;
     bool read_only;
+    enum blk_engine engine;
 };
 
 struct vm_config {

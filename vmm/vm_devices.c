@@ -7,6 +7,7 @@
  */
 #define G_LOG_DOMAIN "husk"
 #include <errno.h>
+#include <glib-unix.h>
 #include <sys/ioctl.h>
 
 #include "firmware/layout_x86.h"
@@ -50,6 +51,13 @@ void vm_add_fw_device(struct vm *vm, struct fw_device d)
     vm->fw_devs[vm->nr_fw_devs++] = d;
 }
 
+static gboolean on_disk_completion(gint fd, GIOCondition cond,
+                                   gpointer opaque)
+{
+    vblk_poll(opaque);
+    return G_SOURCE_CONTINUE;
+}
+
 /* virtio-blk for each --disk, in order: /dev/vda, /dev/vdb, ... */
 static bool create_disks(struct vm *vm, GError **errp)
 {
@@ -64,6 +72,17 @@ static bool create_disks(struct vm *vm, GError **errp)
         vm->disk_be[i] = NULL; /* owned by the device now */
         if (!vm_virtio_plug(slot, &vm->blk[i]->vdev, errp)) {
             return false;
+        }
+        /* An io_uring engine finishes requests later: its eventfd wakes
+         * the I/O thread, which answers them. */
+        if (blk_is_async(vm->blk[i]->be)) {
+            GSource *src =
+                g_unix_fd_source_new(vm->blk[i]->be->event_fd, G_IO_IN);
+
+            g_source_set_callback(src, G_SOURCE_FUNC(on_disk_completion),
+                                  vm->blk[i], NULL);
+            g_source_attach(src, vm->ctx);
+            g_source_unref(src);
         }
     }
     return true;

@@ -1,16 +1,20 @@
 /*
  * blk.c: virtio-blk device logic (virtio v1.2 §5.2.6 "Device Operation").
  *
- * Requests are served synchronously on the I/O thread.  dev->lock is not
- * held while the backend works, so vCPUs reading registers never wait for
- * the disk; a reset waits (GCond) for the request in flight to finish, so
- * nothing is written to guest memory or the used ring after it (cf.
- * OpenVMM #3915).
+ * Requests are checked under dev->lock, then handed to the backend with
+ * the lock dropped, so vCPUs touching registers never wait for the disk.
+ * Up to a queue's worth are in flight at once: a synchronous backend
+ * finishes each before blk_submit returns, io_uring later, when its
+ * eventfd wakes the I/O thread (vblk_poll).  A reset waits until nothing
+ * is in flight and drops what finishes meanwhile, so nothing is written to
+ * guest memory or the used ring after it (cf. OpenVMM #3915).
  *
  * Durability: FLUSH completes only after fdatasync succeeded; after one
  * failure every later FLUSH fails too (the kernel may have dropped the
  * dirty pages: "fsyncgate").  A driver that did not negotiate FLUSH gets
- * write-through: each write is synced before it completes.
+ * write-through: each write is synced before it completes.  Requests in
+ * flight are unordered, as the spec allows; Linux issues a FLUSH only after
+ * the writes it covers have completed.
  */
 #define G_LOG_DOMAIN "husk"
 #include "devices/virtio/blk.h"
@@ -80,6 +84,38 @@ static bool in_range(const struct vblk *b, uint64_t sector, uint64_t bytes)
            !__builtin_add_overflow(off, bytes, &end) && end <= b->be->size;
 }
 
+/* Not a status: the request went to the backend. */
+#define VBLK_PENDING 0xff
+
+/* One request from pop to push; allocated on first use and kept on a free
+ * list, at most a queue's worth. */
+struct vblk_req {
+    struct blk_io io;
+    struct vblk_req *next_free;
+    unsigned gen;               /* reset_gen when it was popped */
+    uint32_t written;           /* bytes for the driver if it succeeds */
+    struct vq_elem elem;
+    struct iovec data[VQ_MAX_SG];
+};
+
+static struct vblk_req *req_get(struct vblk *b)
+{
+    struct vblk_req *r = b->free_reqs;
+
+    if (r) {
+        b->free_reqs = r->next_free;
+        return r;
+    }
+    /* Not zeroed: the iovec arrays are large and only touched as used. */
+    return g_malloc(sizeof(*r));
+}
+
+static void req_put(struct vblk *b, struct vblk_req *r)
+{
+    r->next_free = b->free_reqs;
+    b->free_reqs = r;
+}
+
 static uint8_t status_from_errno(struct vblk *b, long r)
 {
     if (r >= 0) {
@@ -114,12 +150,11 @@ static unsigned slice(const struct iovec *src, unsigned n, size_t skip,
 }
 
 /* DISCARD / WRITE_ZEROES: one segment (max_*_seg = 1). */
-static uint8_t do_ranges(struct vblk *b, const struct vq_elem *e,
-                         uint32_t type)
+static uint8_t prep_ranges(struct vblk *b, const struct vq_elem *e,
+                           uint32_t type, struct blk_io *io)
 {
     struct virtio_blk_discard_write_zeroes seg;
     bool discard = type == VIRTIO_BLK_T_DISCARD;
-    int r;
 
     if (b->be->read_only) {
         return VIRTIO_BLK_S_IOERR;
@@ -137,28 +172,26 @@ static uint8_t do_ranges(struct vblk *b, const struct vq_elem *e,
     if (seg.num_sectors == 0) {
         return VIRTIO_BLK_S_OK;
     }
-    r = discard ? b->be->ops->discard(b->be, seg.sector * SECTOR,
-                                      (uint64_t)seg.num_sectors * SECTOR)
-                : b->be->ops->write_zeroes(b->be, seg.sector * SECTOR,
-                                           (uint64_t)seg.num_sectors * SECTOR);
-    return status_from_errno(b, r);
+    io->op = discard ? BLK_OP_DISCARD : BLK_OP_WRITE_ZEROES;
+    io->off = seg.sector * SECTOR;
+    io->len = (uint64_t)seg.num_sectors * SECTOR;
+    return VBLK_PENDING;
 }
 
 /*
- * Serves one request; returns the status and sets *written to the bytes
- * written into the driver's buffers (the status byte excluded).  Called
- * without dev->lock; touches only the element's iovecs and the backend.
+ * Checks one request and turns it into r->io: returns VBLK_PENDING if the
+ * backend must run it, else the status to answer with now.  dev->lock
+ * held; guest data is read from the element's iovecs once, here.
  */
-static uint8_t serve(struct vblk *b, const struct vq_elem *e, bool flush_ok,
-                     uint32_t *written)
+static uint8_t prepare(struct vblk *b, struct vblk_req *r, bool flush_ok)
 {
+    const struct vq_elem *e = &r->elem;
     struct virtio_blk_outhdr hdr;
-    static __thread struct iovec data[VQ_MAX_SG];
+    struct blk_io *io = &r->io;
     uint64_t len;
-    unsigned n;
-    long r;
 
-    *written = 0;
+    memset(io, 0, sizeof(*io));
+    r->written = 0;
     if (iov_to_buf(e->out, e->out_num, 0, &hdr, sizeof(hdr)) != sizeof(hdr)) {
         b->bad_requests++;
         return VIRTIO_BLK_S_IOERR;
@@ -171,14 +204,14 @@ static uint8_t serve(struct vblk *b, const struct vq_elem *e, bool flush_ok,
             b->bad_requests++;
             return VIRTIO_BLK_S_IOERR;
         }
-        n = slice(e->in, e->in_num, 0, len, data);
         b->reads++;
-        r = len ? b->be->ops->preadv(b->be, data, (int)n, hdr.sector * SECTOR)
-                : 0;
-        if (r >= 0) {
-            *written = (uint32_t)len;
-        }
-        return status_from_errno(b, r);
+        io->op = BLK_OP_READ;
+        io->iovcnt = (int)slice(e->in, e->in_num, 0, len, r->data);
+        io->iov = r->data;
+        io->off = hdr.sector * SECTOR;
+        io->len = len;
+        r->written = (uint32_t)len;
+        return VBLK_PENDING;
     case VIRTIO_BLK_T_OUT:
         len = e->out_len - sizeof(hdr);
         if (e->in_len != 1 || len % SECTOR || !in_range(b, hdr.sector, len)) {
@@ -188,96 +221,191 @@ static uint8_t serve(struct vblk *b, const struct vq_elem *e, bool flush_ok,
         if (b->be->read_only) {
             return VIRTIO_BLK_S_IOERR;
         }
-        n = slice(e->out, e->out_num, sizeof(hdr), len, data);
         b->writes++;
-        r = len ? b->be->ops->pwritev(b->be, data, (int)n, hdr.sector * SECTOR)
-                : 0;
-        if (r >= 0 && !flush_ok) {
-            r = b->be->ops->flush(b->be); /* write-through */
-        }
-        return status_from_errno(b, r);
+        io->op = BLK_OP_WRITE;
+        io->fua = !flush_ok; /* write-through */
+        io->iovcnt = (int)slice(e->out, e->out_num, sizeof(hdr), len, r->data);
+        io->iov = r->data;
+        io->off = hdr.sector * SECTOR;
+        io->len = len;
+        return VBLK_PENDING;
     case VIRTIO_BLK_T_FLUSH:
         b->flushes++;
         if (b->flush_failed) {
             return VIRTIO_BLK_S_IOERR;
         }
-        r = b->be->ops->flush(b->be);
-        if (r < 0) {
-            b->flush_failed = true;
-        }
-        return status_from_errno(b, r);
+        io->op = BLK_OP_FLUSH;
+        return VBLK_PENDING;
     case VIRTIO_BLK_T_GET_ID:
         len = MIN((uint64_t)e->in_len - 1, (uint64_t)VIRTIO_BLK_ID_BYTES);
-        *written = (uint32_t)iov_from_buf(e->in, e->in_num, 0, b->be->serial,
-                                          MIN(len, sizeof(b->be->serial)));
+        r->written = (uint32_t)iov_from_buf(e->in, e->in_num, 0, b->be->serial,
+                                            MIN(len, sizeof(b->be->serial)));
         return VIRTIO_BLK_S_OK;
     case VIRTIO_BLK_T_DISCARD:
         if (!b->be->can_discard) {
             break;
         }
-        return do_ranges(b, e, hdr.type);
+        return prep_ranges(b, e, hdr.type, io);
     case VIRTIO_BLK_T_WRITE_ZEROES:
         if (!b->be->can_write_zeroes) {
             break;
         }
-        return do_ranges(b, e, hdr.type);
+        return prep_ranges(b, e, hdr.type, io);
     }
     b->unsupported++;
     return VIRTIO_BLK_S_UNSUPP;
+}
+
+/* Writes the status byte (the last byte of the last writable buffer) and
+ * returns the chain.  dev->lock held. */
+static void answer(struct virtqueue *vq, struct vblk_req *r, uint8_t status,
+                   uint32_t written)
+{
+    const struct iovec *last = &r->elem.in[r->elem.in_num - 1];
+
+    ((uint8_t *)last->iov_base)[last->iov_len - 1] = status;
+    vq_push(vq, r->elem.head, written + 1);
+}
+
+/*
+ * A request the backend finished: answer it unless a reset came since it
+ * was popped (then the driver has forgotten it).  dev->lock held.
+ */
+static void finish_locked(struct vblk *b, struct vblk_req *r)
+{
+    struct virtio_dev *d = &b->vdev;
+    struct blk_io *io = &r->io;
+    uint8_t status;
+
+    /* A failed fdatasync is latched, and a FLUSH (or write-through write)
+     * that finishes after one never reports success: the error may have
+     * been consumed by the other request's fdatasync. */
+    if (io->result < 0 && (io->op == BLK_OP_FLUSH || io->fua)) {
+        b->flush_failed = true;
+    }
+    status = status_from_errno(b, io->result);
+    if ((io->op == BLK_OP_FLUSH || io->fua) && b->flush_failed) {
+        status = VIRTIO_BLK_S_IOERR;
+    }
+    if (r->gen == b->reset_gen && !(d->status & VIRTIO_S_NEEDS_RESET)) {
+        answer(&d->vq[0], r, status,
+               status == VIRTIO_BLK_S_OK ? r->written : 0);
+    }
+    req_put(b, r);
+    g_assert(b->inflight > 0);
+    if (--b->inflight == 0) {
+        g_cond_broadcast(&b->idle);
+    }
 }
 
 static void vblk_queue_notify(struct virtio_dev *d, unsigned q)
 {
     struct vblk *b = to_vblk(d);
     struct virtqueue *vq = &d->vq[q];
-    unsigned done = 0;
+    bool flush_ok = virtio_has_feature(d, VIRTIO_BLK_F_FLUSH);
+    struct vblk_req *batch[BLK_QUEUE_SIZE];
+    unsigned popped = 0, n = 0, inline_done = 0;
 
-    /* Another thread is serving this queue with the lock dropped; it
-     * looks at the ring again before it stops. */
-    if (b->inflight) {
-        b->more = true;
-        return;
-    }
-    do {
-        b->more = false;
-        /* Bounded: a guest that keeps the ring full cannot keep the I/O
-         * thread here forever; the rest waits for the next kick. */
-        while (done < vq->size && vq_pop(vq, b->elem) > 0) {
-            struct vq_elem *e = b->elem;
-            unsigned gen = b->reset_gen;
-            bool flush_ok = virtio_has_feature(d, VIRTIO_BLK_F_FLUSH);
-            uint32_t written = 0;
-            uint8_t status;
+    /* Bounded: a queue's worth per call, and never more than a queue's
+     * worth in flight (a guest re-posting heads it has not got back must
+     * not make us allocate without end). */
+    while (popped < vq->size && n < G_N_ELEMENTS(batch)) {
+        struct vblk_req *r;
+        uint8_t status;
 
-            done++;
-            if (e->in_num == 0) {
-                /* No status byte: the chain is sound, the request is not.
-                 * Return it unanswered rather than leak the slot
-                 * (CH #8401). */
-                b->bad_requests++;
-                vq_push(vq, e->head, 0);
-                continue;
-            }
-            b->inflight = true;
-            g_mutex_unlock(&d->lock);
-            status = serve(b, e, flush_ok, &written);
-            g_mutex_lock(&d->lock);
-            b->inflight = false;
-            g_cond_broadcast(&b->idle);
-            if (gen != b->reset_gen) {
-                return; /* reset while we worked: the request is gone */
-            }
-            /* The status byte: the last byte of the last writable buffer. */
-            {
-                const struct iovec *last = &e->in[e->in_num - 1];
-                ((uint8_t *)last->iov_base)[last->iov_len - 1] = status;
-            }
-            vq_push(vq, e->head, written + 1);
+        if (b->inflight >= vq->size) {
+            b->throttled = true;
+            break;
         }
-    } while (b->more && done < vq->size);
+        r = req_get(b);
+        if (vq_pop(vq, &r->elem) <= 0) {
+            req_put(b, r);
+            break;
+        }
+        popped++;
+        if (r->elem.in_num == 0) {
+            /* No status byte: the chain is sound, the request is not.
+             * Return it unanswered rather than leak the slot (CH #8401). */
+            b->bad_requests++;
+            vq_push(vq, r->elem.head, 0);
+            req_put(b, r);
+            continue;
+        }
+        status = prepare(b, r, flush_ok);
+        if (status != VBLK_PENDING) {
+            answer(vq, r, status, r->written);
+            req_put(b, r);
+            continue;
+        }
+        r->gen = b->reset_gen;
+        b->inflight++;
+        batch[n++] = r;
+    }
+    if (n) {
+        /* Unlocked: the backend may block (sync engine) or copy data
+         * inline (io_uring).  The requests are counted in inflight, so a
+         * reset meanwhile waits for them.  Once an async backend has an io
+         * it may finish on another thread: do not look at it again. */
+        g_mutex_unlock(&d->lock);
+        for (unsigned i = 0; i < n; i++) {
+            if (blk_submit(b->be, &batch[i]->io)) {
+                batch[inline_done++] = batch[i];
+            }
+        }
+        blk_commit(b->be);
+        g_mutex_lock(&d->lock);
+        for (unsigned i = 0; i < inline_done; i++) {
+            finish_locked(b, batch[i]);
+        }
+    }
     virtio_dev_notify_locked(d, q);
-    if (done == vq->size && vq_has_avail(vq) && d->kick) {
+    if (popped == vq->size && vq_has_avail(vq) && d->kick) {
         d->kick(d, q); /* more work: come back after the other devices */
+    }
+}
+
+/* Finishes what the backend has completed; waits up to timeout_ms for the
+ * first.  Called and returns with dev->lock held; drops it while reaping.
+ * Returns the number finished. */
+static int reap_locked(struct vblk *b, int timeout_ms)
+{
+    struct blk_io *done[64];
+    int n;
+
+    g_mutex_unlock(&b->vdev.lock);
+    n = blk_reap(b->be, done, G_N_ELEMENTS(done), timeout_ms);
+    g_mutex_lock(&b->vdev.lock);
+    for (int i = 0; i < n; i++) {
+        finish_locked(b, container_of(done[i], struct vblk_req, io));
+    }
+    return MAX(n, 0);
+}
+
+void vblk_poll(struct vblk *b)
+{
+    struct virtio_dev *d = &b->vdev;
+
+    g_mutex_lock(&d->lock);
+    /* A full batch: more may have landed while we answered. */
+    for (int i = 0; i < 16 && reap_locked(b, 0) == 64; i++) {
+    }
+    virtio_dev_notify_locked(d, 0);
+    if (b->throttled && b->inflight < d->vq[0].size) {
+        b->throttled = false;
+        virtio_dev_queue_notify_locked(d, 0);
+    }
+    g_mutex_unlock(&d->lock);
+}
+
+/* Waits until nothing is in flight.  dev->lock held (dropped meanwhile). */
+static void drain_locked(struct vblk *b)
+{
+    while (b->inflight) {
+        if (blk_is_async(b->be)) {
+            reap_locked(b, 50);
+        } else {
+            g_cond_wait(&b->idle, &b->vdev.lock);
+        }
     }
 }
 
@@ -286,9 +414,8 @@ static void vblk_reset(struct virtio_dev *d)
     struct vblk *b = to_vblk(d);
 
     b->reset_gen++;
-    while (b->inflight) {
-        g_cond_wait(&b->idle, &d->lock);
-    }
+    b->throttled = false;
+    drain_locked(b);
 }
 
 const struct virtio_dev_ops vblk_ops = {
@@ -308,16 +435,26 @@ void vblk_init(struct vblk *b, struct blk_backend *be,
 {
     memset(b, 0, sizeof(*b));
     b->be = be;
-    b->elem = g_new0(struct vq_elem, 1);
     g_cond_init(&b->idle);
     virtio_dev_init(&b->vdev, &vblk_ops, b, gm, irq);
 }
 
 void vblk_cleanup(struct vblk *b)
 {
+    struct vblk_req *r;
+
+    /* The kernel may still be writing into guest memory for an io_uring
+     * request: wait for it before the memory can go. */
+    g_mutex_lock(&b->vdev.lock);
+    b->reset_gen++;
+    drain_locked(b);
+    g_mutex_unlock(&b->vdev.lock);
+    while ((r = b->free_reqs)) {
+        b->free_reqs = r->next_free;
+        g_free(r);
+    }
     virtio_dev_cleanup(&b->vdev);
     g_cond_clear(&b->idle);
-    g_free(b->elem);
     if (b->be) {
         b->be->ops->close(b->be);
     }

@@ -115,6 +115,8 @@ static inline void blk_mem_init(struct blk_mem *m, uint64_t size, bool ro)
     m->be.read_only = ro;
     m->be.can_discard = !ro;
     m->be.can_write_zeroes = !ro;
+    m->be.event_fd = -1;
+    m->be.engine = "memory";
     strcpy(m->be.serial, "husk-test-serial-001");
 }
 

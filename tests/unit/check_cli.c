@@ -127,20 +127,35 @@ START_TEST(disk_arguments)
 {
     char *path;
     bool ro;
+    enum blk_engine e;
 
-    ck_assert(cli_parse_disk("/img/a.raw", &path, &ro));
+    ck_assert(cli_parse_disk("/img/a.raw", &path, &ro, &e));
     ck_assert_str_eq(path, "/img/a.raw");
     ck_assert(!ro);
+    ck_assert_int_eq(e, BLK_ENGINE_AUTO);
     g_free(path);
-    ck_assert(cli_parse_disk("/img/a.raw,ro", &path, &ro));
+    ck_assert(cli_parse_disk("/img/a.raw,ro", &path, &ro, &e));
     ck_assert_str_eq(path, "/img/a.raw");
     ck_assert(ro);
     g_free(path);
-    ck_assert(cli_parse_disk("a,b.raw", &path, &ro));
+    ck_assert(cli_parse_disk("a,b.raw", &path, &ro, &e));
     ck_assert_str_eq(path, "a,b.raw");
     g_free(path);
-    ck_assert(!cli_parse_disk(",ro", &path, &ro));
-    ck_assert(!cli_parse_disk("", &path, &ro));
+    /* Options in any order after the path. */
+    ck_assert(cli_parse_disk("a,b.raw,aio=sync,ro", &path, &ro, &e));
+    ck_assert_str_eq(path, "a,b.raw");
+    ck_assert(ro);
+    ck_assert_int_eq(e, BLK_ENGINE_SYNC);
+    g_free(path);
+    ck_assert(cli_parse_disk("x.img,ro,aio=io_uring", &path, &ro, &e));
+    ck_assert_str_eq(path, "x.img");
+    ck_assert(ro);
+    ck_assert_int_eq(e, BLK_ENGINE_URING);
+    g_free(path);
+    ck_assert(!cli_parse_disk("x.img,aio=native", &path, &ro, &e));
+    ck_assert_ptr_null(path);
+    ck_assert(!cli_parse_disk(",ro", &path, &ro, &e));
+    ck_assert(!cli_parse_disk("", &path, &ro, &e));
 }
 END_TEST
 
