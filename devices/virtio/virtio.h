@@ -5,8 +5,7 @@
  * status; a device file (blk.c, rng.c, console.c) holds only device logic.
  *
  * Lock order: dev->lock, then backend locks.  Never hold dev->lock across
- * a call that can block on the host (disk I/O is done with it held only
- * because the backend is synchronous and bounded; see blk.c).
+ * a call that can block on the host (blk.c drops it around disk I/O).
  */
 #ifndef HUSK_VIRTIO_H
 #define HUSK_VIRTIO_H

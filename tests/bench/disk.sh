@@ -2,10 +2,12 @@
 # disk.sh [RUNS]: virtio-blk throughput, husk vs QEMU microvm, side by side
 # in one run, same kernel, initramfs, memory and a 256 MiB raw image on the
 # same (tmpfs) filesystem, both with host page cache (QEMU's default
-# cache=writeback, husk's buffered backend).  In the guest, with O_DIRECT:
-# sequential write and read of 256 MiB (dd, 1 MiB blocks) and 2000 random
-# 4 KiB reads (husk-diskbench and husk-randread, in the default initramfs).  Medians of MB/s
-# and IOPS per system.  Hardware KVM: directly; else inside the test host.
+# cache=writeback, husk's buffered backend); each with its io_uring engine
+# and its other one (husk aio=sync, QEMU aio=threads).  In the guest, with
+# O_DIRECT: sequential write and read of 256 MiB (dd, 1 MiB blocks) and
+# 2000 random 4 KiB reads at queue depth 1 and 4 (husk-diskbench and
+# husk-randread, in the default initramfs).  Medians of MB/s and IOPS per
+# system.  Hardware KVM: directly; else inside the test host.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-5}
@@ -17,26 +19,35 @@ cat > "$scen" <<SCEN
 CMD="console=ttyS0 quiet husk.run=husk-diskbench"
 out=/tmp/disk.txt
 : > \$out
+QEMU="qemu-system-x86_64 -L qemu-data -M microvm -accel kvm -cpu host,pmu=off \
+    -m 512M -smp 1 -nodefaults -no-user-config -nographic -display none -serial stdio \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel vmlinuz -initrd initramfs.cpio.gz \
+    -device virtio-blk-device,drive=d0"
+# one NAME COMMAND...: a fresh zeroed image, one guest run, its figures.
+one() {
+    name=\$1
+    shift
+    dd if=/dev/zero of=/tmp/disk.img bs=1M count=256 2>/dev/null
+    r=\$(timeout 300 "\$@" </dev/null 2>&1 | tr -d '\r' | grep -E '^(SEQ|RAND)' | tr '\n' ' ')
+    echo "\$name \$r" | tee -a \$out
+}
 i=0
 while [ \$i -lt $runs ]; do
-    dd if=/dev/zero of=/tmp/disk.img bs=1M count=256 2>/dev/null
-    r=\$(timeout 300 husk run --kernel vmlinuz --initrd initramfs.cpio.gz --memory 512M \
-        --disk /tmp/disk.img --timeout 280 --cmdline "\$CMD" </dev/null 2>&1 | tr -d '\r' | grep -E '^(SEQ|RAND)' | tr '\n' ' ')
-    echo "husk \$r" | tee -a \$out
-    dd if=/dev/zero of=/tmp/disk.img bs=1M count=256 2>/dev/null
-    r=\$(timeout 300 qemu-system-x86_64 -L qemu-data -M microvm -accel kvm -cpu host,pmu=off \
-        -m 512M -smp 1 -nodefaults -no-user-config -nographic -display none -serial stdio \
-        -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel vmlinuz -initrd initramfs.cpio.gz \
-        -drive id=d0,file=/tmp/disk.img,format=raw,if=none -device virtio-blk-device,drive=d0 \
-        -append "\$CMD" </dev/null 2>&1 | tr -d '\r' | grep -E '^(SEQ|RAND)' | tr '\n' ' ')
-    echo "qemu-microvm \$r" | tee -a \$out
+    for aio in io_uring sync; do
+        one husk-\$aio husk run --kernel vmlinuz --initrd initramfs.cpio.gz --memory 512M \
+            --disk /tmp/disk.img,aio=\$aio --timeout 280 --cmdline "\$CMD"
+    done
+    for aio in io_uring threads; do
+        one qemu-microvm-\$aio \$QEMU -drive id=d0,file=/tmp/disk.img,format=raw,if=none,aio=\$aio \
+            -append "\$CMD"
+    done
     i=\$((i + 1))
 done
 rm -f /tmp/disk.img
-echo "--- medians (MB/s for SEQ*, IOPS for RANDREAD)"
-for sys in husk qemu-microvm; do
+echo "--- medians (MB/s for SEQ*, IOPS for RANDREAD*)"
+for sys in husk-io_uring husk-sync qemu-microvm-io_uring qemu-microvm-threads; do
     line="\$sys"
-    for k in SEQWRITE SEQREAD RANDREAD; do
+    for k in SEQWRITE SEQREAD RANDREAD RANDREAD4; do
         m=\$(grep "^\$sys " \$out | tr ' ' '\n' | sed -n "s/^\$k=//p" | sort -n | awk '{a[NR]=\$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
         line="\$line \$k=\$m"
     done

@@ -298,19 +298,30 @@ static char *value_of(const char *s, const char *key)
     return NULL;
 }
 
+/* Loop index 0: io_uring, 1: preadv/pwritev. */
 START_TEST(disk_write_is_on_the_host_image)
 {
-    g_autofree char *b = expect("disk-write", 0, "GUEST-SHA=");
+    const char *aio = _i == 0 ? "io_uring" : "sync";
+    g_autofree char *name = g_strdup_printf("disk-write-%s", aio);
+    g_autofree char *key = g_strdup_printf("HOST-SHA-%s", aio);
+    g_autofree char *b = expect(name, 0, "GUEST-SHA=");
     g_autofree char *guest = value_of(b, "GUEST-SHA");
-    g_autofree char *host = value_of(output, "HOST-SHA");
+    g_autofree char *host = value_of(output, key);
 
-    ck_assert_msg(host, "no HOST-SHA line");
+    ck_assert_msg(host, "no %s line", key);
     ck_assert_uint_eq(strlen(guest), 64);
     ck_assert_msg(!strcmp(guest, host), "guest wrote %s, image holds %s",
                   guest, host);
     /* And it is not the all-zero image it started as. */
     ck_assert_str_ne(host, "3b6a07d0d404fab4e23b6d34bc6696a6a312dd92821332"
                            "385e5af7c01c421351");
+}
+END_TEST
+
+/* The test host's kernel (Debian 6.1) allows io_uring: husk must pick it. */
+START_TEST(husk_check_picks_io_uring)
+{
+    g_autofree char *b = expect("husk-check", 0, "disk I/O:         io_uring");
 }
 END_TEST
 
@@ -392,7 +403,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, timeout_status);
     tcase_add_test(tc, poweroff_is_clean);
     tcase_add_test(tc, console_input_reaches_the_shell);
-    tcase_add_test(tc, disk_write_is_on_the_host_image);
+    tcase_add_loop_test(tc, disk_write_is_on_the_host_image, 0, 2);
+    tcase_add_test(tc, husk_check_picks_io_uring);
     tcase_add_test(tc, read_only_disk_refuses_writes);
     tcase_add_test(tc, rng_gives_hwrng);
     tcase_add_test(tc, boots_from_ext4_root_disk);

@@ -50,13 +50,17 @@ linux reboot vmlinuz -- "reboot -f"
 linux timeout vmlinuz --timeout 30 -- "sleep 600"
 linux poweroff vmlinuz -- "poweroff -f"
 
+# What husk says about this host (the disk engine it picks).
+scenario husk-check husk check
 # virtio-blk: 64 MiB of random data written with fsync, then compared with
-# the image's sha256 on this side after the VM is gone.
-dd if=/dev/zero of=/tmp/disk.img bs=1M count=64 2>/dev/null
-linux disk-write vmlinuz --disk /tmp/disk.img -- \
-    "dd if=/dev/urandom of=/dev/vda bs=1M count=64 conv=fsync 2>/dev/null && echo GUEST-SHA=\$(dd if=/dev/vda bs=1M count=64 2>/dev/null | sha256sum | cut -d' ' -f1)"
-echo "HOST-SHA=$(sha256sum /tmp/disk.img | cut -d' ' -f1)"
-rm -f /tmp/disk.img
+# the image's sha256 on this side after the VM is gone; once per engine.
+for aio in io_uring sync; do
+    dd if=/dev/zero of=/tmp/disk.img bs=1M count=64 2>/dev/null
+    linux disk-write-$aio vmlinuz --disk /tmp/disk.img,aio=$aio -- \
+        "dd if=/dev/urandom of=/dev/vda bs=1M count=64 conv=fsync 2>/dev/null && echo GUEST-SHA=\$(dd if=/dev/vda bs=1M count=64 2>/dev/null | sha256sum | cut -d' ' -f1)"
+    echo "HOST-SHA-$aio=$(sha256sum /tmp/disk.img | cut -d' ' -f1)"
+    rm -f /tmp/disk.img
+done
 # Boot from an ext4 root disk (root=/dev/vda): create a file there; the
 # host reads it back from the image with debugfs after the VM is gone.
 cp root.img /tmp/root.img
