@@ -368,6 +368,14 @@ START_TEST(rng_gives_hwrng)
 }
 END_TEST
 
+START_TEST(no_rng_means_no_hwrng)
+{
+    g_autofree char *b = expect("no-rng", 0, "RNG=");
+
+    ck_assert_msg(strstr(b, "RNG=none"), "%s", tail(b));
+}
+END_TEST
+
 START_TEST(console_input_reaches_the_shell)
 {
     /* The guest computed 6*7 from what was typed on husk's stdin. */
@@ -407,6 +415,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, husk_check_picks_io_uring);
     tcase_add_test(tc, read_only_disk_refuses_writes);
     tcase_add_test(tc, rng_gives_hwrng);
+    tcase_add_test(tc, no_rng_means_no_hwrng);
     tcase_add_test(tc, boots_from_ext4_root_disk);
     tcase_add_test(tc, virtio_console_carries_the_shell);
     suite_add_tcase(su, tc);

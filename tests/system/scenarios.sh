@@ -68,9 +68,12 @@ linux rootfs vmlinuz --disk /tmp/root.img --cmdline-extra root=/dev/vda -- \
     "echo written-by-the-guest > /from-guest.txt; sync; cat /etc/husk-rootfs"
 echo "ROOTFS-HOST=$(debugfs -R 'cat /from-guest.txt' /tmp/root.img 2>/dev/null)"
 rm -f /tmp/root.img
-# virtio-rng: /dev/hwrng exists and gives bytes.
-linux rng vmlinuz --rng -- \
+# virtio-rng (on by default): /dev/hwrng exists and gives bytes; with
+# --no-rng there is no hardware RNG.
+linux rng vmlinuz -- \
     "echo RNG=\$(cat /sys/class/misc/hw_random/rng_current); echo HWRNG-BYTES=\$(dd if=/dev/hwrng bs=64 count=4 2>/dev/null | wc -c)"
+linux no-rng vmlinuz --no-rng -- \
+    "echo RNG=\$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null || echo none)"
 # A read-only disk refuses writes, and the image stays as it was.
 dd if=/dev/zero of=/tmp/ro.img bs=1M count=4 2>/dev/null
 linux disk-ro vmlinuz --disk /tmp/ro.img,ro -- \

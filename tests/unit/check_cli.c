@@ -111,6 +111,12 @@ START_TEST(bad_input_exit_statuses)
            (const char *[]){ "run", "-k", TINY_ELF, "-c", "0", 0 });
     expect(HUSK_EXIT_USAGE, "--timeout 'soon'",
            (const char *[]){ "run", "-k", TINY_ELF, "--timeout", "soon", 0 });
+    expect(HUSK_EXIT_USAGE, "--rng-rate with --no-rng",
+           (const char *[]){ "run", "-k", TINY_ELF, "--rng-rate", "4K",
+                             "--no-rng", 0 });
+    expect(HUSK_EXIT_USAGE, "aio=io_uring|sync",
+           (const char *[]){ "run", "-k", TINY_ELF, "-d", "x.img,aio=native",
+                             0 });
     expect(HUSK_EXIT_NOINPUT, "No such file",
            (const char *[]){ "run", "-k", "/nonexistent/vmlinuz", 0 });
     expect(HUSK_EXIT_NOINPUT, "initrd /nonexistent",
