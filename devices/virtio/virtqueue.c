@@ -252,21 +252,43 @@ int vq_pop(struct virtqueue *vq, struct vq_elem *e)
     return 1;
 }
 
-void vq_push(struct virtqueue *vq, uint16_t head, uint32_t written)
+void vq_fill(struct virtqueue *vq, unsigned i, uint16_t head,
+             uint32_t written)
 {
     uint8_t *elem;
 
     if (!vq->active || vq->broken) {
         return;
     }
-    elem = vq->used + USED_RING + 8u * (vq->used_idx % vq->size);
+    elem = vq->used + USED_RING + 8u * ((uint16_t)(vq->used_idx + i) % vq->size);
     put_le32(elem, head);
     put_le32(elem + 4, written);
-    vq->used_idx++;
-    /* Release: the element above is visible before the new used->idx
-     * (pairs with the driver's virtio_rmb after reading used->idx in
-     * virtqueue_get_buf). */
+}
+
+void vq_flush(struct virtqueue *vq, unsigned n)
+{
+    if (!vq->active || vq->broken) {
+        return;
+    }
+    vq->used_idx += (uint16_t)n;
+    /* Release: the elements filled above are visible before the new
+     * used->idx (pairs with the driver's virtio_rmb after reading
+     * used->idx in virtqueue_get_buf). */
     store_release16(vq->used + USED_IDX, vq->used_idx);
+}
+
+void vq_push(struct virtqueue *vq, uint16_t head, uint32_t written)
+{
+    vq_fill(vq, 0, head, written);
+    vq_flush(vq, 1);
+}
+
+void vq_unpop(struct virtqueue *vq, unsigned n)
+{
+    /* The avail_event we published may now be ahead of last_avail; that
+     * only means one kick fewer, and the device looks again whenever it
+     * has something to deliver. */
+    vq->last_avail -= (uint16_t)n;
 }
 
 bool vq_should_notify(struct virtqueue *vq)

@@ -75,6 +75,17 @@ int vq_pop(struct virtqueue *vq, struct vq_elem *e);
  * device-writable buffers.  Publishes used->idx. */
 void vq_push(struct virtqueue *vq, uint16_t head, uint32_t written);
 
+/* The same in two steps, for a frame spread over several chains
+ * (mergeable RX buffers): fill used entry used_idx + i, then publish n
+ * filled entries at once so the driver never sees part of them. */
+void vq_fill(struct virtqueue *vq, unsigned i, uint16_t head,
+             uint32_t written);
+void vq_flush(struct virtqueue *vq, unsigned n);
+
+/* Gives back the last n popped chains, which were not used (they will be
+ * popped again).  Only for chains popped since the last flush. */
+void vq_unpop(struct virtqueue *vq, unsigned n);
+
 /* True if the driver wants an interrupt for what was pushed since the
  * last one (VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX). */
 bool vq_should_notify(struct virtqueue *vq);
