@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vmm/util.h"
+#include "vmm/vm.h"
 
 bool cli_parse_size(const char *s, uint64_t *out)
 {
@@ -114,4 +115,153 @@ bool cli_parse_disk(const char *arg, char **path, bool *read_only,
     }
     *path = g_steal_pointer(&p);
     return true;
+}
+
+static bool parse_onoff(const char *v, bool *out)
+{
+    if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")) {
+        *out = true;
+    } else if (!strcmp(v, "off") || !strcmp(v, "no") ||
+               !strcmp(v, "false")) {
+        *out = false;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static bool parse_mac(const char *v, uint8_t mac[6])
+{
+    if (strlen(v) != 17) {
+        return false;
+    }
+    for (int i = 0; i < 6; i++) {
+        const char *p = v + 3 * i;
+        int hi = g_ascii_xdigit_value(p[0]), lo = g_ascii_xdigit_value(p[1]);
+
+        if (hi < 0 || lo < 0 || (i < 5 && p[2] != ':')) {
+            return false;
+        }
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    /* Unicast and not all zeroes. */
+    return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] |
+                             mac[5]);
+}
+
+/* A stable MAC for a NIC without mac=: 02:68:75 ("hu", locally
+ * administered) and 24 bits of FNV-1a over its index and spec, so the same
+ * command line gives the same address and two TAP devices differ. */
+static void generate_mac(const char *spec, unsigned index, uint8_t mac[6])
+{
+    uint32_t h = 2166136261u;
+
+    h = (h ^ index) * 16777619u;
+    for (const char *p = spec; *p; p++) {
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    }
+    mac[0] = 0x02;
+    mac[1] = 0x68;
+    mac[2] = 0x75;
+    mac[3] = (uint8_t)(h >> 16);
+    mac[4] = (uint8_t)(h >> 8);
+    mac[5] = (uint8_t)h;
+}
+
+void cli_net_config_clear(struct vm_net_config *c)
+{
+    g_free(c->tap_name);
+    for (unsigned i = 0; i < c->user.nr_fwd; i++) {
+        g_free(c->user.fwd_spec[i]);
+    }
+    memset(c, 0, sizeof(*c));
+    c->tap_fd = -1;
+}
+
+bool cli_parse_net(const char *arg, unsigned index, struct vm_net_config *c,
+                   char **why)
+{
+    g_auto(GStrv) parts = g_strsplit(arg, ",", -1);
+    bool mac_set = false, fd_given = false;
+
+    memset(c, 0, sizeof(*c));
+    c->tap_fd = -1;
+    c->user.ipv6 = true;
+    *why = NULL;
+    if (!parts[0] || !*parts[0]) {
+        *why = g_strdup("expected user[,...] or tap=NAME or tap,fd=N");
+        return false;
+    }
+    if (!strcmp(parts[0], "user")) {
+        c->kind = VM_NET_USER;
+    } else if (!strcmp(parts[0], "tap")) {
+        c->kind = VM_NET_TAP;
+    } else if (g_str_has_prefix(parts[0], "tap=") && parts[0][4]) {
+        c->kind = VM_NET_TAP;
+        c->tap_name = g_strdup(parts[0] + 4);
+    } else {
+        *why = g_strdup_printf("unknown network '%s': expected user or tap",
+                               parts[0]);
+        return false;
+    }
+    for (int i = 1; parts[i]; i++) {
+        char *eq = strchr(parts[i], '=');
+        const char *key = parts[i], *val = eq ? eq + 1 : "";
+        const char *fwhy;
+        bool ok = eq != NULL;
+
+        if (eq) {
+            *eq = '\0';
+        }
+        if (ok && !strcmp(key, "mac")) {
+            ok = parse_mac(val, c->mac);
+            mac_set = true;
+        } else if (ok && c->kind == VM_NET_USER && !strcmp(key, "hostfwd")) {
+            if (c->user.nr_fwd == NET_USER_MAX_FWD) {
+                *why = g_strdup_printf("at most %d hostfwd rules",
+                                       NET_USER_MAX_FWD);
+                goto fail;
+            }
+            if (!net_user_parse_fwd(val, &c->user.fwd[c->user.nr_fwd],
+                                    &fwhy)) {
+                *why = g_strdup_printf("hostfwd=%s: %s", val, fwhy);
+                goto fail;
+            }
+            c->user.fwd_spec[c->user.nr_fwd++] = g_strdup(val);
+        } else if (ok && c->kind == VM_NET_USER && !strcmp(key, "restrict")) {
+            ok = parse_onoff(val, &c->user.restrict_);
+        } else if (ok && c->kind == VM_NET_USER && !strcmp(key, "ipv6")) {
+            ok = parse_onoff(val, &c->user.ipv6);
+        } else if (ok && c->kind == VM_NET_TAP && !c->tap_name &&
+                   !strcmp(key, "fd")) {
+            unsigned fd;
+
+            ok = cli_parse_uint(val, &fd) && fd <= INT_MAX;
+            c->tap_fd = (int)fd;
+            fd_given = true;
+        } else {
+            *why = g_strdup_printf("unknown option '%s'%s", key,
+                                   c->kind == VM_NET_USER
+                                       ? " (user takes hostfwd=, restrict=, "
+                                         "ipv6=, mac=)"
+                                       : " (tap takes fd= or =NAME, mac=)");
+            goto fail;
+        }
+        if (!ok) {
+            *why = g_strdup_printf("%s=%s: bad value", key, val);
+            goto fail;
+        }
+    }
+    if (c->kind == VM_NET_TAP && !c->tap_name && !fd_given) {
+        *why = g_strdup("tap needs a device name (tap=NAME) or a descriptor "
+                        "(tap,fd=N)");
+        goto fail;
+    }
+    if (!mac_set) {
+        generate_mac(arg, index, c->mac);
+    }
+    return true;
+fail:
+    cli_net_config_clear(c);
+    return false;
 }

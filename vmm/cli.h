@@ -22,4 +22,16 @@ bool cli_parse_uint(const char *s, unsigned *out);
 bool cli_parse_disk(const char *arg, char **path, bool *read_only,
                     enum blk_engine *engine);
 
+struct vm_net_config;
+
+/*
+ * One --net option: "user[,hostfwd=RULE]...[,restrict=on|off][,ipv6=on|off]"
+ * "tap=NAME" or "tap,fd=N", each with an optional ",mac=XX:XX:XX:XX:XX:XX".
+ * index is the NIC's position (for the generated MAC).  False and a
+ * message in *why (new string, caller frees) on bad input.
+ */
+bool cli_parse_net(const char *arg, unsigned index, struct vm_net_config *out,
+                   char **why);
+void cli_net_config_clear(struct vm_net_config *c);
+
 #endif

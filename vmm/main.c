@@ -22,7 +22,6 @@
 #include "vmm/util.h"
 #include "vmm/vm.h"
 
-#define HUSK_VERSION "0.1.0"
 #define DEFAULT_MEM (256 * MiB)
 #define DEFAULT_CMDLINE "console=ttyS0"
 #define MIN_MEM (8 * MiB)
@@ -49,6 +48,15 @@ static const char usage_run[] =
     "                           (ttyS0, default) or virtio-console (hvc0;\n"
     "                           default cmdline then console=ttyS0\n"
     "                           console=hvc0)\n"
+    "      --net user[,hostfwd=[tcp|udp]:[ADDR]:PORT-[GADDR]:GPORT]...\n"
+    "                [,restrict=on][,ipv6=off][,mac=MAC]\n"
+    "                           a virtio-net NIC on user-mode networking\n"
+    "                           (no root: DHCP 10.0.2.15, DNS 10.0.2.3, the\n"
+    "                           host's loopback at 10.0.2.2); hostfwd binds\n"
+    "                           127.0.0.1 unless ADDR is given\n"
+    "      --net tap=NAME[,mac=MAC] | --net tap,fd=N[,mac=MAC]\n"
+    "                           a virtio-net NIC on a TAP device; repeat\n"
+    "                           --net for more NICs (eth0, eth1, ...)\n"
     "      --no-rng             no virtio-rng device (by default the guest\n"
     "                           gets one, fed from getrandom(2))\n"
     "      --rng-rate BYTES     limit it to BYTES per second (e.g. 4K)\n"
@@ -101,13 +109,16 @@ static int cmd_run(int argc, char **argv)
     for (unsigned i = 0; i < cfg.nr_disks; i++) {
         g_free(cfg.disks[i].path);
     }
+    for (unsigned i = 0; i < cfg.nr_nets; i++) {
+        cli_net_config_clear(&cfg.nets[i]);
+    }
     return status;
 }
 
 static int run_with(int argc, char **argv, struct vm_config *cfgp)
 {
     enum { OPT_TIMEOUT = 256, OPT_VERSION, OPT_VIRTIO_CMDLINE, OPT_RNG,
-           OPT_NO_RNG, OPT_RNG_RATE, OPT_CONSOLE };
+           OPT_NO_RNG, OPT_RNG_RATE, OPT_CONSOLE, OPT_NET };
     static const struct option opts[] = {
         { "kernel", required_argument, NULL, 'k' },
         { "initrd", required_argument, NULL, 'i' },
@@ -121,6 +132,7 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
         { "rng", no_argument, NULL, OPT_RNG },
         { "no-rng", no_argument, NULL, OPT_NO_RNG },
         { "console", required_argument, NULL, OPT_CONSOLE },
+        { "net", required_argument, NULL, OPT_NET },
         { "rng-rate", required_argument, NULL, OPT_RNG_RATE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
@@ -214,6 +226,20 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
         case OPT_NO_RNG:
             cfg->rng = false;
             break;
+        case OPT_NET: {
+            g_autofree char *why = NULL;
+
+            if (cfg->nr_nets >= VM_MAX_NICS) {
+                return fail(HUSK_EXIT_USAGE, "--net: at most %d NICs",
+                            VM_MAX_NICS);
+            }
+            if (!cli_parse_net(optarg, cfg->nr_nets,
+                               &cfg->nets[cfg->nr_nets], &why)) {
+                return fail(HUSK_EXIT_USAGE, "--net '%s': %s", optarg, why);
+            }
+            cfg->nr_nets++;
+            break;
+        }
         case OPT_CONSOLE:
             if (!strcmp(optarg, "virtio")) {
                 cfg->virtio_console = true;

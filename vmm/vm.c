@@ -438,6 +438,12 @@ void vm_destroy(struct vm *vm)
             vm->disk_be[i]->ops->close(vm->disk_be[i]);
         }
     }
+    for (unsigned i = 0; i < VM_MAX_NICS; i++) {
+        if (vm->net[i]) {
+            vnet_cleanup(vm->net[i]);
+            g_free(vm->net[i]);
+        }
+    }
     if (vm->vcon) {
         vcon_cleanup(vm->vcon);
         g_free(vm->vcon);

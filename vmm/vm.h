@@ -14,7 +14,9 @@
 
 #include "devices/backend/blk_file.h"
 #include "devices/serial8250.h"
+#include "devices/backend/net_user.h"
 #include "devices/virtio/blk.h"
+#include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 #include "devices/sysctl_x86.h"
 #include "firmware/fw_device.h"
@@ -28,11 +30,23 @@
 
 #define VM_MAX_FW_DEVICES 32
 #define VM_MAX_DISKS 8
+#define VM_MAX_NICS 4
 
 struct vm_disk_config {
     char *path;
     bool read_only;
     enum blk_engine engine;
+};
+
+enum vm_net_kind { VM_NET_USER, VM_NET_TAP };
+
+/* One --net option. */
+struct vm_net_config {
+    enum vm_net_kind kind;
+    struct net_user_opts user;  /* kind user */
+    char *tap_name;             /* kind tap: a device name, or */
+    int tap_fd;                 /* a descriptor handed over (-1: none) */
+    uint8_t mac[6];             /* given (mac=) or generated from spec */
 };
 
 struct vm_config {
@@ -50,6 +64,8 @@ struct vm_config {
     bool virtio_console;    /* --console virtio: input to /dev/hvc0 */
     bool rng;               /* a virtio-rng device */
     uint64_t rng_rate;      /* its limit in bytes per second, 0 = none */
+    struct vm_net_config nets[VM_MAX_NICS];
+    unsigned nr_nets;
 };
 
 struct kvm_irq_line {
@@ -87,6 +103,7 @@ struct vm {
     struct blk_backend *disk_be[VM_MAX_DISKS]; /* opened, not yet plugged */
     struct vblk *blk[VM_MAX_DISKS];
     struct vrng *rng;
+    struct vnet *net[VM_MAX_NICS];
     struct vcon *vcon;
     bool rng_retry_pending;
 

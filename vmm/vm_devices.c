@@ -10,6 +10,7 @@
 #include <glib-unix.h>
 #include <sys/ioctl.h>
 
+#include "devices/backend/net_tap.h"
 #include "firmware/layout_x86.h"
 #include "vmm/error.h"
 #include "vmm/util.h"
@@ -83,6 +84,34 @@ static bool create_disks(struct vm *vm, GError **errp)
                                   vm->blk[i], NULL);
             g_source_attach(src, vm->ctx);
             g_source_unref(src);
+        }
+    }
+    return true;
+}
+
+/* virtio-net for each --net, in order: eth0, eth1, ... */
+static bool create_nics(struct vm *vm, GError **errp)
+{
+    for (unsigned i = 0; i < vm->cfg.nr_nets; i++) {
+        const struct vm_net_config *c = &vm->cfg.nets[i];
+        struct net_backend *be;
+        struct vm_virtio *slot;
+
+        be = c->kind == VM_NET_USER
+                 ? net_user_new(&c->user, vm->ctx, errp)
+                 : net_tap_open(c->tap_name, c->tap_fd, vm->ctx, errp);
+        if (!be) {
+            return false;
+        }
+        slot = vm_virtio_slot(vm, errp);
+        if (!slot) {
+            be->ops->close(be);
+            return false;
+        }
+        vm->net[i] = g_new0(struct vnet, 1);
+        vnet_init(vm->net[i], be, c->mac, 0, &vm->gm, &slot->irq);
+        if (!vm_virtio_plug(slot, &vm->net[i]->vdev, errp)) {
+            return false;
         }
     }
     return true;
@@ -186,5 +215,6 @@ static bool create_platform(struct vm *vm, GError **errp)
 bool vm_create_devices(struct vm *vm, GError **errp)
 {
     return create_platform(vm, errp) && create_vcon(vm, errp) &&
-           create_disks(vm, errp) && create_rng(vm, errp);
+           create_disks(vm, errp) && create_nics(vm, errp) &&
+           create_rng(vm, errp);
 }

@@ -33,6 +33,8 @@ struct net_fd_state {
     uint8_t *buf;           /* one frame read from fd */
     size_t held;            /* bytes of a frame waiting for RX buffers */
     bool tx_blocked;
+    bool eof_logged;
+    net_fd_offload_fn set_offloads;
     unsigned long dropped;
 };
 
@@ -68,6 +70,12 @@ static void rx(struct net_fd_state *s)
 
         if (r < 0 && errno == EINTR) {
             continue;
+        }
+        if (r == 0 && !s->eof_logged) {
+            /* The other side closed (husk-slirp died): the guest's link is
+             * as good as unplugged.  Said once; husk keeps running. */
+            s->eof_logged = true;
+            g_warning("network backend '%s' went away", s->be.kind);
         }
         if (r <= 0) {
             break; /* EAGAIN, or a peer that went away: nothing to read */
@@ -130,6 +138,15 @@ static void fd_rx_ready(struct net_backend *be)
     set_events(s);
 }
 
+static void fd_set_offloads(struct net_backend *be, uint64_t features)
+{
+    struct net_fd_state *s = (struct net_fd_state *)be;
+
+    if (s->set_offloads) {
+        s->set_offloads(s->fd, features);
+    }
+}
+
 static void fd_close(struct net_backend *be)
 {
     struct net_fd_state *s = (struct net_fd_state *)be;
@@ -144,10 +161,12 @@ static void fd_close(struct net_backend *be)
 static const struct net_backend_ops fd_ops = {
     .send = fd_send,
     .rx_ready = fd_rx_ready,
+    .set_offloads = fd_set_offloads,
     .close = fd_close,
 };
 
 struct net_backend *net_fd_new(int fd, bool vnet_hdr, uint64_t offloads,
+                               net_fd_offload_fn set_offloads,
                                const char *kind, GMainContext *ctx)
 {
     struct net_fd_state *s = g_new0(struct net_fd_state, 1);
@@ -160,6 +179,7 @@ struct net_backend *net_fd_new(int fd, bool vnet_hdr, uint64_t offloads,
     s->be.vnet_hdr = vnet_hdr;
     s->be.offloads = offloads;
     s->be.kind = kind;
+    s->set_offloads = set_offloads;
     s->fd = fd;
     s->buf = g_malloc(NET_HDR_LEN + NET_MAX_FRAME);
     s->src = g_source_new(&fd_funcs, sizeof(struct net_fd_source));

@@ -65,6 +65,10 @@ copy_with_libs() {
     done
 }
 copy_with_libs "$husk" "$root/husk/bin/husk"
+# --net user's helper process sits next to husk.
+if [ -x "$(dirname "$husk")/husk-slirp" ]; then
+    copy_with_libs "$(dirname "$husk")/husk-slirp" "$root/husk/bin/husk-slirp"
+fi
 echo "$files" | while IFS= read -r spec; do
     [ -n "$spec" ] || continue
     src=${spec%%:*}
@@ -86,6 +90,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+ip link set lo up
 # Memory compaction for huge pages wedged this host under TCG (soft
 # lockups in kcompactd while nested guests ran): no THP, no proactive
 # compaction.

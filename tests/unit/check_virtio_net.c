@@ -51,7 +51,7 @@ static void bring_up(bool vnet_hdr, uint64_t offloads, uint64_t want)
     ctx = g_main_context_new();
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
     world = sv[1];
-    vnet_init(&net, net_fd_new(sv[0], vnet_hdr, offloads, "fd", ctx), mac,
+    vnet_init(&net, net_fd_new(sv[0], vnet_hdr, offloads, NULL, "fd", ctx), mac,
               1500, &tm.gm, &irq.line);
     ck_assert_int_eq(bus_add(&bus, "net", BASE, VIRTIO_MMIO_SIZE,
                              &virtio_mmio_ops, &net.vdev),

@@ -1,0 +1,219 @@
+/*
+ * net_user.c: husk's side of `--net user`: the hostfwd syntax, and the
+ * husk-slirp helper process started with its options, whose frames arrive
+ * on a SOCK_SEQPACKET socketpair handled by the net_fd backend.
+ *
+ * Start-up handshake (one message from the helper before any frame):
+ * "R" once slirp runs and every forwarding rule listens, or "E" followed by
+ * one byte of exit status and a message.  Frames are never shorter than an
+ * Ethernet header, so neither can be mistaken for one.
+ */
+#define G_LOG_DOMAIN "husk"
+#include "devices/backend/net_user.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "devices/backend/net_fd.h"
+#include "vmm/error.h"
+
+#ifndef HUSK_LIBEXECDIR
+#define HUSK_LIBEXECDIR "/usr/local/libexec"
+#endif
+
+/* How long the helper may take to come up (it starts slirp and binds the
+ * forwarded ports). */
+#define HELPER_START_MS 10000
+
+static bool parse_port(const char *s, uint16_t *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (!*s || *s == '-' || *s == '+') {
+        return false;
+    }
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v == 0 || v > 65535) {
+        return false;
+    }
+    *out = (uint16_t)v;
+    return true;
+}
+
+bool net_user_parse_fwd(const char *spec, struct net_user_fwd *f,
+                        const char **why)
+{
+    g_autofree char *copy = g_strdup(spec);
+    char *p = copy, *host, *hport, *guest, *gport, *dash;
+
+    memset(f, 0, sizeof(*f));
+    inet_pton(AF_INET, "127.0.0.1", &f->host_addr);
+    inet_pton(AF_INET, "10.0.2.15", &f->guest_addr);
+    *why = "expected [tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:GUESTPORT";
+    if (g_str_has_prefix(p, "tcp:")) {
+        p += 4;
+    } else if (g_str_has_prefix(p, "udp:")) {
+        f->udp = true;
+        p += 4;
+    } else if (*p == ':') {
+        p++; /* no protocol: tcp, as in QEMU */
+    } else {
+        return false;
+    }
+    dash = strchr(p, '-');
+    if (!dash) {
+        return false;
+    }
+    *dash = '\0';
+    host = p;
+    guest = dash + 1;
+    hport = strrchr(host, ':');
+    gport = strrchr(guest, ':');
+    if (!hport || !gport) {
+        return false;
+    }
+    *hport++ = '\0';
+    *gport++ = '\0';
+    if (*host && inet_pton(AF_INET, host, &f->host_addr) != 1) {
+        *why = "the host address is not an IPv4 address";
+        return false;
+    }
+    if (*guest && inet_pton(AF_INET, guest, &f->guest_addr) != 1) {
+        *why = "the guest address is not an IPv4 address";
+        return false;
+    }
+    if (!parse_port(hport, &f->host_port) ||
+        !parse_port(gport, &f->guest_port)) {
+        *why = "ports must be numbers from 1 to 65535";
+        return false;
+    }
+    return true;
+}
+
+char *net_user_fwd_string(const struct net_user_fwd *f)
+{
+    char h[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+
+    inet_ntop(AF_INET, &f->host_addr, h, sizeof(h));
+    inet_ntop(AF_INET, &f->guest_addr, g, sizeof(g));
+    return g_strdup_printf("%s:%s:%u-%s:%u", f->udp ? "udp" : "tcp", h,
+                           f->host_port, g, f->guest_port);
+}
+
+char *net_user_helper_path(void)
+{
+    const char *env = g_getenv("HUSK_SLIRP");
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    char *p;
+
+    if (env && *env) {
+        return g_strdup(env);
+    }
+    if (self) {
+        g_autofree char *dir = g_path_get_dirname(self);
+
+        p = g_build_filename(dir, "husk-slirp", NULL);
+        if (access(p, X_OK) == 0) {
+            return p;
+        }
+        g_free(p);
+    }
+    p = g_build_filename(HUSK_LIBEXECDIR, "husk-slirp", NULL);
+    if (access(p, X_OK) == 0) {
+        return p;
+    }
+    g_free(p);
+    return NULL;
+}
+
+/* Waits for the helper's first message; true if it said ready. */
+static bool handshake(int fd, const char *helper, GError **errp)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    char msg[512];
+    ssize_t n;
+    int r;
+
+    do {
+        r = poll(&pfd, 1, HELPER_START_MS);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "--net user: %s did not start within %d s", helper,
+                    HELPER_START_MS / 1000);
+        return false;
+    }
+    n = recv(fd, msg, sizeof(msg) - 1, 0);
+    if (n == 1 && msg[0] == 'R') {
+        return true;
+    }
+    if (n >= 2 && msg[0] == 'E') {
+        msg[n] = '\0';
+        g_set_error(errp, HUSK_ERROR, (unsigned char)msg[1], "%s", msg + 2);
+        return false;
+    }
+    g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                "--net user: %s failed to start (see above)", helper);
+    return false;
+}
+
+struct net_backend *net_user_new(const struct net_user_opts *o,
+                                 GMainContext *ctx, GError **errp)
+{
+    g_autofree char *helper = net_user_helper_path();
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) err = NULL;
+    int sv[2], target = 3;
+    GPid pid;
+
+    if (!helper) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "--net user needs the husk-slirp helper: not found next "
+                    "to husk or in %s (set HUSK_SLIRP=PATH)",
+                    HUSK_LIBEXECDIR);
+        return NULL;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "--net user: socketpair: %s", g_strerror(errno));
+        return NULL;
+    }
+    g_ptr_array_add(argv, g_strdup(helper));
+    g_ptr_array_add(argv, g_strdup("--fd=3"));
+    if (o->restrict_) {
+        g_ptr_array_add(argv, g_strdup("--restrict"));
+    }
+    if (!o->ipv6) {
+        g_ptr_array_add(argv, g_strdup("--no-ipv6"));
+    }
+    for (unsigned i = 0; i < o->nr_fwd; i++) {
+        g_autofree char *f = net_user_fwd_string(&o->fwd[i]);
+
+        g_ptr_array_add(argv, g_strdup_printf("--hostfwd=%s", f));
+    }
+    g_ptr_array_add(argv, NULL);
+    if (!g_spawn_async_with_pipes_and_fds(
+            NULL, (const char *const *)argv->pdata, NULL,
+            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES, NULL, NULL,
+            -1, -1, -1, &sv[1], &target, 1, &pid, NULL, NULL, NULL, &err)) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "--net user: cannot start %s: %s", helper, err->message);
+        close(sv[0]);
+        close(sv[1]);
+        return NULL;
+    }
+    close(sv[1]);
+    if (!handshake(sv[0], helper, errp)) {
+        close(sv[0]); /* the helper exits on EOF */
+        return NULL;
+    }
+    /* The helper lives as long as its socket: husk's exit ends it. */
+    return net_fd_new(sv[0], false, 0, NULL, "user", ctx);
+}

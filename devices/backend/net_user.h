@@ -1,0 +1,61 @@
+/*
+ * net_user.h: `--net user`, user-mode networking (QEMU's "-netdev user"
+ * addresses): DHCP, DNS, the host's loopback at 10.0.2.2, host port
+ * forwarding, IPv6, no root and no host setup.
+ *
+ * The TCP/IP stack (libslirp) runs in a helper process, husk-slirp, that
+ * exchanges frames with husk over a SOCK_SEQPACKET socketpair: husk stays
+ * a static binary (Debian ships libslirp only as a shared library, which
+ * would bring a second, dynamic glib), and slirp, the guest-facing stack
+ * with the longest CVE list, lives in a process of its own.
+ */
+#ifndef HUSK_NET_USER_H
+#define HUSK_NET_USER_H
+
+#include <glib.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#include "devices/backend/net_backend.h"
+
+#define NET_USER_MAX_FWD 16
+
+/* hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:GUESTPORT */
+struct net_user_fwd {
+    bool udp;
+    struct in_addr host_addr;   /* 127.0.0.1 unless given */
+    uint16_t host_port;
+    struct in_addr guest_addr;  /* 10.0.2.15 unless given */
+    uint16_t guest_port;
+};
+
+struct net_user_opts {
+    bool restrict_;             /* restrict=on: forwarded ports only */
+    bool ipv6;                  /* ipv6=on (the default) */
+    struct net_user_fwd fwd[NET_USER_MAX_FWD];
+    char *fwd_spec[NET_USER_MAX_FWD]; /* as given, for the helper */
+    unsigned nr_fwd;
+};
+
+/* Parses one hostfwd rule (the text after "hostfwd=").  False and a
+ * message in *why (static) if it is malformed. */
+bool net_user_parse_fwd(const char *s, struct net_user_fwd *out,
+                        const char **why);
+
+/* The same rule back as "tcp:127.0.0.1:8080-10.0.2.15:80" (new string). */
+char *net_user_fwd_string(const struct net_user_fwd *f);
+
+/*
+ * Starts husk-slirp with these options and returns a backend talking to
+ * it, watched on ctx.  The helper is found through $HUSK_SLIRP, next to
+ * the running husk, or in the install's libexec directory.  Errors: no
+ * helper (HUSK_EXIT_UNAVAILABLE), a forwarding rule that cannot listen
+ * (HUSK_EXIT_OSERR), the helper failing to start (HUSK_EXIT_OSERR).
+ */
+struct net_backend *net_user_new(const struct net_user_opts *o,
+                                 GMainContext *ctx, GError **errp);
+
+/* Where husk would look for husk-slirp (new string), or NULL. */
+char *net_user_helper_path(void);
+
+#endif
