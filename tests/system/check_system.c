@@ -376,6 +376,58 @@ START_TEST(no_rng_means_no_hwrng)
 }
 END_TEST
 
+/* --net user: DHCP lease, slirp's DNS, and 32 MiB from this side's
+ * loopback through 10.0.2.2 with a matching sha256. */
+START_TEST(net_user_dhcp_dns_and_download)
+{
+    g_autofree char *b = expect("net-user", 0, "BIG-GUEST-SHA=");
+    g_autofree char *guest = value_of(b, "BIG-GUEST-SHA");
+    g_autofree char *host = value_of(output, "BIG-HOST-SHA");
+
+    ck_assert_msg(strstr(b, "inet 10.0.2.15/24"), "no lease:\n%s", tail(b));
+    ck_assert_msg(strstr(b, "default via 10.0.2.2"), "%s", tail(b));
+    ck_assert_msg(strstr(b, "nameserver 10.0.2.3"), "%s", tail(b));
+    ck_assert_msg(strstr(b, "hello-from-the-host"), "%s", tail(b));
+    ck_assert_msg(host, "no BIG-HOST-SHA line");
+    ck_assert_uint_eq(strlen(guest), 64);
+    ck_assert_msg(!strcmp(guest, host), "guest got %s, host file is %s",
+                  guest, host);
+}
+END_TEST
+
+/* hostfwd: this side fetches the guest's page through 127.0.0.1:8080. */
+START_TEST(net_hostfwd_reaches_the_guest)
+{
+    g_autofree char *b = expect("net-hostfwd", 0, "GUEST-DONE");
+
+    ck_assert_msg(strstr(b, "HOSTFWD-GOT=served-by-the-guest"), "%s",
+                  tail(b));
+}
+END_TEST
+
+/* restrict=on: forwarded ports work, the host's other ports do not. */
+START_TEST(net_restrict_allows_only_forwarded_ports)
+{
+    g_autofree char *b = expect("net-restrict", 0, "GUEST-DONE");
+
+    ck_assert_msg(strstr(b, "HOSTFWD-GOT=served-by-the-guest"), "%s",
+                  tail(b));
+    ck_assert_msg(strstr(b, "RESTRICT-BLOCKED-rc"), "%s", tail(b));
+    ck_assert_msg(!strstr(b, "RESTRICT-BLOCKED-rc139"), "wget crashed:\n%s",
+                  tail(b));
+    ck_assert_msg(!strstr(b, "RESTRICT-LEAK"), "%s", tail(b));
+}
+END_TEST
+
+/* Two VMs with TAP devices on one bridge ping each other. */
+START_TEST(net_tap_vms_ping_each_other)
+{
+    g_autofree char *b = expect("net-tap", 0, "TAP-PING-OK-192.168.77.1");
+
+    ck_assert_msg(strstr(b, "TAP-PING-OK-192.168.77.2"), "%s", tail(b));
+}
+END_TEST
+
 START_TEST(console_input_reaches_the_shell)
 {
     /* The guest computed 6*7 from what was typed on husk's stdin. */
@@ -418,6 +470,10 @@ int main(int argc, char **argv)
     tcase_add_test(tc, no_rng_means_no_hwrng);
     tcase_add_test(tc, boots_from_ext4_root_disk);
     tcase_add_test(tc, virtio_console_carries_the_shell);
+    tcase_add_test(tc, net_user_dhcp_dns_and_download);
+    tcase_add_test(tc, net_hostfwd_reaches_the_guest);
+    tcase_add_test(tc, net_restrict_allows_only_forwarded_ports);
+    tcase_add_test(tc, net_tap_vms_ping_each_other);
     suite_add_tcase(su, tc);
     return check_run(su);
 }

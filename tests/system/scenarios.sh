@@ -97,3 +97,71 @@ echo "=== BEGIN hvc-console"
     timeout 240 husk run --kernel vmlinuz --initrd initramfs.cpio.gz \
         --console virtio --timeout 200 2>&1
 echo "=== END hvc-console rc=$?"
+
+# ---- virtio-net -----------------------------------------------------------
+# This side's loopback services: a 32 MiB file and a small page, on
+# 127.0.0.1:8000, which the guest reaches as 10.0.2.2:8000.
+mkdir -p /tmp/www
+echo hello-from-the-host > /tmp/www/hello
+dd if=/dev/urandom of=/tmp/www/big bs=1M count=32 2>/dev/null
+echo "BIG-HOST-SHA=$(sha256sum /tmp/www/big | cut -d' ' -f1)"
+httpd -p 127.0.0.1:8000 -h /tmp/www
+
+# --net user: a DHCP lease (init runs udhcpc), DNS from slirp, and the
+# 32 MiB download through 10.0.2.2 with its sha256.
+linux net-user vmlinuz --net user -- \
+    "ip -4 addr show eth0; ip route; cat /etc/resolv.conf; wget -q -O - http://10.0.2.2:8000/hello; echo BIG-GUEST-SHA=\$(wget -q -O - http://10.0.2.2:8000/big | sha256sum | cut -d' ' -f1)"
+
+# fwd NAME HUSK-NET-OPTION EXTRA-GUEST-COMMAND: a guest serving a page on
+# port 80 (forwarded to this side's 8080) until this side connects to its
+# port 81 (forwarded to 8081); this side fetches the page meanwhile.
+fwd() {
+    name=$1
+    netopt=$2
+    extra=$3
+    echo "=== BEGIN $name"
+    timeout 240 husk run --kernel vmlinuz --initrd initramfs.cpio.gz \
+        --timeout 200 --net "$netopt" \
+        --cmdline "$CMD husk.run=\"mkdir -p /www; echo served-by-the-guest > /www/index.html; httpd -p 80 -h /www; $extra echo GUEST-HTTPD-UP; nc -l -p 81 </dev/null >/dev/null; echo GUEST-DONE\"" \
+        </dev/null > /tmp/$name.log 2>&1 &
+    pid=$!
+    i=0
+    while ! grep -q GUEST-HTTPD-UP /tmp/$name.log && [ $i -lt 200 ] && kill -0 $pid 2>/dev/null; do
+        sleep 1
+        i=$((i + 1))
+    done
+    echo "HOSTFWD-GOT=$(timeout 20 wget -O - http://127.0.0.1:8080/ 2>/dev/null)"
+    echo stop | timeout 10 nc 127.0.0.1 8081 >/dev/null 2>&1
+    wait $pid
+    rc=$?
+    cat /tmp/$name.log
+    echo "=== END $name rc=$rc"
+}
+fwd net-hostfwd "user,hostfwd=tcp::8080-:80,hostfwd=tcp::8081-:81" ""
+# restrict=on: the host's other ports are out of reach (10.0.2.2:8000),
+# forwarded ports still work.
+fwd net-restrict "user,restrict=on,hostfwd=tcp::8080-:80,hostfwd=tcp::8081-:81" \
+    "timeout 5 wget -q -O - http://10.0.2.2:8000/hello; r=\$?; [ \$r = 0 ] && echo RESTRICT-LEAK || echo RESTRICT-BLOCKED-rc\$r;"
+
+# Two VMs with TAP devices on a bridge (inside this test host) ping each
+# other, static addresses (husk.net=off: no DHCP on a bare bridge).
+brctl addbr br0 && ip link set br0 up
+for t in tap0 tap1; do
+    tunctl -t $t >/dev/null && brctl addif br0 $t && ip link set $t up
+done
+tapvm() { # TAP IP PEER
+    timeout 240 husk run --kernel vmlinuz --initrd initramfs.cpio.gz --timeout 200 \
+        --net tap=$1 --cmdline "$CMD husk.net=off husk.run=\"ip addr add $2/24 dev eth0; ip link set eth0 up; i=0; until ping -c 1 -W 1 $3 >/dev/null 2>&1; do i=\$((i+1)); [ \$i -lt 60 ] || exit 1; done; ping -c 3 $3 | grep -q ' 0% packet loss' && echo TAP-PING-OK-$2; sleep 10\"" \
+        </dev/null 2>&1
+}
+echo "=== BEGIN net-tap"
+tapvm tap0 192.168.77.1 192.168.77.2 > /tmp/tap0.log &
+p0=$!
+tapvm tap1 192.168.77.2 192.168.77.1 > /tmp/tap1.log &
+p1=$!
+wait $p0
+r0=$?
+wait $p1
+r1=$?
+cat /tmp/tap0.log /tmp/tap1.log
+echo "=== END net-tap rc=$((r0 + r1))"

@@ -52,7 +52,8 @@ for app in $(/bin/busybox --list); do
     [ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 done
 for m in virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko \
-         arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko; do
+         arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko \
+         drivers/net/tun.ko net/llc/llc.ko net/802/stp.ko net/bridge/bridge.ko; do
     cp "$kdir/modules/kernel/$m" "$root/lib/modules/"
 done
 
@@ -98,6 +99,12 @@ echo 0 > /proc/sys/vm/compaction_proactiveness 2>/dev/null
 for m in irqbypass ccp kvm kvm-amd; do
     insmod /lib/modules/$m.ko || echo "testhost: insmod $m failed"
 done
+# TAP devices and a bridge for the network tests.
+for m in tun llc stp bridge; do
+    insmod /lib/modules/$m.ko 2>/dev/null
+done
+mkdir -p /dev/net
+[ -e /dev/net/tun ] || mknod /dev/net/tun c 10 200
 if [ -e /dev/kvm ]; then
     echo "TESTHOST-READY: nested KVM available"
     cd /husk

@@ -2,6 +2,7 @@
  * check_cli.c: command-line values, and husk's exit statuses for bad input
  * (the husk binary is run; none of these cases needs /dev/kvm).
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <glib.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "vmm/cli.h"
+#include "vmm/vm.h"
 #include "vmm/error.h"
 #include "vmm/util.h"
 #include "harness/check_run.h"
@@ -117,6 +119,9 @@ START_TEST(bad_input_exit_statuses)
     expect(HUSK_EXIT_USAGE, "aio=io_uring|sync",
            (const char *[]){ "run", "-k", TINY_ELF, "-d", "x.img,aio=native",
                              0 });
+    expect(HUSK_EXIT_USAGE, "--net 'user,hostfwd=tcp::x-:80'",
+           (const char *[]){ "run", "-k", TINY_ELF, "--net",
+                             "user,hostfwd=tcp::x-:80", 0 });
     expect(HUSK_EXIT_NOINPUT, "No such file",
            (const char *[]){ "run", "-k", "/nonexistent/vmlinuz", 0 });
     expect(HUSK_EXIT_NOINPUT, "initrd /nonexistent",
@@ -162,6 +167,73 @@ START_TEST(disk_arguments)
     ck_assert_ptr_null(path);
     ck_assert(!cli_parse_disk(",ro", &path, &ro, &e));
     ck_assert(!cli_parse_disk("", &path, &ro, &e));
+}
+END_TEST
+
+START_TEST(net_arguments)
+{
+    struct vm_net_config c, d;
+    char *why = NULL;
+    char a[INET_ADDRSTRLEN];
+
+    ck_assert(cli_parse_net("user", 0, &c, &why));
+    ck_assert_int_eq(c.kind, VM_NET_USER);
+    ck_assert(c.user.ipv6);
+    ck_assert(!c.user.restrict_);
+    ck_assert_uint_eq(c.mac[0], 0x02); /* generated: local, unicast */
+    /* Stable: the same option gives the same MAC; another index differs. */
+    ck_assert(cli_parse_net("user", 0, &d, &why));
+    ck_assert(!memcmp(c.mac, d.mac, 6));
+    cli_net_config_clear(&d);
+    ck_assert(cli_parse_net("user", 1, &d, &why));
+    ck_assert(memcmp(c.mac, d.mac, 6));
+    cli_net_config_clear(&d);
+    cli_net_config_clear(&c);
+
+    ck_assert(cli_parse_net("user,hostfwd=tcp::8080-:80,hostfwd=udp:0.0.0.0:"
+                            "5353-10.0.2.16:53,restrict=on,ipv6=off,"
+                            "mac=52:54:00:ab:cd:EF",
+                            0, &c, &why));
+    ck_assert_uint_eq(c.user.nr_fwd, 2);
+    ck_assert(!c.user.fwd[0].udp);
+    inet_ntop(AF_INET, &c.user.fwd[0].host_addr, a, sizeof(a));
+    ck_assert_str_eq(a, "127.0.0.1"); /* loopback unless asked */
+    ck_assert_uint_eq(c.user.fwd[0].host_port, 8080);
+    ck_assert_uint_eq(c.user.fwd[0].guest_port, 80);
+    ck_assert(c.user.fwd[1].udp);
+    inet_ntop(AF_INET, &c.user.fwd[1].host_addr, a, sizeof(a));
+    ck_assert_str_eq(a, "0.0.0.0");
+    inet_ntop(AF_INET, &c.user.fwd[1].guest_addr, a, sizeof(a));
+    ck_assert_str_eq(a, "10.0.2.16");
+    ck_assert(c.user.restrict_);
+    ck_assert(!c.user.ipv6);
+    ck_assert_uint_eq(c.mac[5], 0xef);
+    cli_net_config_clear(&c);
+
+    ck_assert(cli_parse_net("tap=tap7", 0, &c, &why));
+    ck_assert_int_eq(c.kind, VM_NET_TAP);
+    ck_assert_str_eq(c.tap_name, "tap7");
+    cli_net_config_clear(&c);
+    ck_assert(cli_parse_net("tap,fd=5", 0, &c, &why));
+    ck_assert_int_eq(c.tap_fd, 5);
+    cli_net_config_clear(&c);
+
+    static const char *bad[] = {
+        "", "bridge", "tap", "tap=", "user,hostfwd=tcp::0-:80",
+        "user,hostfwd=tcp::80", "user,hostfwd=sctp::1-:2",
+        "user,hostfwd=tcp:999.1.1.1:1-:2", "user,hostfwd=tcp::70000-:2",
+        "user,restrict=maybe", "user,frob=1", "user,mac=01:00:00:00:00:01",
+        "user,mac=00:00:00:00:00:00", "user,mac=0x:54:00:12:34:56",
+        "user,mac=52:54:00:12:34", "tap=x,fd=3", "tap,hostfwd=tcp::1-:2",
+        "user,hostfwd",
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        ck_assert_msg(!cli_parse_net(bad[i], 0, &c, &why), "accepted '%s'",
+                      bad[i]);
+        ck_assert_ptr_nonnull(why);
+        g_free(why);
+        why = NULL;
+    }
 }
 END_TEST
 
@@ -235,6 +307,7 @@ int main(void)
     tcase_set_timeout(ex, 30);
     tcase_add_test(ex, bad_input_exit_statuses);
     tcase_add_test(tc, disk_arguments);
+    tcase_add_test(tc, net_arguments);
     tcase_add_test(ex, disk_errors);
     tcase_add_test(ex, missing_kvm_device);
     tcase_add_test(ex, help_and_version);
