@@ -39,6 +39,7 @@ chmod 755 "$root/init"
 cc -static -Os -s -o "$root/bin/husk-exit" "$here/initramfs/husk-exit.c"
 cc -static -O2 -s -o "$root/bin/husk-randread" "$here/initramfs/husk-randread.c"
 install -m 755 "$here/initramfs/husk-diskbench" "$root/bin/husk-diskbench"
+install -m 755 "$here/initramfs/husk-netbench" "$root/bin/husk-netbench"
 
 # Modules, dependencies first (modinfo's "depends" field, resolved by name).
 mods="virtio_mmio virtio_blk virtio_net virtio_console virtio-rng pvpanic-mmio"

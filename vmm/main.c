@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "devices/backend/net_user.h"
 #include "vmm/cli.h"
 #include "vmm/error.h"
 #include "vmm/kvm.h"
@@ -342,6 +343,21 @@ static int cmd_check(void)
         printf("disk I/O:         %s%s%s%s\n", blk_engine_name(e),
                why ? " (io_uring unavailable: " : "", why ? why : "",
                why ? ")" : "");
+    }
+    {
+        g_autofree char *helper = net_user_helper_path();
+        g_autofree char *out = NULL;
+        const char *argv[] = { helper, "--version", NULL };
+
+        if (helper && g_spawn_sync(NULL, (char **)argv, NULL,
+                                   G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                                   &out, NULL, NULL, NULL) && out) {
+            g_strchomp(out);
+            printf("user networking:  %s (%s)\n", helper, out);
+        } else {
+            printf("user networking:  unavailable: husk-slirp not found "
+                   "(--net user needs it; set HUSK_SLIRP=PATH)\n");
+        }
     }
     ok = kvm_open(&k, &err);
     if (!ok) {

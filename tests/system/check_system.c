@@ -322,6 +322,10 @@ END_TEST
 START_TEST(husk_check_picks_io_uring)
 {
     g_autofree char *b = expect("husk-check", 0, "disk I/O:         io_uring");
+
+    /* And it finds its user-networking helper next to it. */
+    ck_assert_msg(strstr(b, "/husk-slirp (husk-slirp 0"),
+                  "%s", b);
 }
 END_TEST
 

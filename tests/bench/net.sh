@@ -1,0 +1,97 @@
+#!/bin/sh
+# net.sh [RUNS]: virtio-net throughput and latency, husk vs QEMU microvm,
+# side by side in one run, same kernel, initramfs, memory (512M), 1 vCPU.
+# Two back ends each: user-mode networking (husk --net user, QEMU -netdev
+# user: the same libslirp) and a TAP device on a bridge (husk --net tap,
+# QEMU -netdev tap without vhost).  Per run (husk-netbench in the guest):
+#   H2G  host to guest: the guest downloads 64 MiB from a busybox httpd on
+#        the host (10.0.2.2 through slirp, the bridge address through TAP);
+#   RTT  20 pings from the guest to that address, average ms;
+#   G2H  guest to host: the host downloads 64 MiB from a busybox httpd in
+#        the guest (through hostfwd for slirp, directly for TAP), timed here.
+# Medians per system.  Hardware KVM: directly; else inside the test host.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+runs=${1:-5}
+b=${BUILD:-$top/build}
+g=$("$top/guest-images/default-guest.sh")
+scen=$(mktemp)
+trap 'rm -f "$scen"' EXIT
+cat > "$scen" <<SCEN
+out=/tmp/net.txt
+: > \$out
+mkdir -p /tmp/www
+dd if=/dev/urandom of=/tmp/www/big bs=1M count=64 2>/dev/null
+httpd -p 127.0.0.1:8000 -h /tmp/www
+brctl addbr br0
+ip addr add 192.168.77.254/24 dev br0
+ip link set br0 up
+tunctl -t tap0 >/dev/null
+brctl addif br0 tap0
+ip link set tap0 up
+httpd -p 192.168.77.254:8000 -h /tmp/www
+now() { cut -d' ' -f1 /proc/uptime; }
+QEMU="qemu-system-x86_64 -L qemu-data -M microvm -accel kvm -cpu host,pmu=off -m 512M -smp 1 -nodefaults -no-user-config -nographic -display none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel vmlinuz -initrd initramfs.cpio.gz"
+HUSK="husk run --kernel vmlinuz --initrd initramfs.cpio.gz --memory 512M --timeout 280"
+USERCMD='console=ttyS0 quiet husk.run="husk-netbench http://10.0.2.2:8000/big 10.0.2.2"'
+TAPCMD='console=ttyS0 quiet husk.net=off husk.run="ip addr add 192.168.77.1/24 dev eth0; ip link set eth0 up; husk-netbench http://192.168.77.254:8000/big 192.168.77.254"'
+# one NAME G2H-URL STOP-HOST STOP-PORT COMMAND...
+one() {
+    name=\$1 url=\$2 host=\$3 port=\$4
+    shift 4
+    timeout 300 "\$@" </dev/null > /tmp/run.log 2>&1 &
+    pid=\$!
+    i=0
+    while ! grep -q GUEST-SERVING /tmp/run.log && [ \$i -lt 280 ] && kill -0 \$pid 2>/dev/null; do
+        sleep 1
+        i=\$((i + 1))
+    done
+    t0=\$(now)
+    n=\$(timeout 120 wget -q -O - "\$url" | wc -c)
+    t1=\$(now)
+    echo stop | timeout 10 nc "\$host" "\$port" >/dev/null 2>&1
+    wait \$pid || true
+    g2h=\$(awk -v a="\$t0" -v b="\$t1" -v n="\$n" 'BEGIN { d = b - a; if (d <= 0) d = 0.01; printf "%.1f", n / d / 1e6 }')
+    r=\$(tr -d '\r' < /tmp/run.log | grep -E '^(H2G|RTT)=' | tr '\n' ' ')
+    echo "\$name \$r G2H=\$g2h G2H_BYTES=\$n" | tee -a \$out
+}
+i=0
+while [ \$i -lt $runs ]; do
+    one husk-user http://127.0.0.1:8080/big 127.0.0.1 8081 \
+        \$HUSK --net user,hostfwd=tcp::8080-:80,hostfwd=tcp::8081-:81 --cmdline "\$USERCMD"
+    one qemu-user http://127.0.0.1:8080/big 127.0.0.1 8081 \
+        \$QEMU -netdev user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8081-:81 \
+        -device virtio-net-device,netdev=n0 -append "\$USERCMD"
+    one husk-tap http://192.168.77.1/big 192.168.77.1 81 \
+        \$HUSK --net tap=tap0 --cmdline "\$TAPCMD"
+    one qemu-tap http://192.168.77.1/big 192.168.77.1 81 \
+        \$QEMU -netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+        -device virtio-net-device,netdev=n0 -append "\$TAPCMD"
+    i=\$((i + 1))
+done
+echo "--- medians (H2G, G2H: MB/s, higher is better; RTT: ms, lower is better)"
+for sys in husk-user qemu-user husk-tap qemu-tap; do
+    line="\$sys"
+    for k in H2G G2H RTT; do
+        m=\$(grep "^\$sys " \$out | tr ' ' '\n' | sed -n "s/^\$k=//p" | sort -n | awk '{a[NR]=\$1} END {if (NR == 0) print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
+        line="\$line \$k=\$m"
+    done
+    echo "\$line"
+done
+SCEN
+if "$top/scripts/have-hw-kvm.sh"; then
+    echo "net: run this inside a scratch network namespace as root on a host with hardware KVM" >&2
+    d=$(mktemp -d)
+    ln -s "$g/vmlinuz" "$g/initramfs.cpio.gz" "$d/"
+    ln -s /usr/share/qemu "$d/qemu-data"
+    (cd "$d" && PATH="$b:$PATH" unshare -n sh -c "ip link set lo up; sh $scen")
+    exit
+fi
+echo "net: no hardware KVM here; measuring inside the nested KVM test host"
+"$top/tests/testhost/testhost.sh" --husk "$b/husk" --scenario "$scen" --mem 3072 \
+    --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz" \
+    --file "$(command -v qemu-system-x86_64):bin/qemu-system-x86_64" \
+    --file "/usr/share/qemu/bios-microvm.bin:qemu-data/bios-microvm.bin" \
+    --file "/usr/share/qemu/linuxboot_dma.bin:qemu-data/linuxboot_dma.bin" \
+    --file "/usr/share/qemu/pvh.bin:qemu-data/pvh.bin" \
+    --timeout 3600 | tr -d '\r' | grep -v -e '^\[' -e SeaBIOS -e 'Booting from ROM'
