@@ -41,10 +41,10 @@ one() {
     shift 4
     timeout 300 "\$@" </dev/null > /tmp/run.log 2>&1 &
     pid=\$!
-    i=0
-    while ! grep -q GUEST-SERVING /tmp/run.log && [ \$i -lt 280 ] && kill -0 \$pid 2>/dev/null; do
+    w=0
+    while ! grep -q GUEST-SERVING /tmp/run.log && [ \$w -lt 280 ] && kill -0 \$pid 2>/dev/null; do
         sleep 1
-        i=\$((i + 1))
+        w=\$((w + 1))
     done
     t0=\$(now)
     n=\$(timeout 120 wget -q -O - "\$url" | wc -c)
