@@ -1,14 +1,14 @@
 /*
  * slirp_helper.c: husk-slirp, the user-mode network stack behind
- * `husk run --net user`.  husk starts it with one end of a SOCK_SEQPACKET
- * socketpair as descriptor 3; each message is one Ethernet frame, guest to
- * slirp and slirp to guest.  It exits when husk closes its end.
+ * `husk run --net user`.  husk starts it with one end of a SOCK_STREAM
+ * socketpair as descriptor 3, carrying length-prefixed Ethernet frames
+ * both ways (frame_stream.h).  It exits when husk closes its end.
  *
  *   husk-slirp --fd=3 [--restrict] [--no-ipv6] [--hostfwd=RULE]...
  *   husk-slirp --version
  *
- * Before the first frame it sends "R" (running, every forwarding rule
- * listening) or "E", an exit-status byte and a message (net_user.c).
+ * Before the first frame it writes 'R' (running, every forwarding rule
+ * listening), or 'E', an exit-status byte and a message (net_user.c).
  * Nothing here trusts a frame: slirp parses them (with its protocol
  * emulation off), this file only moves bytes.
  */
@@ -24,47 +24,69 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "devices/backend/frame_stream.h"
 #include "devices/backend/slirp_stack.h"
 #include "vmm/error.h"
 
-#define RX_BUDGET 64
+#define FILL_BUDGET 8
 
 struct helper {
-    int fd;
+    struct frame_stream fs;
     struct slirp_stack *stack;
     GMainLoop *loop;
-    bool blocked;           /* husk's side is full: wait for POLLOUT */
-    uint8_t buf[SLIRP_STACK_MAX_FRAME + 1];
+    bool blocked;           /* the write buffer was full: slirp waits */
+    guint out_watch;        /* waiting for the socket to drain */
 };
 
 static gboolean on_writable(gint fd, GIOCondition c, gpointer opaque)
 {
     struct helper *h = opaque;
+    int r = fs_flush(&h->fs);
 
-    h->blocked = false;
-    slirp_stack_resume(h->stack);
+    if (r < 0 && r != -EAGAIN) {
+        g_main_loop_quit(h->loop); /* husk is gone */
+        h->out_watch = 0;
+        return G_SOURCE_REMOVE;
+    }
+    if (h->blocked && fs_can_send(&h->fs, FS_MAX_FRAME)) {
+        h->blocked = false;
+        slirp_stack_resume(h->stack);
+    }
+    if (h->fs.wlen) {
+        return G_SOURCE_CONTINUE;
+    }
+    h->out_watch = 0;
     return G_SOURCE_REMOVE;
 }
 
-/* slirp -> husk.  0 (keep it) while husk's socket is full. */
+static void watch_out(struct helper *h)
+{
+    if (!h->out_watch) {
+        h->out_watch = g_unix_fd_add(h->fs.fd, G_IO_OUT, on_writable, h);
+    }
+}
+
+/* slirp -> husk.  0 (slirp keeps it) while the write buffer is full. */
 static int output(void *opaque, const void *frame, size_t len)
 {
     struct helper *h = opaque;
-    ssize_t r;
+    struct iovec iov = { (void *)frame, len };
+    int r;
 
     if (h->blocked) {
         return 0;
     }
-    do {
-        r = send(h->fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
+    r = fs_send(&h->fs, &iov, 1);
+    if (r == -EAGAIN) {
         h->blocked = true;
-        g_unix_fd_add(h->fd, G_IO_OUT, on_writable, h);
+        watch_out(h);
         return 0;
     }
-    if (r < 0) {
+    if (r < 0 && r != -EMSGSIZE) {
         g_main_loop_quit(h->loop); /* husk is gone */
+    }
+    if (h->fs.wlen) {
+        watch_out(h);
     }
     return 1;
 }
@@ -74,20 +96,27 @@ static gboolean on_readable(gint fd, GIOCondition c, gpointer opaque)
 {
     struct helper *h = opaque;
 
-    for (int i = 0; i < RX_BUDGET; i++) {
-        ssize_t r = recv(fd, h->buf, sizeof(h->buf), MSG_DONTWAIT);
+    for (int i = 0; i < FILL_BUDGET; i++) {
+        long r = fs_fill(&h->fs);
+        const uint8_t *f;
+        size_t len;
+        int err;
 
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r < 0 && errno == EAGAIN) {
+        if (r == -EAGAIN) {
             return G_SOURCE_CONTINUE;
         }
         if (r <= 0) {
             g_main_loop_quit(h->loop); /* EOF: husk exited */
             return G_SOURCE_REMOVE;
         }
-        slirp_stack_input(h->stack, h->buf, (size_t)r);
+        while ((f = fs_peek(&h->fs, &len, &err))) {
+            slirp_stack_input(h->stack, f, len);
+            fs_consume(&h->fs, len);
+        }
+        if (err) {
+            g_main_loop_quit(h->loop); /* not husk speaking */
+            return G_SOURCE_REMOVE;
+        }
     }
     return G_SOURCE_CONTINUE;
 }
@@ -113,7 +142,8 @@ static void fail(int fd, int status, const char *text)
 
 int main(int argc, char **argv)
 {
-    static struct helper h = { .fd = -1 };
+    static struct helper h;
+    int fd = -1;
     struct net_user_opts o = { .ipv6 = true };
     g_autoptr(GError) err = NULL;
 
@@ -121,7 +151,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
 
         if (g_str_has_prefix(a, "--fd=")) {
-            h.fd = atoi(a + 5);
+            fd = atoi(a + 5);
         } else if (!strcmp(a, "--restrict")) {
             o.restrict_ = true;
         } else if (!strcmp(a, "--no-ipv6")) {
@@ -131,7 +161,7 @@ int main(int argc, char **argv)
 
             if (o.nr_fwd == NET_USER_MAX_FWD ||
                 !net_user_parse_fwd(a + 10, &o.fwd[o.nr_fwd], &why)) {
-                fail(h.fd, HUSK_EXIT_USAGE, "bad --hostfwd");
+                fail(fd, HUSK_EXIT_USAGE, "bad --hostfwd");
             }
             o.nr_fwd++;
         } else if (!strcmp(a, "--version")) {
@@ -139,12 +169,12 @@ int main(int argc, char **argv)
                    slirp_stack_version());
             return 0;
         } else {
-            fail(h.fd, HUSK_EXIT_USAGE, "unknown option (this program is "
+            fail(fd, HUSK_EXIT_USAGE, "unknown option (this program is "
                                         "started by husk run --net user)");
         }
     }
-    if (h.fd < 0 || fcntl(h.fd, F_GETFD) < 0) {
-        fail(-1, HUSK_EXIT_USAGE, "needs --fd=N, a SOCK_SEQPACKET socket "
+    if (fd < 0 || fcntl(fd, F_GETFD) < 0) {
+        fail(-1, HUSK_EXIT_USAGE, "needs --fd=N, a stream socket "
                                   "(started by husk run --net user)");
     }
     /* Never outlive husk, even if the socket were somehow kept open. */
@@ -154,13 +184,15 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     h.loop = g_main_loop_new(NULL, FALSE);
+    fs_init(&h.fs, fd);
     h.stack = slirp_stack_new(&o, NULL, output, &h, &err);
     if (!h.stack) {
-        fail(h.fd, err->code, err->message);
+        fail(fd, err->code, err->message);
     }
-    say(h.fd, "R", 1);
-    g_unix_fd_add(h.fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, &h);
+    say(fd, "R", 1);
+    g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, &h);
     g_main_loop_run(h.loop);
     slirp_stack_free(h.stack);
+    fs_free(&h.fs);
     return 0;
 }

@@ -1,12 +1,12 @@
 /*
  * net_user.c: husk's side of `--net user`: the hostfwd syntax, and the
- * husk-slirp helper process started with its options, whose frames arrive
- * on a SOCK_SEQPACKET socketpair handled by the net_fd backend.
+ * husk-slirp helper process started with its options, whose frames travel
+ * length-prefixed on a SOCK_STREAM socketpair (frame_stream.h) handled by
+ * the net_stream backend.
  *
- * Start-up handshake (one message from the helper before any frame):
- * "R" once slirp runs and every forwarding rule listens, or "E" followed by
- * one byte of exit status and a message.  Frames are never shorter than an
- * Ethernet header, so neither can be mistaken for one.
+ * Start-up handshake, before the first frame: the helper writes the byte
+ * 'R' once slirp runs and every forwarding rule listens; or 'E', one byte
+ * of exit status and a message, and closes the socket.
  */
 #define G_LOG_DOMAIN "husk"
 #include "devices/backend/net_user.h"
@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "devices/backend/net_fd.h"
+#include "devices/backend/net_stream.h"
 #include "vmm/error.h"
 
 #ifndef HUSK_LIBEXECDIR
@@ -133,29 +133,41 @@ char *net_user_helper_path(void)
     return NULL;
 }
 
-/* Waits for the helper's first message; true if it said ready. */
+/* Waits for the helper's verdict; true if it said ready. */
 static bool handshake(int fd, const char *helper, GError **errp)
 {
     struct pollfd pfd = { .fd = fd, .events = POLLIN };
     char msg[512];
-    ssize_t n;
+    size_t got = 0;
     int r;
 
-    do {
-        r = poll(&pfd, 1, HELPER_START_MS);
-    } while (r < 0 && errno == EINTR);
-    if (r == 0) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                    "--net user: %s did not start within %d s", helper,
-                    HELPER_START_MS / 1000);
-        return false;
+    /* 'R' alone, or 'E', a status byte and text up to EOF. */
+    while (got < sizeof(msg) - 1) {
+        ssize_t n;
+
+        do {
+            r = poll(&pfd, 1, HELPER_START_MS);
+        } while (r < 0 && errno == EINTR);
+        if (r == 0) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                        "--net user: %s did not start within %d s", helper,
+                        HELPER_START_MS / 1000);
+            return false;
+        }
+        n = recv(fd, msg + got, got ? sizeof(msg) - 1 - got : 1, 0);
+        if (n <= 0) {
+            break;
+        }
+        got += (size_t)n;
+        if (msg[0] == 'R') {
+            return true;
+        }
+        if (msg[0] != 'E') {
+            break;
+        }
     }
-    n = recv(fd, msg, sizeof(msg) - 1, 0);
-    if (n == 1 && msg[0] == 'R') {
-        return true;
-    }
-    if (n >= 2 && msg[0] == 'E') {
-        msg[n] = '\0';
+    msg[got] = '\0';
+    if (got >= 2 && msg[0] == 'E') {
         g_set_error(errp, HUSK_ERROR, (unsigned char)msg[1], "%s", msg + 2);
         return false;
     }
@@ -180,7 +192,7 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
                     HUSK_LIBEXECDIR);
         return NULL;
     }
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
                     "--net user: socketpair: %s", g_strerror(errno));
         return NULL;
@@ -215,5 +227,5 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
         return NULL;
     }
     /* The helper lives as long as its socket: husk's exit ends it. */
-    return net_fd_new(sv[0], false, 0, NULL, "user", ctx);
+    return net_stream_new(sv[0], "user", ctx);
 }

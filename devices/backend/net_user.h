@@ -4,7 +4,8 @@
  * forwarding, IPv6, no root and no host setup.
  *
  * The TCP/IP stack (libslirp) runs in a helper process, husk-slirp, that
- * exchanges frames with husk over a SOCK_SEQPACKET socketpair: husk stays
+ * exchanges length-prefixed frames with husk over a stream socketpair
+ * (frame_stream.h): husk stays
  * a static binary (Debian ships libslirp only as a shared library, which
  * would bring a second, dynamic glib), and slirp, the guest-facing stack
  * with the longest CVE list, lives in a process of its own.
