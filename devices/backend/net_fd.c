@@ -30,6 +30,7 @@ struct net_fd_state {
     int fd;
     GSource *src;
     gpointer tag;
+    GIOCondition cur_ev;    /* what the source watches now */
     uint8_t *buf;           /* one frame read from fd */
     size_t held;            /* bytes of a frame waiting for RX buffers */
     bool tx_blocked;
@@ -48,7 +49,11 @@ static void set_events(struct net_fd_state *s)
     if (s->tx_blocked) {
         ev |= G_IO_OUT;
     }
-    g_source_modify_unix_fd(s->src, s->tag, ev);
+    /* Only on change: every modification wakes the context. */
+    if (ev != s->cur_ev) {
+        s->cur_ev = ev;
+        g_source_modify_unix_fd(s->src, s->tag, ev);
+    }
 }
 
 /* Offers the held frame to the guest; true if it was taken. */
@@ -186,6 +191,7 @@ struct net_backend *net_fd_new(int fd, bool vnet_hdr, uint64_t offloads,
     ((struct net_fd_source *)s->src)->st = s;
     g_source_set_name(s->src, kind);
     s->tag = g_source_add_unix_fd(s->src, fd, G_IO_IN);
+    s->cur_ev = G_IO_IN;
     g_source_attach(s->src, ctx);
     return &s->be;
 }

@@ -27,6 +27,7 @@ struct net_stream {
     struct frame_stream fs;
     GSource *src;
     gpointer tag;
+    GIOCondition cur_ev;    /* what the source watches now */
     bool rx_held;       /* the frame at the head waits for RX buffers */
     bool tx_blocked;    /* send said -EAGAIN: resume when there is room */
     bool dead;          /* EOF or a broken stream: the link is unplugged */
@@ -43,7 +44,11 @@ static void set_events(struct net_stream *n)
     if (n->fs.wlen && !n->dead) {
         ev |= G_IO_OUT;
     }
-    g_source_modify_unix_fd(n->src, n->tag, ev);
+    /* Only on change: every modification wakes the context. */
+    if (ev != n->cur_ev) {
+        n->cur_ev = ev;
+        g_source_modify_unix_fd(n->src, n->tag, ev);
+    }
 }
 
 static void die(struct net_stream *n, const char *why)
@@ -190,6 +195,7 @@ struct net_backend *net_stream_new(int fd, const char *kind,
     ((struct ns_source *)n->src)->ns = n;
     g_source_set_name(n->src, kind);
     n->tag = g_source_add_unix_fd(n->src, fd, G_IO_IN);
+    n->cur_ev = G_IO_IN;
     g_source_attach(n->src, ctx);
     return &n->be;
 }

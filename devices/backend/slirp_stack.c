@@ -50,6 +50,11 @@ struct slirp_source {
     struct net_slirp *s;
 };
 
+struct poll_rec {
+    GPollFD pfd;
+    unsigned gen;           /* the last round slirp asked for it */
+};
+
 struct slirp_timer {
     struct net_slirp *s;
     SlirpTimerCb cb;
@@ -63,7 +68,14 @@ struct net_slirp {
     Slirp *slirp;
     GMainContext *ctx;
     GSource *src;
-    GPtrArray *tags;        /* g_source_add_unix_fd tags, by slirp index */
+    /* Poll records for slirp's sockets: one per descriptor, kept while
+     * slirp keeps asking for it (its events updated in place, which glib
+     * reads at every poll).  Adding or removing a record wakes the
+     * context, so doing that at every prepare made the loop spin at 100%
+     * CPU; now it happens only when a socket comes or goes. */
+    GHashTable *recs;       /* fd -> struct poll_rec */
+    GPtrArray *by_idx;      /* slirp's index this round -> struct poll_rec */
+    unsigned gen;
     gint64 deadline;        /* when slirp wants a look without events */
     GQueue rxq;             /* GBytes frames waiting for RX buffers */
     size_t rxq_bytes;
@@ -235,32 +247,55 @@ static int from_gio(GIOCondition c)
 static int add_poll(slirp_sock fd, int events, void *opaque)
 {
     struct net_slirp *s = opaque;
+    struct poll_rec *r = g_hash_table_lookup(s->recs, GINT_TO_POINTER(fd));
 
     /* Frames wait for the guest: read nothing more from the host. */
     if (!g_queue_is_empty(&s->rxq)) {
         events &= ~SLIRP_POLL_IN;
     }
-    g_ptr_array_add(s->tags,
-                    g_source_add_unix_fd(s->src, (int)fd, to_gio(events)));
-    return (int)s->tags->len - 1;
+    if (!r) {
+        r = g_new0(struct poll_rec, 1);
+        r->pfd.fd = (int)fd;
+        g_hash_table_insert(s->recs, GINT_TO_POINTER(fd), r);
+        g_source_add_poll(s->src, &r->pfd);
+    }
+    if (r->gen != s->gen) {
+        r->gen = s->gen;
+        r->pfd.events = 0;
+    }
+    r->pfd.events |= (gushort)to_gio(events);
+    g_ptr_array_add(s->by_idx, r);
+    return (int)s->by_idx->len - 1;
 }
 
 static int get_revents(int idx, void *opaque)
 {
     struct net_slirp *s = opaque;
 
-    if (idx < 0 || (guint)idx >= s->tags->len) {
+    if (idx < 0 || (guint)idx >= s->by_idx->len) {
         return 0;
     }
-    return from_gio(g_source_query_unix_fd(s->src, s->tags->pdata[idx]));
+    return from_gio(((struct poll_rec *)s->by_idx->pdata[idx])->pfd.revents);
+}
+
+static gboolean rec_stale(gpointer key, gpointer value, gpointer opaque)
+{
+    struct net_slirp *s = opaque;
+    struct poll_rec *r = value;
+
+    if (r->gen == s->gen) {
+        return FALSE;
+    }
+    g_source_remove_poll(s->src, &r->pfd);
+    g_free(r);
+    return TRUE;
 }
 
 static void drop_polls(struct net_slirp *s)
 {
-    for (guint i = 0; i < s->tags->len; i++) {
-        g_source_remove_unix_fd(s->src, s->tags->pdata[i]);
-    }
-    g_ptr_array_set_size(s->tags, 0);
+    s->gen++; /* nothing is current: every record goes */
+    g_hash_table_foreach_remove(s->recs, rec_stale, s);
+    g_ptr_array_set_size(s->by_idx, 0);
 }
 
 static gboolean src_prepare(GSource *src, gint *timeout)
@@ -268,8 +303,10 @@ static gboolean src_prepare(GSource *src, gint *timeout)
     struct net_slirp *s = ((struct slirp_source *)src)->s;
     uint32_t t = UINT32_MAX;
 
-    drop_polls(s);
+    s->gen++;
+    g_ptr_array_set_size(s->by_idx, 0);
     slirp_fill(s->slirp, &t, add_poll, s);
+    g_hash_table_foreach_remove(s->recs, rec_stale, s);
     if (t == UINT32_MAX) {
         *timeout = -1;
         s->deadline = -1;
@@ -287,8 +324,8 @@ static gboolean src_check(GSource *src)
     if (s->deadline >= 0 && g_source_get_time(src) >= s->deadline) {
         return TRUE;
     }
-    for (guint i = 0; i < s->tags->len; i++) {
-        if (g_source_query_unix_fd(src, s->tags->pdata[i])) {
+    for (guint i = 0; i < s->by_idx->len; i++) {
+        if (((struct poll_rec *)s->by_idx->pdata[i])->pfd.revents) {
             return TRUE;
         }
     }
@@ -326,7 +363,8 @@ void slirp_stack_free(struct slirp_stack *stack)
     while ((b = g_queue_pop_head(&s->rxq))) {
         g_bytes_unref(b);
     }
-    g_ptr_array_free(s->tags, TRUE);
+    g_hash_table_destroy(s->recs);
+    g_ptr_array_free(s->by_idx, TRUE);
     g_free(s);
 }
 
@@ -358,14 +396,16 @@ struct slirp_stack *slirp_stack_new(const struct net_user_opts *o,
     s->output = output;
     s->output_opaque = opaque;
     s->ctx = ctx;
-    s->tags = g_ptr_array_new();
+    s->recs = g_hash_table_new(g_direct_hash, g_direct_equal);
+    s->by_idx = g_ptr_array_new();
     s->deadline = -1;
     g_queue_init(&s->rxq);
     s->slirp = slirp_new(&cfg, &callbacks, s);
     if (!s->slirp) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
                     "--net user: libslirp refused the configuration");
-        g_ptr_array_free(s->tags, TRUE);
+        g_hash_table_destroy(s->recs);
+        g_ptr_array_free(s->by_idx, TRUE);
         g_free(s);
         return NULL;
     }

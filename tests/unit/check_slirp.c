@@ -238,6 +238,52 @@ START_TEST(hostfwd_on_a_busy_port_fails)
 }
 END_TEST
 
+static gboolean set_flag(gpointer p)
+{
+    *(bool *)p = true;
+    return G_SOURCE_REMOVE;
+}
+
+/* An idle stack lets its loop sleep: over 200 ms the context wakes a
+ * handful of times, not thousands (prepare once re-registered every
+ * socket, which woke the context at once: the loop spun at 100% CPU and
+ * starved the guest on a one-CPU host). */
+START_TEST(idle_stack_does_not_spin)
+{
+    struct net_user_opts o = { .ipv6 = false, .nr_fwd = 1 };
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t alen = sizeof(a);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *rule = NULL;
+    struct slirp_stack *s2;
+    const char *why;
+    bool fired = false;
+    unsigned n = 0;
+    GSource *t;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    /* A forwarded port gives the stack a listening socket to watch. */
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    close(fd);
+    rule = g_strdup_printf("tcp::%u-:80", ntohs(a.sin_port));
+    ck_assert(net_user_parse_fwd(rule, &o.fwd[0], &why));
+    s2 = slirp_stack_new(&o, ctx, output, NULL, &err);
+    ck_assert_msg(s2, "%s", err ? err->message : "");
+    t = g_timeout_source_new(200);
+    g_source_set_callback(t, set_flag, &fired, NULL);
+    g_source_attach(t, ctx);
+    g_source_unref(t);
+    while (!fired) {
+        g_main_context_iteration(ctx, TRUE);
+        n++;
+    }
+    ck_assert_uint_lt(n, 20);
+    slirp_stack_free(s2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("slirp");
@@ -249,6 +295,7 @@ int main(void)
     tcase_add_test(tc, holds_frames_while_output_is_full);
     tcase_add_test(tc, oversized_input_is_dropped);
     tcase_add_test(tc, hostfwd_on_a_busy_port_fails);
+    tcase_add_test(tc, idle_stack_does_not_spin);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
