@@ -8,7 +8,9 @@
 #        the host (10.0.2.2 through slirp, the bridge address through TAP);
 #   RTT  20 pings from the guest to that address, average ms;
 #   G2H  guest to host: the host downloads 64 MiB from a busybox httpd in
-#        the guest (through hostfwd for slirp, directly for TAP), timed here.
+#        the guest (through hostfwd for slirp, directly for TAP), timed here;
+#        a fetch that gets nothing is retried (twice) and, if it still
+#        fails, shown as G2H=fail and left out of the median.
 # Medians per system.  Hardware KVM: directly; else inside the test host.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -46,12 +48,18 @@ one() {
         sleep 1
         w=\$((w + 1))
     done
-    t0=\$(now)
-    n=\$(timeout 120 wget -q -O - "\$url" | wc -c)
-    t1=\$(now)
+    # Up to three tries: a fetch that gets nothing is reported, not timed.
+    for try in 1 2 3; do
+        t0=\$(now)
+        n=\$(timeout 120 wget -O - "\$url" 2>/tmp/wget.err | wc -c)
+        t1=\$(now)
+        [ "\$n" -gt 0 ] && break
+        echo "\$name: guest-to-host fetch \$try got nothing: \$(tail -n 1 /tmp/wget.err)"
+        sleep 2
+    done
     echo stop | timeout 10 nc "\$host" "\$port" >/dev/null 2>&1
     wait \$pid || true
-    g2h=\$(awk -v a="\$t0" -v b="\$t1" -v n="\$n" 'BEGIN { d = b - a; if (d <= 0) d = 0.01; printf "%.1f", n / d / 1e6 }')
+    g2h=\$(awk -v a="\$t0" -v b="\$t1" -v n="\$n" 'BEGIN { d = b - a; if (d <= 0) d = 0.01; if (n == 0) print "fail"; else printf "%.1f", n / d / 1e6 }')
     r=\$(tr -d '\r' < /tmp/run.log | grep -E '^(H2G|RTT)=' | tr '\n' ' ')
     echo "\$name \$r G2H=\$g2h G2H_BYTES=\$n" | tee -a \$out
 }
@@ -73,7 +81,7 @@ echo "--- medians (H2G, G2H: MB/s, higher is better; RTT: ms, lower is better)"
 for sys in husk-user qemu-user husk-tap qemu-tap; do
     line="\$sys"
     for k in H2G G2H RTT; do
-        m=\$(grep "^\$sys " \$out | tr ' ' '\n' | sed -n "s/^\$k=//p" | sort -n | awk '{a[NR]=\$1} END {if (NR == 0) print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
+        m=\$(grep "^\$sys " \$out | tr ' ' '\n' | sed -n "s/^\$k=//p" | grep -v fail | sort -n | awk '{a[NR]=\$1} END {if (NR == 0) print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
         line="\$line \$k=\$m"
     done
     echo "\$line"
