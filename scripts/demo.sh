@@ -12,17 +12,17 @@ husk=$1
 guest=$("$here/guest-images/default-guest.sh")
 # No quotes or $ inside: it travels as husk.run="..." on the kernel command
 # line, which ends at the next double quote.
-demo_cmd='echo; echo hello from a husk guest; uname -a; echo CPUs:; nproc; free -m'
+demo_cmd='echo; echo hello from a husk guest; uname -a; echo CPUs:; nproc; free -m; ip -4 addr show eth0'
 
 if "$here/scripts/have-hw-kvm.sh"; then
     echo "demo: hardware KVM found; booting the default guest with husk"
     if [ -t 0 ]; then
         echo "demo: a shell will start on this terminal; Ctrl-A x quits"
         exec "$husk" run --kernel "$guest/vmlinuz" --initrd "$guest/initramfs.cpio.gz" \
-            --cpus 2 --memory 512M --cmdline "console=ttyS0 quiet"
+            --cpus 2 --memory 512M --net user --cmdline "console=ttyS0 quiet"
     fi
     exec "$husk" run --kernel "$guest/vmlinuz" --initrd "$guest/initramfs.cpio.gz" \
-        --cpus 2 --memory 512M --timeout 120 \
+        --cpus 2 --memory 512M --net user --timeout 120 \
         --cmdline "console=ttyS0 quiet husk.run=\"$demo_cmd\""
 fi
 
@@ -33,7 +33,7 @@ trap 'rm -f "$scenario"' EXIT
 cat > "$scenario" <<SCEN
 echo "test host: \$(uname -r), /dev/kvm from kvm-amd (nested)"
 time husk run --kernel vmlinuz --initrd initramfs.cpio.gz --cpus 2 --memory 512M \
-    --timeout 120 --cmdline 'console=ttyS0 quiet husk.run="$demo_cmd"' </dev/null
+    --net user --timeout 120 --cmdline 'console=ttyS0 quiet husk.run="$demo_cmd"' </dev/null
 echo "husk exited with status \$?"
 SCEN
 "$here/tests/testhost/testhost.sh" --husk "$husk" --scenario "$scenario" \

@@ -258,6 +258,13 @@ START_TEST(exit_port_status)
 }
 END_TEST
 
+/* Output printed right before the exit port is written is not lost. */
+START_TEST(output_before_exit_arrives)
+{
+    g_autofree char *b = expect("output-tail", 0, "LAST-LINE-ARRIVED");
+}
+END_TEST
+
 START_TEST(panic_status)
 {
     g_autofree char *b = expect("panic", 120, "Kernel panic");
@@ -462,6 +469,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, memory_512m_matches);
     tcase_add_test(tc, memory_above_4g_is_used);
     tcase_add_test(tc, exit_port_status);
+    tcase_add_test(tc, output_before_exit_arrives);
     tcase_add_test(tc, panic_status);
     tcase_add_test(tc, reboot_is_clean);
     tcase_add_test(tc, timeout_status);

@@ -45,6 +45,9 @@ linux cpus2 vmlinuz --cpus 2 -- "echo CPUS=\$(grep -c ^processor /proc/cpuinfo)"
 linux mem512 vmlinuz --memory 512M -- "grep MemTotal /proc/meminfo"
 linux mem3584 vmlinuz --memory 3584M -- "grep MemTotal /proc/meminfo"
 linux exit3 vmlinuz -- "exit 3"
+# 64 KiB printed just before the VM ends: the last line still arrives (with
+# two vCPUs the exit port used to beat the tty layer and cut it off).
+linux output-tail vmlinuz --cpus 2 -- "dd if=/dev/zero bs=1024 count=64 2>/dev/null | tr '\\000' x; echo; echo LAST-LINE-ARRIVED"
 linux panic vmlinuz -- "echo c > /proc/sysrq-trigger"
 linux reboot vmlinuz -- "reboot -f"
 linux timeout vmlinuz --timeout 30 -- "sleep 600"
