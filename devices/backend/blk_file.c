@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices/backend/blk_uring.h"
+#include "devices/virtio/virtqueue.h"
 #include "vmm/error.h"
 
 struct blk_file {
@@ -41,20 +42,10 @@ static ssize_t file_rw(struct blk_file *f, const struct iovec *iov, int n,
     }
     while (done < want) {
         ssize_t r;
-        int cnt = 0;
-        size_t skip = done;
-
         /* The iovecs still to do, at most 64 at a time. */
-        for (int i = 0; i < n && cnt < 64; i++) {
-            if (skip >= iov[i].iov_len) {
-                skip -= iov[i].iov_len;
-                continue;
-            }
-            local[cnt].iov_base = (uint8_t *)iov[i].iov_base + skip;
-            local[cnt].iov_len = iov[i].iov_len - skip;
-            skip = 0;
-            cnt++;
-        }
+        int cnt = (int)iov_slice(iov, (unsigned)n, done, want - done, local,
+                                 G_N_ELEMENTS(local));
+
         r = write ? pwritev(f->fd, local, cnt, (off_t)(off + done))
                   : preadv(f->fd, local, cnt, (off_t)(off + done));
         if (r < 0 && errno == EINTR) {
@@ -95,33 +86,32 @@ static int file_flush(struct blk_backend *be)
     return 0;
 }
 
-static int file_discard(struct blk_backend *be, uint64_t off, uint64_t len)
+/* Deallocates or zeroes [off, off + len): an ioctl on a block device,
+ * fallocate(2) on a file. */
+static int file_range(struct blk_backend *be, uint64_t off, uint64_t len,
+                      unsigned long blk_ioctl, int falloc_mode)
 {
     struct blk_file *f = (struct blk_file *)be;
 
     if (f->is_blockdev) {
         uint64_t range[2] = { off, len };
-        return ioctl(f->fd, BLKDISCARD, range) < 0 ? -errno : 0;
+        return ioctl(f->fd, blk_ioctl, range) < 0 ? -errno : 0;
     }
-    return fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                     (off_t)off, (off_t)len) < 0
+    return fallocate(f->fd, falloc_mode | FALLOC_FL_KEEP_SIZE, (off_t)off,
+                     (off_t)len) < 0
                ? -errno
                : 0;
+}
+
+static int file_discard(struct blk_backend *be, uint64_t off, uint64_t len)
+{
+    return file_range(be, off, len, BLKDISCARD, FALLOC_FL_PUNCH_HOLE);
 }
 
 static int file_write_zeroes(struct blk_backend *be, uint64_t off,
                              uint64_t len)
 {
-    struct blk_file *f = (struct blk_file *)be;
-
-    if (f->is_blockdev) {
-        uint64_t range[2] = { off, len };
-        return ioctl(f->fd, BLKZEROOUT, range) < 0 ? -errno : 0;
-    }
-    return fallocate(f->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
-                     (off_t)off, (off_t)len) < 0
-               ? -errno
-               : 0;
+    return file_range(be, off, len, BLKZEROOUT, FALLOC_FL_ZERO_RANGE);
 }
 
 static void file_close(struct blk_backend *be)

@@ -19,6 +19,8 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <liburing.h>
+
+#include "devices/virtio/virtqueue.h"
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -199,20 +201,6 @@ void blk_uring_commit(struct blk_uring *u)
     g_mutex_unlock(&u->lock);
 }
 
-/* Drops `bytes` from the front of io's iovecs after a short transfer. */
-static void advance(struct blk_io *io, size_t bytes)
-{
-    while (io->iovcnt > 0 && bytes >= io->iov[0].iov_len) {
-        bytes -= io->iov[0].iov_len;
-        io->iov++;
-        io->iovcnt--;
-    }
-    if (io->iovcnt > 0) {
-        io->iov[0].iov_base = (uint8_t *)io->iov[0].iov_base + bytes;
-        io->iov[0].iov_len -= bytes;
-    }
-}
-
 /*
  * One completion: true if io is finished (result set), false if its next
  * step was queued.  u->lock held.
@@ -243,7 +231,11 @@ static bool complete_locked(struct blk_uring *u, struct blk_io *io, int res)
         }
         io->done += (uint64_t)res;
         if (io->done < io->len) {
-            advance(io, (size_t)res);
+            /* Drop what was done from the front, in place (slot k is
+             * written only after slot i >= k was read). */
+            io->iovcnt = (int)iov_slice(io->iov, (unsigned)io->iovcnt,
+                                        (size_t)res, SIZE_MAX, io->iov,
+                                        (unsigned)io->iovcnt);
             goto requeue;
         }
         if (io->op == BLK_OP_WRITE && io->fua) {

@@ -36,7 +36,6 @@ struct net_fd_state {
     bool tx_blocked;
     bool eof_logged;
     net_fd_offload_fn set_offloads;
-    unsigned long dropped;
 };
 
 static void set_events(struct net_fd_state *s)
@@ -125,8 +124,7 @@ static int fd_send(struct net_backend *be, const struct iovec *iov, int n)
     }
     if (r < 0) {
         /* The frame is lost to the host (link down, peer gone): like a
-         * cable that drops it.  Counted, never fatal. */
-        s->dropped++;
+         * cable that drops it.  Logged, never fatal. */
         g_debug("%s: frame dropped: %s", be->kind, g_strerror(errno));
     }
     return 0;
@@ -194,9 +192,4 @@ struct net_backend *net_fd_new(int fd, bool vnet_hdr, uint64_t offloads,
     s->cur_ev = G_IO_IN;
     g_source_attach(s->src, ctx);
     return &s->be;
-}
-
-unsigned long net_fd_dropped(struct net_backend *be)
-{
-    return ((struct net_fd_state *)be)->dropped;
 }

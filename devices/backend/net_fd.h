@@ -21,7 +21,4 @@ struct net_backend *net_fd_new(int fd, bool vnet_hdr, uint64_t offloads,
                                net_fd_offload_fn set_offloads,
                                const char *kind, GMainContext *ctx);
 
-/* Frames the backend dropped (host write errors); tests and debug log. */
-unsigned long net_fd_dropped(struct net_backend *be);
-
 #endif

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
@@ -56,10 +57,16 @@ static void tap_set_offloads(int fd, uint64_t features)
     }
 }
 
-static struct net_backend *fail(int fd, GError **errp, const char *fmt,
-                                const char *a, const char *b)
+/* Sets the error (exit 69) and closes fd if it is ours (>= 0). */
+static G_GNUC_PRINTF(3, 4) struct net_backend *fail(int fd, GError **errp,
+                                                    const char *fmt, ...)
 {
-    g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE, fmt, a, b);
+    va_list ap;
+
+    va_start(ap, fmt);
+    g_propagate_error(errp, g_error_new_valist(HUSK_ERROR,
+                                               HUSK_EXIT_UNAVAILABLE, fmt, ap));
+    va_end(ap);
     if (fd >= 0) {
         close(fd);
     }
@@ -78,21 +85,19 @@ struct net_backend *net_tap_open(const char *name, int fd, GMainContext *ctx,
     if (fd >= 0) {
         /* Handed over: it must be a TAP device; use its header setting. */
         if (ioctl(fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_TAP)) {
-            return fail(-1, errp, "--net tap,fd=%s: not a TAP device%s",
-                        "N", "");
+            return fail(-1, errp, "--net tap,fd=N: not a TAP device");
         }
         if (ifr.ifr_flags & IFF_NO_PI) {
             vnet_hdr = (ifr.ifr_flags & IFF_VNET_HDR) != 0;
         } else {
-            return fail(-1, errp,
-                        "--net tap,fd: the TAP device must be opened with "
-                        "IFF_NO_PI%s%s",
-                        "", "");
+            return fail(-1, errp, "--net tap,fd: the TAP device must be "
+                                  "opened with IFF_NO_PI");
         }
     } else {
         if (strlen(name) >= IFNAMSIZ) {
-            return fail(-1, errp, "--net tap=%s: name longer than %s",
-                        name, "15 characters");
+            return fail(-1, errp, "--net tap=%s: name longer than 15 "
+                                  "characters",
+                        name);
         }
         fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
         if (fd < 0) {

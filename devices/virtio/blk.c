@@ -30,6 +30,7 @@
 #define SECTOR 512ULL
 #define BLK_QUEUE_SIZE 256
 #define MAX_DISCARD_SECTORS (UINT32_MAX / SECTOR)
+#define REAP_BATCH 64 /* completions answered per reap */
 
 static struct vblk *to_vblk(struct virtio_dev *d)
 {
@@ -126,29 +127,6 @@ static uint8_t status_from_errno(struct vblk *b, long r)
     return VIRTIO_BLK_S_IOERR;
 }
 
-/* The data buffers of a request: the out iovecs after the 16-byte header,
- * or the in iovecs before the status byte.  Returns the iovec count. */
-static unsigned slice(const struct iovec *src, unsigned n, size_t skip,
-                      size_t len, struct iovec *dst)
-{
-    unsigned k = 0;
-
-    for (unsigned i = 0; i < n && len; i++) {
-        size_t l = src[i].iov_len;
-
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        dst[k].iov_base = (uint8_t *)src[i].iov_base + skip;
-        dst[k].iov_len = MIN(l - skip, len);
-        len -= dst[k].iov_len;
-        skip = 0;
-        k++;
-    }
-    return k;
-}
-
 /* DISCARD / WRITE_ZEROES: one segment (max_*_seg = 1). */
 static uint8_t prep_ranges(struct vblk *b, const struct vq_elem *e,
                            uint32_t type, struct blk_io *io)
@@ -206,7 +184,9 @@ static uint8_t prepare(struct vblk *b, struct vblk_req *r, bool flush_ok)
         }
         b->reads++;
         io->op = BLK_OP_READ;
-        io->iovcnt = (int)slice(e->in, e->in_num, 0, len, r->data);
+        /* The in iovecs before the status byte. */
+        io->iovcnt = (int)iov_slice(e->in, e->in_num, 0, len, r->data,
+                                    VQ_MAX_SG);
         io->iov = r->data;
         io->off = hdr.sector * SECTOR;
         io->len = len;
@@ -224,7 +204,9 @@ static uint8_t prepare(struct vblk *b, struct vblk_req *r, bool flush_ok)
         b->writes++;
         io->op = BLK_OP_WRITE;
         io->fua = !flush_ok; /* write-through */
-        io->iovcnt = (int)slice(e->out, e->out_num, sizeof(hdr), len, r->data);
+        /* The out iovecs after the 16-byte header. */
+        io->iovcnt = (int)iov_slice(e->out, e->out_num, sizeof(hdr), len,
+                                    r->data, VQ_MAX_SG);
         io->iov = r->data;
         io->off = hdr.sector * SECTOR;
         io->len = len;
@@ -369,7 +351,7 @@ static void vblk_queue_notify(struct virtio_dev *d, unsigned q)
  * Returns the number finished. */
 static int reap_locked(struct vblk *b, int timeout_ms)
 {
-    struct blk_io *done[64];
+    struct blk_io *done[REAP_BATCH];
     int n;
 
     g_mutex_unlock(&b->vdev.lock);
@@ -387,7 +369,7 @@ void vblk_poll(struct vblk *b)
 
     g_mutex_lock(&d->lock);
     /* A full batch: more may have landed while we answered. */
-    for (int i = 0; i < 16 && reap_locked(b, 0) == 64; i++) {
+    for (int i = 0; i < 16 && reap_locked(b, 0) == REAP_BATCH; i++) {
     }
     virtio_dev_notify_locked(d, 0);
     if (b->throttled && b->inflight < d->vq[0].size) {

@@ -128,24 +128,13 @@ static bool tx_check(struct vnet *n)
 static int tx_iov(struct vnet *n)
 {
     const struct vq_elem *e = n->tx_elem;
-    size_t skip = NET_HDR_LEN;
     int k = 0;
 
     if (n->be->vnet_hdr) {
         n->tx_iov[k++] = (struct iovec){ n->tx_hdr, NET_HDR_LEN };
     }
-    for (unsigned i = 0; i < e->out_num; i++) {
-        size_t l = e->out[i].iov_len;
-
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        n->tx_iov[k++] = (struct iovec){ (uint8_t *)e->out[i].iov_base + skip,
-                                         l - skip };
-        skip = 0;
-    }
-    return k;
+    return k + (int)iov_slice(e->out, e->out_num, NET_HDR_LEN, SIZE_MAX,
+                              n->tx_iov + k, VQ_MAX_SG);
 }
 
 static void vnet_tx_locked(struct vnet *n)
@@ -276,23 +265,16 @@ int vnet_receive(struct vnet *n, const struct iovec *iov, int cnt)
          * to set. */
         iov_to_buf(iov, (unsigned)cnt, 0, hdr, NET_HDR_LEN);
     }
-    src.iov[src.cnt++] = (struct iovec){ hdr, NET_HDR_LEN };
+    src.iov[0] = (struct iovec){ hdr, NET_HDR_LEN };
+    src.cnt = 1 + (int)iov_slice(iov, (unsigned)cnt, skip, SIZE_MAX,
+                                 src.iov + 1, G_N_ELEMENTS(src.iov) - 1);
     src.len = NET_HDR_LEN;
-    for (int i = 0; i < cnt; i++) {
-        size_t l = iov[i].iov_len;
-
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        if (src.cnt == (int)G_N_ELEMENTS(src.iov)) {
-            n->rx_dropped++; /* backends hand over one or two pieces */
-            return 1;
-        }
-        src.iov[src.cnt++] = (struct iovec){ (uint8_t *)iov[i].iov_base + skip,
-                                             l - skip };
-        src.len += l - skip;
-        skip = 0;
+    for (int i = 1; i < src.cnt; i++) {
+        src.len += src.iov[i].iov_len;
+    }
+    if (src.len - NET_HDR_LEN != total - skip) {
+        n->rx_dropped++; /* more pieces than we take; backends give 1 or 2 */
+        return 1;
     }
 
     g_mutex_lock(&d->lock);

@@ -343,6 +343,27 @@ static size_t iov_copy(const struct iovec *iov, unsigned n, size_t off,
     return done;
 }
 
+unsigned iov_slice(const struct iovec *src, unsigned n, size_t skip,
+                   size_t len, struct iovec *dst, unsigned max)
+{
+    unsigned k = 0;
+
+    for (unsigned i = 0; i < n && len && k < max; i++) {
+        size_t l = src[i].iov_len;
+
+        if (skip >= l) {
+            skip -= l;
+            continue;
+        }
+        dst[k].iov_base = (uint8_t *)src[i].iov_base + skip;
+        dst[k].iov_len = MIN(l - skip, len);
+        len -= dst[k].iov_len;
+        skip = 0;
+        k++;
+    }
+    return k;
+}
+
 size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf,
                   size_t len)
 {
