@@ -34,21 +34,5 @@ echo "--- summary (marker_ms: launch to HUSK-GUEST-READY; wall_ms: launch to exi
 echo "--- statuses: husk 0, QEMU isa-debug-exit (0<<1)|1 = 1"
 sh ./summarize.sh \$out
 SCEN
-if "$top/scripts/have-hw-kvm.sh"; then
-    d=$(mktemp -d)
-    ln -s "$g/vmlinuz" "$g/initramfs.cpio.gz" "$d/"
-    cp "$top/tests/bench/summarize.sh" "$d/"
-    ln -s /usr/share/qemu "$d/qemu-data"
-    (cd "$d" && PATH="$b:$b/tests:$PATH" sh "$scen")
-    exit
-fi
-echo "boot: no hardware KVM here; measuring inside the nested KVM test host"
-"$top/tests/testhost/testhost.sh" --husk "$b/husk" --scenario "$scen" \
-    --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz" \
-    --file "$b/tests/runstat:bin/runstat" \
-    --file "$top/tests/bench/summarize.sh:summarize.sh" \
-    --file "$(command -v qemu-system-x86_64):bin/qemu-system-x86_64" \
-    --file "/usr/share/qemu/bios-microvm.bin:qemu-data/bios-microvm.bin" \
-    --file "/usr/share/qemu/linuxboot_dma.bin:qemu-data/linuxboot_dma.bin" \
-    --file "/usr/share/qemu/pvh.bin:qemu-data/pvh.bin" \
-    --timeout 3000 | tr -d '\r' | grep -v -e '^\[' -e SeaBIOS -e 'Booting from ROM'
+"$top/tests/bench/run-scenario.sh" boot "$scen" --qemu \
+    --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz"

@@ -87,19 +87,5 @@ for sys in husk-user qemu-user husk-tap qemu-tap; do
     echo "\$line"
 done
 SCEN
-if "$top/scripts/have-hw-kvm.sh"; then
-    echo "net: run this inside a scratch network namespace as root on a host with hardware KVM" >&2
-    d=$(mktemp -d)
-    ln -s "$g/vmlinuz" "$g/initramfs.cpio.gz" "$d/"
-    ln -s /usr/share/qemu "$d/qemu-data"
-    (cd "$d" && PATH="$b:$PATH" unshare -n sh -c "ip link set lo up; sh $scen")
-    exit
-fi
-echo "net: no hardware KVM here; measuring inside the nested KVM test host"
-"$top/tests/testhost/testhost.sh" --husk "$b/husk" --scenario "$scen" --mem 3072 \
-    --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz" \
-    --file "$(command -v qemu-system-x86_64):bin/qemu-system-x86_64" \
-    --file "/usr/share/qemu/bios-microvm.bin:qemu-data/bios-microvm.bin" \
-    --file "/usr/share/qemu/linuxboot_dma.bin:qemu-data/linuxboot_dma.bin" \
-    --file "/usr/share/qemu/pvh.bin:qemu-data/pvh.bin" \
-    --timeout 3600 | tr -d '\r' | grep -v -e '^\[' -e SeaBIOS -e 'Booting from ROM'
+"$top/tests/bench/run-scenario.sh" net "$scen" --qemu --netns --mem 3072 \
+    --timeout 3600 --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz"

@@ -32,16 +32,5 @@ done
 echo "--- summary (marker_ms: launch to HUSK-GUEST-READY; wall_ms: launch to exit)"
 sh ./summarize.sh \$out
 SCEN
-if "$top/scripts/have-hw-kvm.sh"; then
-    d=$(mktemp -d)
-    ln -s "$g/vmlinuz" "$g/initramfs.cpio.gz" "$d/"
-    cp "$top/tests/bench/summarize.sh" "$d/"
-    (cd "$d" && PATH="$b:$b/tests:$PATH" sh "$scen")
-    exit
-fi
-echo "option-cost: no hardware KVM here; measuring inside the nested KVM test host"
-"$top/tests/testhost/testhost.sh" --husk "$b/husk" --scenario "$scen" \
-    --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz" \
-    --file "$b/tests/runstat:bin/runstat" \
-    --file "$top/tests/bench/summarize.sh:summarize.sh" \
-    --timeout 3000 | tr -d '\r' | grep -v -e '^\['
+"$top/tests/bench/run-scenario.sh" option-cost "$scen" \
+    --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz"

@@ -31,25 +31,6 @@ sh ./summarize.sh \$out
 echo "--- husk's KVM ioctls (strace -T, one run)"
 strace -f -T -e trace=ioctl,mmap,execve \$HUSK </dev/null 2>&1 >/dev/null | grep -E "KVM_|execve|mmap\(NULL, 268435456" | sed 's/^\[pid *[0-9]*\] //' | awk '{print}' | tail -n 30
 SCEN
-if "$top/scripts/have-hw-kvm.sh"; then
-    d=$(mktemp -d)
-    cp "$top/build/guest-images/tiny/tiny.elf" "$d/"
-    cp "$top/tests/bench/summarize.sh" "$d/"
-    ln -s /usr/share/qemu "$d/qemu-data"
-    (cd "$d" && PATH="$b:$b/tests:$PATH" sh "$scen")
-    exit
-fi
-echo "startup: no hardware KVM here; measuring inside the nested KVM test host"
-q=$(mktemp -d)
-cp /usr/share/qemu/bios-microvm.bin /usr/share/qemu/pvh.bin /usr/share/qemu/linuxboot_dma.bin "$q/"
-"$top/tests/testhost/testhost.sh" --husk "$b/husk" --scenario "$scen" \
+"$top/tests/bench/run-scenario.sh" startup "$scen" --qemu --timeout 1200 \
     --file "$b/guest-images/tiny/tiny.elf:tiny.elf" \
-    --file "$b/tests/runstat:bin/runstat" \
-    --file "$top/tests/bench/summarize.sh:summarize.sh" \
-    --file "$(command -v qemu-system-x86_64):bin/qemu-system-x86_64" \
-    --file "$(command -v strace):bin/strace" \
-    --file "$q/bios-microvm.bin:qemu-data/bios-microvm.bin" \
-    --file "$q/pvh.bin:qemu-data/pvh.bin" \
-    --file "$q/linuxboot_dma.bin:qemu-data/linuxboot_dma.bin" \
-    --timeout 1200 | tr -d '\r' | grep -v -e '^\[' -e SeaBIOS -e 'Booting from ROM'
-rm -rf "$q"
+    --file "$(command -v strace):bin/strace"

@@ -1,0 +1,68 @@
+#!/bin/sh
+# run-scenario.sh NAME SCENARIO [--qemu] [--netns] [--mem MiB]
+#                 [--timeout SECS] [--file SRC:DEST]...
+# Runs a benchmark's scenario script where a Linux guest can boot: on this
+# host when its /dev/kvm is hardware backed, otherwise inside the nested
+# KVM test host (tests/testhost/testhost.sh).  Either way the scenario runs
+# in a directory holding each --file at DEST (bin/ is on PATH), with husk,
+# runstat and summarize.sh available; --qemu adds qemu-system-x86_64 and
+# its microvm firmware as qemu-data/; --netns runs it in a fresh network
+# namespace on this host (the test host is one already).  BUILD selects the
+# build directory (default build/).
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+b=${BUILD:-$top/build}
+name=$1
+scen=$2
+shift 2
+qemu= netns= mem= timeout=3000
+files="$b/tests/runstat:bin/runstat
+$top/tests/bench/summarize.sh:summarize.sh"
+while [ $# -gt 0 ]; do
+    case $1 in
+    --qemu) qemu=1; shift ;;
+    --netns) netns=1; shift ;;
+    --mem) mem=$2; shift 2 ;;
+    --timeout) timeout=$2; shift 2 ;;
+    --file) files="$files
+$2"; shift 2 ;;
+    *) echo "run-scenario.sh: unknown option $1" >&2; exit 64 ;;
+    esac
+done
+if [ -n "$qemu" ]; then
+    files="$files
+$(command -v qemu-system-x86_64):bin/qemu-system-x86_64
+/usr/share/qemu/bios-microvm.bin:qemu-data/bios-microvm.bin
+/usr/share/qemu/linuxboot_dma.bin:qemu-data/linuxboot_dma.bin
+/usr/share/qemu/pvh.bin:qemu-data/pvh.bin"
+fi
+
+if "$top/scripts/have-hw-kvm.sh"; then
+    d=$(mktemp -d)
+    trap 'rm -rf "$d"' EXIT
+    echo "$files" | while IFS= read -r spec; do
+        mkdir -p "$d/$(dirname "${spec#*:}")"
+        ln -s "${spec%%:*}" "$d/${spec#*:}"
+    done
+    cd "$d"
+    export PATH="$d/bin:$b:$PATH"
+    if [ -n "$netns" ]; then
+        unshare -n sh -c "ip link set lo up; sh $scen"
+    else
+        sh "$scen"
+    fi
+    exit
+fi
+echo "$name: no hardware KVM here; measuring inside the nested KVM test host"
+set -- --husk "$b/husk" --scenario "$scen" --timeout "$timeout"
+[ -z "$mem" ] || set -- "$@" --mem "$mem"
+# One --file per line of $files (paths hold no newlines).
+old_ifs=$IFS
+IFS='
+'
+for spec in $files; do
+    set -- "$@" --file "$spec"
+done
+IFS=$old_ifs
+"$top/tests/testhost/testhost.sh" "$@" |
+    tr -d '\r' | grep -v -e '^\[' -e SeaBIOS -e 'Booting from ROM'
