@@ -187,6 +187,7 @@ bool cli_parse_net(const char *arg, unsigned index, struct vm_net_config *c,
     memset(c, 0, sizeof(*c));
     c->tap_fd = -1;
     c->user.ipv6 = true;
+    c->user.mtu = NET_USER_MTU_DEFAULT;
     *why = NULL;
     if (!parts[0] || !*parts[0]) {
         *why = g_strdup("expected user[,...] or tap=NAME or tap,fd=N");
@@ -232,6 +233,17 @@ bool cli_parse_net(const char *arg, unsigned index, struct vm_net_config *c,
             ok = parse_onoff(val, &c->user.restrict_);
         } else if (ok && c->kind == VM_NET_USER && !strcmp(key, "ipv6")) {
             ok = parse_onoff(val, &c->user.ipv6);
+        } else if (ok && !strcmp(key, "mtu")) {
+            unsigned mtu;
+
+            /* user: slirp's link MTU; tap: advice to the guest, which
+             * should match the TAP device's. */
+            ok = cli_parse_uint(val, &mtu) &&
+                 (c->kind == VM_NET_USER
+                      ? mtu >= NET_USER_MTU_MIN && mtu <= NET_USER_MTU_MAX
+                      : mtu >= 68 && mtu <= 65535);
+            c->mtu = (uint16_t)mtu;
+            c->user.mtu = mtu;
         } else if (ok && c->kind == VM_NET_TAP && !c->tap_name &&
                    !strcmp(key, "fd")) {
             unsigned fd;
@@ -243,8 +255,9 @@ bool cli_parse_net(const char *arg, unsigned index, struct vm_net_config *c,
             *why = g_strdup_printf("unknown option '%s'%s", key,
                                    c->kind == VM_NET_USER
                                        ? " (user takes hostfwd=, restrict=, "
-                                         "ipv6=, mac=)"
-                                       : " (tap takes fd= or =NAME, mac=)");
+                                         "ipv6=, mac=, mtu=)"
+                                       : " (tap takes fd= or =NAME, mac=, "
+                                         "mtu=)");
             goto fail;
         }
         if (!ok) {
@@ -259,6 +272,9 @@ bool cli_parse_net(const char *arg, unsigned index, struct vm_net_config *c,
     }
     if (!mac_set) {
         generate_mac(arg, index, c->mac);
+    }
+    if (c->kind == VM_NET_USER) {
+        c->mtu = (uint16_t)c->user.mtu;
     }
     return true;
 fail:

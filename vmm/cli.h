@@ -26,7 +26,9 @@ struct vm_net_config;
 
 /*
  * One --net option: "user[,hostfwd=RULE]...[,restrict=on|off][,ipv6=on|off]"
- * "tap=NAME" or "tap,fd=N", each with an optional ",mac=XX:XX:XX:XX:XX:XX".
+ * "tap=NAME" or "tap,fd=N", each with optional ",mac=XX:XX:XX:XX:XX:XX" and
+ * ",mtu=N" (user: the link's MTU, default NET_USER_MTU_DEFAULT; tap: the
+ * MTU advised to the guest, none by default).
  * index is the NIC's position (for the generated MAC).  False and a
  * message in *why (new string, caller frees) on bad input.
  */

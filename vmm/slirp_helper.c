@@ -4,7 +4,7 @@
  * socketpair as descriptor 3, carrying length-prefixed Ethernet frames
  * both ways (frame_stream.h).  It exits when husk closes its end.
  *
- *   husk-slirp --fd=3 [--restrict] [--no-ipv6] [--hostfwd=RULE]...
+ *   husk-slirp --fd=3 [--restrict] [--no-ipv6] [--mtu=N] [--hostfwd=RULE]...
  *   husk-slirp --version
  *
  * Before the first frame it writes 'R' (running, every forwarding rule
@@ -66,7 +66,8 @@ static void watch_out(struct helper *h)
     }
 }
 
-/* slirp -> husk.  0 (slirp keeps it) while the write buffer is full. */
+/* slirp -> husk.  0 (slirp keeps it) while the write buffer is full.
+ * Frames are only queued here; flush_prepare writes them. */
 static int output(void *opaque, const void *frame, size_t len)
 {
     struct helper *h = opaque;
@@ -76,7 +77,7 @@ static int output(void *opaque, const void *frame, size_t len)
     if (h->blocked) {
         return 0;
     }
-    r = fs_send(&h->fs, &iov, 1);
+    r = fs_queue(&h->fs, &iov, 1);
     if (r == -EAGAIN) {
         h->blocked = true;
         watch_out(h);
@@ -85,11 +86,40 @@ static int output(void *opaque, const void *frame, size_t len)
     if (r < 0 && r != -EMSGSIZE) {
         g_main_loop_quit(h->loop); /* husk is gone */
     }
-    if (h->fs.wlen) {
-        watch_out(h);
-    }
     return 1;
 }
+
+/*
+ * glib prepares every source before it polls: the point where this loop
+ * iteration's callbacks (slirp's sockets and timers, husk's frames) have
+ * all run.  Writing the frames they queued here makes one send(2) per
+ * burst, and nothing waits past the moment the helper would sleep.
+ */
+struct flush_source {
+    GSource source;
+    struct helper *h;
+};
+
+static gboolean flush_prepare(GSource *src, gint *timeout)
+{
+    struct helper *h = ((struct flush_source *)src)->h;
+
+    *timeout = -1;
+    if (h->fs.wlen) {
+        int r = fs_flush(&h->fs);
+
+        if (r < 0 && r != -EAGAIN) {
+            g_main_loop_quit(h->loop); /* husk is gone */
+        } else if (h->fs.wlen) {
+            watch_out(h);
+        }
+    }
+    return FALSE;
+}
+
+static GSourceFuncs flush_funcs = {
+    .prepare = flush_prepare,
+};
 
 /* husk -> slirp. */
 static gboolean on_readable(gint fd, GIOCondition c, gpointer opaque)
@@ -144,8 +174,9 @@ int main(int argc, char **argv)
 {
     static struct helper h;
     int fd = -1;
-    struct net_user_opts o = { .ipv6 = true };
+    struct net_user_opts o = { .ipv6 = true, .mtu = NET_USER_MTU_DEFAULT };
     g_autoptr(GError) err = NULL;
+    GSource *flusher;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -156,6 +187,11 @@ int main(int argc, char **argv)
             o.restrict_ = true;
         } else if (!strcmp(a, "--no-ipv6")) {
             o.ipv6 = false;
+        } else if (g_str_has_prefix(a, "--mtu=")) {
+            o.mtu = (unsigned)atoi(a + 6);
+            if (o.mtu < NET_USER_MTU_MIN || o.mtu > NET_USER_MTU_MAX) {
+                fail(fd, HUSK_EXIT_USAGE, "bad --mtu");
+            }
         } else if (g_str_has_prefix(a, "--hostfwd=")) {
             const char *why;
 
@@ -190,6 +226,9 @@ int main(int argc, char **argv)
         fail(fd, err->code, err->message);
     }
     say(fd, "R", 1);
+    flusher = g_source_new(&flush_funcs, sizeof(struct flush_source));
+    ((struct flush_source *)flusher)->h = &h;
+    g_source_attach(flusher, NULL);
     g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, &h);
     g_main_loop_run(h.loop);
     slirp_stack_free(h.stack);

@@ -47,6 +47,7 @@ struct vm_net_config {
     char *tap_name;             /* kind tap: a device name, or */
     int tap_fd;                 /* a descriptor handed over (-1: none) */
     uint8_t mac[6];             /* given (mac=) or generated from spec */
+    uint16_t mtu;               /* advised to the guest (0: not advised) */
 };
 
 struct vm_config {

@@ -109,7 +109,7 @@ static bool create_nics(struct vm *vm, GError **errp)
             return false;
         }
         vm->net[i] = g_new0(struct vnet, 1);
-        vnet_init(vm->net[i], be, c->mac, 0, &vm->gm, &slot->irq);
+        vnet_init(vm->net[i], be, c->mac, c->mtu, &vm->gm, &slot->irq);
         if (!vm_virtio_plug(slot, &vm->net[i]->vdev, errp)) {
             return false;
         }

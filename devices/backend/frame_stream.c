@@ -98,7 +98,7 @@ int fs_can_send(const struct frame_stream *s, size_t len)
     return s->wlen + 4 + len <= FS_BUF;
 }
 
-int fs_send(struct frame_stream *s, const struct iovec *iov, int n)
+int fs_queue(struct frame_stream *s, const struct iovec *iov, int n)
 {
     size_t len = 0;
     uint8_t *p;
@@ -130,6 +130,16 @@ int fs_send(struct frame_stream *s, const struct iovec *iov, int n)
         p += iov[i].iov_len;
     }
     s->wlen += 4 + len;
+    return 0;
+}
+
+int fs_send(struct frame_stream *s, const struct iovec *iov, int n)
+{
+    int r = fs_queue(s, iov, n);
+
+    if (r < 0) {
+        return r;
+    }
     r = fs_flush(s);
     return r == -EAGAIN ? 0 : r;
 }

@@ -42,9 +42,14 @@ const uint8_t *fs_peek(struct frame_stream *s, size_t *len, int *err);
 /* Drops the frame fs_peek returned. */
 void fs_consume(struct frame_stream *s, size_t len);
 
-/* Queues one frame (gathered from iov) and writes what the socket takes.
+/* Queues one frame (gathered from iov), writing to the socket only when
+ * the buffer has no room for it: the caller calls fs_flush at the end of
+ * a run, so a burst of frames costs one send(2) instead of one each.
  * 0 when queued, -EAGAIN when the write buffer has no room (nothing
  * queued), -EMSGSIZE if it is too big, other -errno if the socket failed. */
+int fs_queue(struct frame_stream *s, const struct iovec *iov, int n);
+
+/* fs_queue, then writes what the socket takes. */
 int fs_send(struct frame_stream *s, const struct iovec *iov, int n);
 
 /* Writes queued bytes.  0 when all are out, -EAGAIN if some wait. */

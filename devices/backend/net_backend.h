@@ -32,6 +32,9 @@ struct net_backend_ops {
      * keeps the frame and sends it again after vnet_tx_resume().
      */
     int (*send)(struct net_backend *be, const struct iovec *iov, int n);
+    /* The end of a run of sends: push out what send buffered.  Optional
+     * (backends that write each frame at once have nothing to do). */
+    void (*flush)(struct net_backend *be);
     /* The guest made RX buffers available after vnet_receive() said it
      * had none: frames may flow again. */
     void (*rx_ready)(struct net_backend *be);
@@ -46,6 +49,10 @@ struct net_backend {
     struct vnet *dev;       /* where received frames go (vnet_init sets) */
     bool vnet_hdr;          /* frames carry the header both ways (TAP) */
     uint64_t offloads;      /* VIRTIO_NET_F_* offload bits it can handle */
+    /* Frames it delivers (without a header) were built by a stack we run,
+     * whose checksums are right: with GUEST_CSUM the device marks them
+     * DATA_VALID and the guest skips verifying them.  (slirp) */
+    bool rx_csum_valid;
     const char *kind;       /* "user", "tap", "fd" */
 };
 

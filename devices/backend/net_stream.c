@@ -134,7 +134,7 @@ static int ns_send(struct net_backend *be, const struct iovec *iov, int cnt)
     if (n->dead) {
         return 0; /* unplugged: frames fall on the floor */
     }
-    r = fs_send(&n->fs, iov, cnt);
+    r = fs_queue(&n->fs, iov, cnt);
     if (r == -EAGAIN) {
         n->tx_blocked = true;
         set_events(n);
@@ -145,10 +145,22 @@ static int ns_send(struct net_backend *be, const struct iovec *iov, int cnt)
             die(n, g_strerror(-r));
         }
     }
-    if (n->fs.wlen) {
-        set_events(n); /* the rest goes out when the socket drains */
+    return 0; /* ns_flush writes it, with the rest of the run */
+}
+
+static void ns_flush(struct net_backend *be)
+{
+    struct net_stream *n = (struct net_stream *)be;
+    int r;
+
+    if (n->dead) {
+        return;
     }
-    return 0;
+    r = fs_flush(&n->fs);
+    if (r < 0 && r != -EAGAIN) {
+        die(n, g_strerror(-r));
+    }
+    set_events(n); /* what is left goes out when the socket drains */
 }
 
 static void ns_rx_ready(struct net_backend *be)
@@ -176,6 +188,7 @@ static void ns_close(struct net_backend *be)
 
 static const struct net_backend_ops ns_ops = {
     .send = ns_send,
+    .flush = ns_flush,
     .rx_ready = ns_rx_ready,
     .close = ns_close,
 };

@@ -184,6 +184,7 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
     g_autoptr(GError) err = NULL;
     int sv[2], target = 3;
     GPid pid;
+    struct net_backend *be;
 
     if (!helper) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
@@ -205,6 +206,7 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
     if (!o->ipv6) {
         g_ptr_array_add(argv, g_strdup("--no-ipv6"));
     }
+    g_ptr_array_add(argv, g_strdup_printf("--mtu=%u", o->mtu));
     for (unsigned i = 0; i < o->nr_fwd; i++) {
         g_autofree char *f = net_user_fwd_string(&o->fwd[i]);
 
@@ -227,5 +229,7 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
         return NULL;
     }
     /* The helper lives as long as its socket: husk's exit ends it. */
-    return net_stream_new(sv[0], "user", ctx);
+    be = net_stream_new(sv[0], "user", ctx);
+    be->rx_csum_valid = true; /* slirp computes every checksum it sends */
+    return be;
 }

@@ -21,6 +21,17 @@
 
 #define NET_USER_MAX_FWD 16
 
+/*
+ * The MTU of the user-mode link.  Nothing on it is a real wire: frames
+ * are copied between the guest and slirp, and slirp's TCP writes to host
+ * sockets.  A large MTU (passt's default) means far fewer frames, header
+ * parses and interrupts per byte; the guest learns it from virtio-net's
+ * MTU field.  mtu=1500 gives QEMU's behaviour.  libslirp's limits.
+ */
+#define NET_USER_MTU_DEFAULT 65520
+#define NET_USER_MTU_MIN 1280        /* IPv6's minimum */
+#define NET_USER_MTU_MAX 65521
+
 /* hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:GUESTPORT */
 struct net_user_fwd {
     bool udp;
@@ -33,6 +44,7 @@ struct net_user_fwd {
 struct net_user_opts {
     bool restrict_;             /* restrict=on: forwarded ports only */
     bool ipv6;                  /* ipv6=on (the default) */
+    unsigned mtu;               /* the link's MTU (NET_USER_MTU_DEFAULT) */
     struct net_user_fwd fwd[NET_USER_MAX_FWD];
     char *fwd_spec[NET_USER_MAX_FWD]; /* as given, for the helper */
     unsigned nr_fwd;

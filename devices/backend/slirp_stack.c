@@ -390,6 +390,8 @@ struct slirp_stack *slirp_stack_new(const struct net_user_opts *o,
     cfg.vhostname = "husk";
     /* libslirp documents its protocol emulation (FTP, IRC, ...) as not
      * safe: CVE-2019-6778, CVE-2020-7039 lived there. */
+    cfg.if_mtu = o->mtu ? o->mtu : NET_USER_MTU_DEFAULT;
+    cfg.if_mru = cfg.if_mtu;
     cfg.enable_emu = false;
     cfg.disable_host_loopback = false;
 

@@ -47,6 +47,9 @@ static uint64_t vnet_features(struct virtio_dev *d)
     if (n->mtu) {
         f |= 1ULL << VIRTIO_NET_F_MTU;
     }
+    if (n->be->rx_csum_valid && !n->be->vnet_hdr) {
+        f |= 1ULL << VIRTIO_NET_F_GUEST_CSUM;
+    }
     return f | (n->be->offloads & OFFLOAD_BITS);
 }
 
@@ -166,7 +169,14 @@ static void vnet_tx_locked(struct vnet *n)
         r = n->be->ops->send(n->be, n->tx_iov, cnt);
         g_mutex_lock(&d->lock);
         if (gen != n->reset_gen) {
-            return; /* reset while sending: the chain is forgotten */
+            /* Reset while sending: the chain is forgotten; what the
+             * backend buffered still goes out, as if sent before. */
+            if (n->be->ops->flush) {
+                g_mutex_unlock(&d->lock);
+                n->be->ops->flush(n->be);
+                g_mutex_lock(&d->lock);
+            }
+            return;
         }
         if (r == -EAGAIN) {
             break; /* the backend calls vnet_tx_resume */
@@ -176,6 +186,11 @@ static void vnet_tx_locked(struct vnet *n)
         n->tx_bytes += n->tx_elem->out_len - NET_HDR_LEN;
         vq_push(vq, n->tx_elem->head, 0);
         done++;
+    }
+    if (done && n->be->ops->flush) {
+        g_mutex_unlock(&d->lock);
+        n->be->ops->flush(n->be);
+        g_mutex_lock(&d->lock);
     }
     virtio_dev_notify_locked(d, VNET_TX);
     if (done == vq->size && vq_has_avail(vq) && d->kick) {
@@ -334,6 +349,10 @@ int vnet_receive(struct vnet *n, const struct iovec *iov, int cnt)
     }
     iov_start[nch] = pool;
     put_le16(hdr + 10, mrg ? (uint16_t)nch : 1); /* num_buffers */
+    if (!skip && n->be->rx_csum_valid &&
+        virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM)) {
+        hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+    }
     for (unsigned c = 0; c < nch; c++) {
         size_t start = off;
 

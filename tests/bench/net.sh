@@ -3,7 +3,9 @@
 # side by side in one run, same kernel, initramfs, memory (512M), 1 vCPU.
 # Two back ends each: user-mode networking (husk --net user, QEMU -netdev
 # user: the same libslirp) and a TAP device on a bridge (husk --net tap,
-# QEMU -netdev tap without vhost).  Per run (husk-netbench in the guest):
+# QEMU -netdev tap without vhost).  husk's user-mode link runs with its
+# default MTU (65520) and again with mtu=1500, QEMU's, to show how much
+# of the difference is the MTU.  Per run (husk-netbench in the guest):
 #   H2G  host to guest: the guest downloads 64 MiB from a busybox httpd on
 #        the host (10.0.2.2 through slirp, the bridge address through TAP);
 #   RTT  20 pings from the guest to that address, average ms;
@@ -67,6 +69,8 @@ i=0
 while [ \$i -lt $runs ]; do
     one husk-user http://127.0.0.1:8080/big 127.0.0.1 8081 \
         \$HUSK --net user,hostfwd=tcp::8080-:80,hostfwd=tcp::8081-:81 --cmdline "\$USERCMD"
+    one husk-user1500 http://127.0.0.1:8080/big 127.0.0.1 8081 \
+        \$HUSK --net user,mtu=1500,hostfwd=tcp::8080-:80,hostfwd=tcp::8081-:81 --cmdline "\$USERCMD"
     one qemu-user http://127.0.0.1:8080/big 127.0.0.1 8081 \
         \$QEMU -netdev user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8081-:81 \
         -device virtio-net-device,netdev=n0 -append "\$USERCMD"
@@ -78,7 +82,7 @@ while [ \$i -lt $runs ]; do
     i=\$((i + 1))
 done
 echo "--- medians (H2G, G2H: MB/s, higher is better; RTT: ms, lower is better)"
-for sys in husk-user qemu-user husk-tap qemu-tap; do
+for sys in husk-user husk-user1500 qemu-user husk-tap qemu-tap; do
     line="\$sys"
     for k in H2G G2H RTT; do
         m=\$(grep "^\$sys " \$out | tr ' ' '\n' | sed -n "s/^\$k=//p" | grep -v fail | sort -n | awk '{a[NR]=\$1} END {if (NR == 0) print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')

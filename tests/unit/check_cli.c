@@ -180,6 +180,9 @@ START_TEST(net_arguments)
     ck_assert_int_eq(c.kind, VM_NET_USER);
     ck_assert(c.user.ipv6);
     ck_assert(!c.user.restrict_);
+    /* The big user-mode MTU, advised to the guest too. */
+    ck_assert_uint_eq(c.user.mtu, NET_USER_MTU_DEFAULT);
+    ck_assert_uint_eq(c.mtu, NET_USER_MTU_DEFAULT);
     ck_assert_uint_eq(c.mac[0], 0x02); /* generated: local, unicast */
     /* Stable: the same option gives the same MAC; another index differs. */
     ck_assert(cli_parse_net("user", 0, &d, &why));
@@ -210,9 +213,18 @@ START_TEST(net_arguments)
     ck_assert_uint_eq(c.mac[5], 0xef);
     cli_net_config_clear(&c);
 
+    ck_assert(cli_parse_net("user,mtu=1500", 0, &c, &why));
+    ck_assert_uint_eq(c.user.mtu, 1500);
+    ck_assert_uint_eq(c.mtu, 1500);
+    cli_net_config_clear(&c);
+
     ck_assert(cli_parse_net("tap=tap7", 0, &c, &why));
     ck_assert_int_eq(c.kind, VM_NET_TAP);
     ck_assert_str_eq(c.tap_name, "tap7");
+    ck_assert_uint_eq(c.mtu, 0); /* the TAP device's own, not advised */
+    cli_net_config_clear(&c);
+    ck_assert(cli_parse_net("tap=tap7,mtu=9000", 0, &c, &why));
+    ck_assert_uint_eq(c.mtu, 9000);
     cli_net_config_clear(&c);
     ck_assert(cli_parse_net("tap,fd=5", 0, &c, &why));
     ck_assert_int_eq(c.tap_fd, 5);
@@ -225,7 +237,8 @@ START_TEST(net_arguments)
         "user,restrict=maybe", "user,frob=1", "user,mac=01:00:00:00:00:01",
         "user,mac=00:00:00:00:00:00", "user,mac=0x:54:00:12:34:56",
         "user,mac=52:54:00:12:34", "tap=x,fd=3", "tap,hostfwd=tcp::1-:2",
-        "user,hostfwd",
+        "user,hostfwd", "user,mtu=1279", "user,mtu=65522", "user,mtu=",
+        "user,mtu=x", "tap=t,mtu=67", "tap=t,mtu=65536",
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
         ck_assert_msg(!cli_parse_net(bad[i], 0, &c, &why), "accepted '%s'",

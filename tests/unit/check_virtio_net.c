@@ -41,9 +41,12 @@ static GMainContext *ctx;
 static int world = -1;      /* the test's end of the socketpair */
 static uint64_t txbuf, rxbuf;
 
+static bool csum_valid; /* the backend vouches for its checksums (slirp) */
+
 static void bring_up(bool vnet_hdr, uint64_t offloads, uint64_t want)
 {
     int sv[2];
+    struct net_backend *be;
 
     test_mem_init(&tm, RAM, 0);
     test_irq_init(&irq);
@@ -51,8 +54,9 @@ static void bring_up(bool vnet_hdr, uint64_t offloads, uint64_t want)
     ctx = g_main_context_new();
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
     world = sv[1];
-    vnet_init(&net, net_fd_new(sv[0], vnet_hdr, offloads, NULL, "fd", ctx), mac,
-              1500, &tm.gm, &irq.line);
+    be = net_fd_new(sv[0], vnet_hdr, offloads, NULL, "fd", ctx);
+    be->rx_csum_valid = csum_valid;
+    vnet_init(&net, be, mac, 1500, &tm.gm, &irq.line);
     ck_assert_int_eq(bus_add(&bus, "net", BASE, VIRTIO_MMIO_SIZE,
                              &virtio_mmio_ops, &net.vdev),
                      0);
@@ -83,8 +87,22 @@ static void setup_vnet_hdr(void)
     bring_up(true, off, MRG | off);
 }
 
+/* A slirp-like backend; the driver takes GUEST_CSUM or not. */
+static void setup_csum_valid(void)
+{
+    csum_valid = true;
+    bring_up(false, 0, MRG | (1ULL << VIRTIO_NET_F_GUEST_CSUM));
+}
+
+static void setup_csum_valid_not_negotiated(void)
+{
+    csum_valid = true;
+    bring_up(false, 0, MRG);
+}
+
 static void teardown(void)
 {
+    csum_valid = false;
     vnet_cleanup(&net);
     close(world);
     g_main_context_unref(ctx);
@@ -516,12 +534,37 @@ START_TEST(rx_before_driver_ok_waits)
 }
 END_TEST
 
+/* Frames from a stack that computed their checksums reach the guest
+ * marked DATA_VALID, and only when the driver took GUEST_CSUM. */
+START_TEST(rx_data_valid_when_negotiated)
+{
+    uint8_t f[200];
+    uint16_t h;
+    uint32_t l;
+    bool negotiated = virtio_has_feature(&net.vdev, VIRTIO_NET_F_GUEST_CSUM);
+
+    ck_assert_uint_eq(negotiated, _i == 0);
+    post_rx(1, 2048);
+    make_frame(f, sizeof(f), 5);
+    ck_assert_int_eq(send(world, f, sizeof(f), 0), sizeof(f));
+    spin();
+    ck_assert(vdrv_get_used(&drv, VNET_RX, &h, &l));
+    ck_assert_uint_eq(tm.low[rxbuf],
+                      negotiated ? VIRTIO_NET_HDR_F_DATA_VALID : 0);
+    ck_assert(!memcmp(tm.low + rxbuf + NET_HDR_LEN, f, sizeof(f)));
+    /* Never offered as a TX offload: slirp needs full checksums. */
+    ck_assert(!virtio_has_feature(&net.vdev, VIRTIO_NET_F_CSUM));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("virtio_net");
     TCase *io = tcase_create("io");
     TCase *nomrg = tcase_create("no_mrg");
     TCase *hdr = tcase_create("vnet_hdr");
+    TCase *cv = tcase_create("csum_valid");
+    TCase *cvn = tcase_create("csum_valid_not_negotiated");
 
     tcase_add_checked_fixture(io, setup, teardown);
     tcase_add_test(io, config_and_features);
@@ -541,5 +584,11 @@ int main(void)
     tcase_add_checked_fixture(hdr, setup_vnet_hdr, teardown);
     tcase_add_test(hdr, offloads_with_vnet_hdr_backend);
     suite_add_tcase(s, hdr);
+    tcase_add_checked_fixture(cv, setup_csum_valid, teardown);
+    tcase_add_loop_test(cv, rx_data_valid_when_negotiated, 0, 1);
+    suite_add_tcase(s, cv);
+    tcase_add_checked_fixture(cvn, setup_csum_valid_not_negotiated, teardown);
+    tcase_add_loop_test(cvn, rx_data_valid_when_negotiated, 1, 2);
+    suite_add_tcase(s, cvn);
     return check_run(s);
 }
