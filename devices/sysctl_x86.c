@@ -118,11 +118,31 @@ static void post_write(void *opaque, uint64_t off, uint64_t val,
 
     s->post_codes++;
     s->last_post = (uint8_t)val;
+    if (s->ctl->boot_marker) {
+        s->ctl->boot_marker(s->ctl, VM_MARKER_DEBUG_PORT, (uint8_t)val);
+    }
 }
 
 const struct bus_ops sysctl_post_ops = {
     .read = read_zero,
     .write = post_write,
+};
+
+/* Firecracker's boot timer: only its first byte means anything; the low
+ * byte of a wider write is the value (its guests write one byte). */
+static void boot_timer_write(void *opaque, uint64_t off, uint64_t val,
+                             unsigned size)
+{
+    struct sysctl_x86 *s = opaque;
+
+    if (off == 0 && s->ctl->boot_marker) {
+        s->ctl->boot_marker(s->ctl, VM_MARKER_BOOT_TIMER, (uint8_t)val);
+    }
+}
+
+const struct bus_ops sysctl_boot_timer_ops = {
+    .read = read_zero,
+    .write = boot_timer_write,
 };
 
 static uint64_t absent_read(void *opaque, uint64_t off, unsigned size)

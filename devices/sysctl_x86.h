@@ -8,7 +8,10 @@
  *    hardware-reduced FADT (poweroff = S5, reset);
  *  - an i8042 that only implements the 0xfe "pulse reset line" command;
  *  - pvpanic (QEMU0001): a write of bit 0 means the guest kernel panicked;
- *  - port 0x80 (POST codes), accepted and counted so it never logs;
+ *  - port 0x80 (POST codes, Cloud Hypervisor's debug port), accepted and
+ *    counted so it never logs, and reported as a boot marker;
+ *  - Firecracker's boot timer (port 0x3f0, MMIO 0xc0000000): a byte
+ *    written there is a boot marker;
  *  - "absent" ranges for hardware Linux probes on every PC but husk does
  *    not have (PCI configuration mechanism 1 at 0xcf8, the CMOS index at
  *    0x70): reads float high, writes vanish, nothing is logged; except
@@ -37,6 +40,7 @@ extern const struct bus_ops sysctl_acpi_pm_ops;
 extern const struct bus_ops sysctl_i8042_ops;
 extern const struct bus_ops sysctl_pvpanic_ops;
 extern const struct bus_ops sysctl_post_ops;
+extern const struct bus_ops sysctl_boot_timer_ops;
 extern const struct bus_ops sysctl_absent_ops;
 extern const struct bus_ops sysctl_pci_conf_ops;
 

@@ -24,6 +24,7 @@
 
 /* The 32-bit MMIO hole: RAM stops at 3 GiB and resumes at 4 GiB. */
 #define LAYOUT_MMIO_HOLE 0xc0000000ULL
+#define LAYOUT_BOOT_TIMER_MMIO 0xc0000000ULL /* Firecracker's boot timer */
 #define LAYOUT_HIGH_RAM 0x100000000ULL
 #define LAYOUT_VIRTIO_MMIO_BASE 0xd0000000ULL /* 4 KiB per device */
 #define LAYOUT_VIRTIO_MMIO_SIZE 0x1000ULL
@@ -37,6 +38,7 @@
 #define LAYOUT_PORT_I8042 0x60      /* 0x60 data, 0x64 command */
 #define LAYOUT_PORT_EXIT 0xf4       /* exit-status port (isa-debug-exit) */
 #define LAYOUT_PORT_COM1 0x3f8
+#define LAYOUT_PORT_BOOT_TIMER 0x3f0 /* Firecracker's boot timer port */
 #define LAYOUT_PORT_PVPANIC 0x505
 #define LAYOUT_PORT_ACPI_PM 0x600   /* sleep control, sleep status, reset */
 #define LAYOUT_ACPI_SLEEP_CTL (LAYOUT_PORT_ACPI_PM + 0)

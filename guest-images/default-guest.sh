@@ -11,6 +11,7 @@ kdir=$("$here/fetch-kernel.sh" cloud)
 bbver=$(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null || echo none)
 key=$( (basename "$kdir"; echo "$bbver"; cat "$here/build-initramfs.sh" "$here/initramfs/init" \
         "$here/initramfs/husk-exit.c" "$here/initramfs/husk-randread.c" \
+        "$here/initramfs/husk-mark.c" \
         "$here/initramfs/husk-diskbench" "$here/initramfs/husk-netbench" \
         "$here/extract-vmlinux.sh") | sha256sum | cut -c1-16)
 dir="$cache/guest/default-$key"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vmm/term.h"
+#include "vmm/timeline.h"
 #include "vmm/util.h"
 
 #define CTRL_A 0x01
@@ -29,6 +30,7 @@ void console_uart_tx(void *opaque, const uint8_t *buf, size_t len)
 {
     struct console *c = opaque;
 
+    tl_mark_once(TL_FIRST_CONSOLE);
     while (len) {
         ssize_t n = write(c->out_fd, buf, len);
 
@@ -172,6 +174,7 @@ static ssize_t sink_write(struct vcon_sink *s, const void *buf, size_t len)
     struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
     ssize_t n;
 
+    tl_mark_once(TL_FIRST_CONSOLE);
     if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLOUT)) {
         return -EAGAIN;
     }

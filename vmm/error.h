@@ -19,6 +19,7 @@ enum husk_exit {
     HUSK_EXIT_UNAVAILABLE = 69, /* /dev/kvm or a KVM capability missing */
     HUSK_EXIT_SOFTWARE = 70,    /* KVM failed to run the guest */
     HUSK_EXIT_OSERR = 71,       /* host resources (memory, threads) */
+    HUSK_EXIT_CANTCREAT = 73,   /* an output file cannot be written */
     HUSK_EXIT_GUEST_PANIC = 120, /* the guest kernel panicked (pvpanic) */
     HUSK_EXIT_TIMEOUT = 124,    /* --timeout expired */
 };

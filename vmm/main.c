@@ -7,6 +7,7 @@
  */
 #define G_LOG_DOMAIN "husk"
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <glib.h>
@@ -20,6 +21,7 @@
 #include "vmm/error.h"
 #include "vmm/kvm.h"
 #include "vmm/log.h"
+#include "vmm/timeline.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 
@@ -63,6 +65,11 @@ static const char usage_run[] =
     "                           gets one, fed from getrandom(2))\n"
     "      --rng-rate BYTES     limit it to BYTES per second (e.g. 4K)\n"
     "      --timeout SECONDS    stop the VM after SECONDS (exit status 124)\n"
+    "      --boot-timeline[=FILE]  at exit, print when each boot phase and\n"
+    "                           guest marker happened (port 0x3f0 or MMIO\n"
+    "                           0xc0000000, Firecracker's; port 0x80, Cloud\n"
+    "                           Hypervisor's) and husk's CPU time; also\n"
+    "                           as JSON to FILE\n"
     "      --virtio-cmdline     also announce virtio-mmio devices with\n"
     "                           virtio_mmio.device= (kernels without ACPI)\n"
     "  -h, --help               this help\n"
@@ -73,6 +80,7 @@ static const char usage_run[] =
     "to I/O port 0xf4; 120 guest kernel panic; 124 timeout; 64 bad option;\n"
     "65 bad kernel or initrd file; 66 file not readable; 69 KVM unavailable;\n"
     "70 KVM failed to run the guest; 71 host out of resources;\n"
+    "73 --boot-timeline file cannot be written;\n"
     "128+N killed by signal N.\n";
 
 static const char usage_top[] =
@@ -120,7 +128,7 @@ static int cmd_run(int argc, char **argv)
 static int run_with(int argc, char **argv, struct vm_config *cfgp)
 {
     enum { OPT_TIMEOUT = 256, OPT_VERSION, OPT_VIRTIO_CMDLINE, OPT_RNG,
-           OPT_NO_RNG, OPT_RNG_RATE, OPT_CONSOLE, OPT_NET };
+           OPT_NO_RNG, OPT_RNG_RATE, OPT_CONSOLE, OPT_NET, OPT_TIMELINE };
     static const struct option opts[] = {
         { "kernel", required_argument, NULL, 'k' },
         { "initrd", required_argument, NULL, 'i' },
@@ -136,6 +144,7 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
         { "console", required_argument, NULL, OPT_CONSOLE },
         { "net", required_argument, NULL, OPT_NET },
         { "rng-rate", required_argument, NULL, OPT_RNG_RATE },
+        { "boot-timeline", optional_argument, NULL, OPT_TIMELINE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { 0 },
@@ -147,6 +156,7 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
     int c, status;
     char *end;
     bool cmdline_given = false;
+    const char *timeline_file = NULL;
 
     cfg->cpus = 1;
     cfg->mem = DEFAULT_MEM;
@@ -268,6 +278,27 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
         case OPT_VIRTIO_CMDLINE:
             cfg->virtio_cmdline = true;
             break;
+        case OPT_TIMELINE:
+            tl_enable();
+            if (optarg) {
+                int fd;
+
+                if (!*optarg) {
+                    return fail(HUSK_EXIT_USAGE,
+                                "--boot-timeline=: expected a file name");
+                }
+                /* Now, not after the boot: a bad path is a usage error
+                 * before anything runs. */
+                fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                          0644);
+                if (fd < 0) {
+                    return fail(HUSK_EXIT_CANTCREAT, "--boot-timeline=%s: %s",
+                                optarg, g_strerror(errno));
+                }
+                close(fd);
+                timeline_file = optarg;
+            }
+            break;
         case 'h':
             fputs(usage_run, stdout);
             return 0;
@@ -310,6 +341,14 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
         return fail(err->code, "%s", err->message);
     }
     status = vm_run(&vm);
+    if (tl_enabled()) {
+        tl_print(stderr);
+        if (timeline_file &&
+            !tl_write_json(timeline_file, vm_exit_reason_name(vm.exit_reason),
+                           status, &err)) {
+            g_printerr("husk: %s\n", err->message);
+        }
+    }
     vm_destroy(&vm);
     return status;
 }
@@ -392,6 +431,7 @@ static int cmd_check(void)
 
 int main(int argc, char **argv)
 {
+    tl_process_start();
     log_init();
     /* A file-size limit on a disk image must reach the guest as an I/O
      * error (EFBIG), not kill the VM with SIGXFSZ. */

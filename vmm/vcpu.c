@@ -15,6 +15,7 @@
 
 #include "vmm/error.h"
 #include "vmm/log.h"
+#include "vmm/timeline.h"
 #include "vmm/vm.h"
 
 #define SIG_VCPU_KICK SIGUSR1
@@ -165,6 +166,7 @@ static void *vcpu_thread(void *arg)
     g_snprintf(name, sizeof(name), "vcpu%u", v->id);
     pthread_setname_np(pthread_self(), name);
 
+    tl_mark_once(TL_FIRST_RUN);
     while (!vm_stopping(v->vm)) {
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN) {

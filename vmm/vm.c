@@ -23,6 +23,7 @@
 #include "firmware/layout_x86.h"
 #include "vmm/cpu_x86.h"
 #include "vmm/error.h"
+#include "vmm/timeline.h"
 #include "vmm/util.h"
 
 /* KVM wants these two pages for VMX real-mode emulation; in the hole. */
@@ -50,6 +51,18 @@ int vm_exit_status(enum vm_exit_reason r, int status)
     }
 }
 
+const char *vm_exit_reason_name(enum vm_exit_reason r)
+{
+    static const char *const n[] = {
+        [VM_EXIT_POWEROFF] = "poweroff", [VM_EXIT_RESET] = "reset",
+        [VM_EXIT_PORT] = "exit-port",    [VM_EXIT_PANIC] = "panic",
+        [VM_EXIT_TIMEOUT] = "timeout",   [VM_EXIT_SIGNAL] = "signal",
+        [VM_EXIT_QUIT] = "quit",         [VM_EXIT_ERROR] = "error",
+    };
+
+    return (unsigned)r < G_N_ELEMENTS(n) && n[r] ? n[r] : "?";
+}
+
 static void vm_request_exit(struct vm_ctl *c, enum vm_exit_reason r,
                             int status)
 {
@@ -72,6 +85,11 @@ static void vm_request_exit(struct vm_ctl *c, enum vm_exit_reason r,
         /* Sticky: a wakeup before the loop polls makes the poll return. */
         g_main_context_wakeup(vm->ctx);
     }
+}
+
+static void vm_boot_marker(struct vm_ctl *c, enum vm_marker m, unsigned code)
+{
+    tl_mark(m == VM_MARKER_BOOT_TIMER ? TL_MARKER_FC : TL_MARKER_DEBUG, code);
 }
 
 void vm_report_error(struct vm *vm, const char *fmt, ...)
@@ -292,6 +310,7 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     vm->fd = -1;
     vm->cfg = *cfg;
     vm->ctl.request_exit = vm_request_exit;
+    vm->ctl.boot_marker = vm_boot_marker;
     vm->ctx = g_main_context_new();
     console_init(&vm->console, vm->ctx, &vm->ctl, cfg->console_in,
                  cfg->console_out);
@@ -323,15 +342,22 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
                     "KVM_CREATE_IRQCHIP failed: %s", g_strerror(errno));
         return false;
     }
-    if (!map_memory(vm, errp) || !vm_create_devices(vm, errp)) {
+    tl_mark(TL_VM_CREATED, 0);
+    if (!map_memory(vm, errp)) {
+        return false;
+    }
+    tl_mark(TL_MEMORY_READY, 0);
+    if (!vm_create_devices(vm, errp)) {
         return false;
     }
     bus_freeze(&vm->pio);
     bus_freeze(&vm->mmio);
+    tl_mark(TL_DEVICES_READY, 0);
     if (!load_guest(vm, &entry, errp)) {
         return false;
     }
     unmap_inputs(vm);
+    tl_mark(TL_KERNEL_LOADED, 0);
 
     vcpu_signals_init();
     vm->vcpus = g_new0(struct vcpu, vm->nr_vcpus);
@@ -345,7 +371,11 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
         }
     }
     /* Only the boot CPU gets an entry state; the others wait for SIPI. */
-    return cpu_x86_set_entry(vm->vcpus[0].fd, &entry, errp);
+    if (!cpu_x86_set_entry(vm->vcpus[0].fd, &entry, errp)) {
+        return false;
+    }
+    tl_mark(TL_VCPUS_READY, 0);
+    return true;
 }
 
 static gboolean on_timeout(gpointer opaque)
@@ -414,6 +444,7 @@ int vm_run(struct vm *vm)
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         vcpu_join(&vm->vcpus[i]);
     }
+    tl_mark(TL_VM_EXIT, 0);
     console_stop(&vm->console);
     status = vm_exit_status(vm->exit_reason, vm->exit_status);
     if (vm->exit_reason == VM_EXIT_ERROR) {

@@ -138,5 +138,7 @@ void vm_add_fw_device(struct vm *vm, struct fw_device d);
 
 /* The exit status husk returns for a reason (and a port value). */
 int vm_exit_status(enum vm_exit_reason r, int status);
+/* "poweroff", "exit-port", ... */
+const char *vm_exit_reason_name(enum vm_exit_reason r);
 
 #endif

@@ -199,10 +199,19 @@ static bool create_platform(struct vm *vm, GError **errp)
                  &vm->sysctl, errp) ||
         !add_pio(vm, "post", LAYOUT_PORT_POST, 1, &sysctl_post_ops,
                  &vm->sysctl, errp) ||
+        !add_pio(vm, "boot-timer", LAYOUT_PORT_BOOT_TIMER, 1,
+                 &sysctl_boot_timer_ops, &vm->sysctl, errp) ||
         !add_pio(vm, "cmos-absent", LAYOUT_PORT_CMOS, 2, &sysctl_absent_ops,
                  NULL, errp) ||
         !add_pio(vm, "pci-conf", LAYOUT_PORT_PCI_CONF, 8,
                  &sysctl_pci_conf_ops, &vm->sysctl, errp)) {
+        return false;
+    }
+    if (bus_add(&vm->mmio, "boot-timer", LAYOUT_BOOT_TIMER_MMIO, 0x1000,
+                &sysctl_boot_timer_ops, &vm->sysctl)) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
+                    "cannot place the boot timer at 0x%llx",
+                    LAYOUT_BOOT_TIMER_MMIO);
         return false;
     }
     vm_add_fw_device(vm, (struct fw_device){ FW_DEV_SERIAL, LAYOUT_PORT_COM1, 8,

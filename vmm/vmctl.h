@@ -18,9 +18,18 @@ enum vm_exit_reason {
     VM_EXIT_ERROR,     /* KVM could not run the guest */
 };
 
+/* Boot markers a guest writes (timeline.h). */
+enum vm_marker {
+    VM_MARKER_BOOT_TIMER, /* Firecracker's: port 0x3f0 or MMIO 0xc0000000 */
+    VM_MARKER_DEBUG_PORT, /* Cloud Hypervisor's debug port 0x80 */
+};
+
 struct vm_ctl {
     /* First request wins; later ones are ignored.  Any thread. */
     void (*request_exit)(struct vm_ctl *c, enum vm_exit_reason r, int status);
+    /* The guest wrote a boot marker (code: the byte).  Optional; any
+     * thread; must be cheap (a vCPU is waiting). */
+    void (*boot_marker)(struct vm_ctl *c, enum vm_marker m, unsigned code);
 };
 
 struct irq_line {

@@ -14,6 +14,10 @@
  *   k  reset through the i8042 (0xfe to port 0x64)
  *   t  triple fault (load an empty IDT, then int3)
  *   l  loop forever (for --timeout)
+ *   b  boot markers, in this order: 0x41 to port 0x80 (Cloud Hypervisor's
+ *      "kernel" range), "husk-tiny: hello" on COM1, 0x61 to port 0x80
+ *      ("user space"), 123 to port 0x3f0 and then 124 to MMIO 0xc0000000
+ *      (Firecracker's boot timer); exit status 0
  * Anything else: exit status 99.
  */
 #define COM1 0x3f8
@@ -57,6 +61,8 @@ _start:
     je triple
     cmp $'l', %al
     je forever
+    cmp $'b', %al
+    je markers
     mov $99, %al
     jmp exit_al
 
@@ -73,6 +79,20 @@ puts:
 hello:
     mov $msg_hello, %esi
     call puts
+    xor %eax, %eax
+    jmp exit_al
+
+markers:
+    mov $0x41, %al
+    out %al, $0x80
+    mov $msg_hello, %esi
+    call puts
+    mov $0x61, %al
+    out %al, $0x80
+    mov $0x3f0, %dx
+    mov $123, %al
+    out %al, %dx
+    movb $124, 0xc0000000
     xor %eax, %eax
     jmp exit_al
 

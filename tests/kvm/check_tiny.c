@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "harness/check_run.h"
+#include "harness/timeline_check.h"
 
 static const char *husk, *tiny;
 
@@ -145,6 +146,57 @@ START_TEST(timeout_gives_124)
 }
 END_TEST
 
+/* --boot-timeline: every phase once, in order, and the guest's markers
+ * (tiny.S "b") in the order it wrote them, after the first KVM_RUN. */
+START_TEST(boot_timeline_is_consistent)
+{
+    g_autofree char *dir = g_dir_make_tmp("husk-tl-XXXXXX", NULL);
+    g_autofree char *file = g_build_filename(dir, "t.json", NULL);
+    g_autofree char *arg = g_strdup_printf("--boot-timeline=%s", file);
+    g_autofree char *text = NULL, *why = NULL;
+    struct result r = run_tiny("b", arg, NULL);
+    static const struct {
+        const char *name;
+        unsigned code;
+    } order[] = {
+        { "marker-debug-port", 0x41 }, { "first-console-byte", 0 },
+        { "marker-debug-port", 0x61 }, { "marker-boot-timer", 123 },
+        { "marker-boot-timer", 124 },  { "vm-exit", 0 },
+    };
+    GArray *a;
+    int status, at;
+
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    /* The table on stderr. */
+    ck_assert_msg(strstr(r.err, "boot timeline") &&
+                      strstr(r.err, "first KVM_RUN") &&
+                      strstr(r.err, "marker: boot timer = 123 (boot complete)") &&
+                      strstr(r.err, "marker: port 0x80 = 0x61 (user space)"),
+                  "stderr: %s", r.err);
+    ck_assert(g_file_get_contents(file, &text, NULL, NULL));
+    a = tlc_parse(text, &status, &why);
+    ck_assert_msg(a, "%s", why);
+    ck_assert_int_eq(status, 0);
+    why = tlc_consistent(a);
+    ck_assert_msg(!why, "%s\n%s", why, text);
+    at = tlc_find(a, "first-kvm-run", 0);
+    for (unsigned i = 0; i < G_N_ELEMENTS(order); i++) {
+        const struct tlc_event *e;
+
+        at = tlc_find(a, order[i].name, (unsigned)at + 1);
+        ck_assert_msg(at >= 0, "%s (%u) missing or out of order:\n%s",
+                      order[i].name, order[i].code, text);
+        e = &g_array_index(a, struct tlc_event, at);
+        ck_assert_uint_eq(e->code, order[i].code);
+    }
+    g_array_free(a, TRUE);
+    unlink(file);
+    rmdir(dir);
+    g_free(r.out);
+    g_free(r.err);
+}
+END_TEST
+
 START_TEST(more_vcpus_than_kvm_allows)
 {
     expect_status("h", 64, "--cpus", "100000");
@@ -193,6 +245,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pvpanic_gives_panic_status);
     tcase_add_test(tc, timeout_gives_124);
     tcase_add_test(tc, more_vcpus_than_kvm_allows);
+    tcase_add_test(tc, boot_timeline_is_consistent);
     tcase_add_test(tc, memory_above_4g);
     suite_add_tcase(su, tc);
     return check_run(su);

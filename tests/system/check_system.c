@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness/check_run.h"
+#include "harness/timeline_check.h"
 
 static const char *srcdir, *husk, *tiny, *check_tiny;
 static char *output;      /* everything the scenarios printed */
@@ -221,6 +222,39 @@ START_TEST(pvh_vmlinux_boots_to_marker)
     g_autofree char *b = expect("pvh", 0, "HUSK-GUEST-READY");
 
     ck_assert(strstr(b, "HUSK-RUN-OK"));
+}
+END_TEST
+
+/* The boot timeline of a Linux boot: consistent, with the markers the
+ * default init writes (0x60 on port 0x80 when it starts, 123 on the boot
+ * timer before HUSK-GUEST-READY) in that order after the first console
+ * byte, and the table on stderr. */
+START_TEST(boot_timeline_of_linux)
+{
+    g_autofree char *b = expect("timeline", 0, "HUSK-RUN-OK");
+    g_autofree char *j = NULL, *why = NULL;
+    GArray *a;
+    int rc, status, at;
+
+    ck_assert_msg(strstr(b, "husk: boot timeline") &&
+                      strstr(b, "marker: boot timer = 123"),
+                  "no timeline table:\n%s", b);
+    j = block("timeline-json", &rc);
+    ck_assert_int_eq(rc, 0);
+    a = tlc_parse(j, &status, &why);
+    ck_assert_msg(a, "%s", why);
+    ck_assert_int_eq(status, 0);
+    why = tlc_consistent(a);
+    ck_assert_msg(!why, "%s\n%s", why, j);
+    at = tlc_find(a, "first-console-byte", 0);
+    ck_assert_msg(at >= 0, "%s", j);
+    at = tlc_find(a, "marker-debug-port", (unsigned)at);
+    ck_assert_msg(at >= 0, "no init marker after the console:\n%s", j);
+    ck_assert_uint_eq(g_array_index(a, struct tlc_event, at).code, 0x60);
+    at = tlc_find(a, "marker-boot-timer", (unsigned)at);
+    ck_assert_msg(at >= 0, "no boot-complete marker after init's:\n%s", j);
+    ck_assert_uint_eq(g_array_index(a, struct tlc_event, at).code, 123);
+    g_array_free(a, TRUE);
 }
 END_TEST
 
@@ -486,6 +520,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, net_hostfwd_reaches_the_guest);
     tcase_add_test(tc, net_restrict_allows_only_forwarded_ports);
     tcase_add_test(tc, net_tap_vms_ping_each_other);
+    tcase_add_test(tc, boot_timeline_of_linux);
     suite_add_tcase(su, tc);
     return check_run(su);
 }

@@ -52,6 +52,10 @@ linux panic vmlinuz -- "echo c > /proc/sysrq-trigger"
 linux reboot vmlinuz -- "reboot -f"
 linux timeout vmlinuz --timeout 30 -- "sleep 600"
 linux poweroff vmlinuz -- "poweroff -f"
+# --boot-timeline on a real boot: the table on stderr, the JSON shown as a
+# scenario of its own for check_system.c to check.
+linux timeline vmlinuz --boot-timeline=/tmp/tl.json -- "echo HUSK-RUN-OK"
+scenario timeline-json cat /tmp/tl.json
 
 # What husk says about this host (the disk engine it picks).
 scenario husk-check husk check

@@ -122,6 +122,12 @@ START_TEST(bad_input_exit_statuses)
     expect(HUSK_EXIT_USAGE, "--net 'user,hostfwd=tcp::x-:80'",
            (const char *[]){ "run", "-k", TINY_ELF, "--net",
                              "user,hostfwd=tcp::x-:80", 0 });
+    /* Checked before anything runs, not found out after the boot. */
+    expect(HUSK_EXIT_CANTCREAT, "--boot-timeline=/nonexistent/t.json",
+           (const char *[]){ "run", "-k", TINY_ELF,
+                             "--boot-timeline=/nonexistent/t.json", 0 });
+    expect(HUSK_EXIT_USAGE, "expected a file name",
+           (const char *[]){ "run", "-k", TINY_ELF, "--boot-timeline=", 0 });
     expect(HUSK_EXIT_NOINPUT, "No such file",
            (const char *[]){ "run", "-k", "/nonexistent/vmlinuz", 0 });
     expect(HUSK_EXIT_NOINPUT, "initrd /nonexistent",
