@@ -4,6 +4,8 @@
  *
  *   husk run [OPTIONS]   boot a guest
  *   husk check           what this host's KVM can do
+ *   husk bench boot ...  boot time against QEMU and containers (runs the
+ *                        husk-bench script that comes with husk)
  */
 #define G_LOG_DOMAIN "husk"
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include "vmm/error.h"
 #include "vmm/kvm.h"
 #include "vmm/log.h"
+#include "vmm/paths.h"
 #include "vmm/timeline.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
@@ -89,6 +92,7 @@ static const char usage_top[] =
     "Commands:\n"
     "  run      boot a virtual machine (husk run --help)\n"
     "  check    report what this host's /dev/kvm can do\n"
+    "  bench    benchmarks: husk bench boot --help\n"
     "\n"
     "  -h, --help     this help\n"
     "      --version  husk's version\n";
@@ -429,6 +433,32 @@ static int cmd_check(void)
     return 0;
 }
 
+/* husk bench ...: the husk-bench script, told which husk to measure. */
+static int cmd_bench(int argc, char **argv)
+{
+    g_autofree char *script = husk_find_program("HUSK_BENCH", "husk-bench");
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    char **args = g_new0(char *, (size_t)argc + 3);
+
+    if (!script) {
+        return fail(HUSK_EXIT_UNAVAILABLE,
+                    "husk bench: the husk-bench script is not next to husk "
+                    "or in %s (set HUSK_BENCH=PATH)",
+                    HUSK_LIBEXECDIR);
+    }
+    if (self && !g_getenv("HUSK_BIN")) {
+        g_setenv("HUSK_BIN", self, TRUE);
+    }
+    args[0] = "sh";
+    args[1] = script;
+    for (int i = 1; i < argc; i++) {
+        args[i + 1] = argv[i];
+    }
+    execv("/bin/sh", args);
+    return fail(HUSK_EXIT_OSERR, "husk bench: cannot run /bin/sh: %s",
+                g_strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
     tl_process_start();
@@ -454,6 +484,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "check")) {
         return cmd_check();
+    }
+    if (!strcmp(argv[1], "bench")) {
+        return cmd_bench(argc - 1, argv + 1);
     }
     return fail(HUSK_EXIT_USAGE, "unknown command '%s' (try husk --help)",
                 argv[1]);

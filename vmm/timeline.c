@@ -19,6 +19,7 @@ static struct tl_entry entries[TL_MAX_ENTRIES];
 static unsigned nr_entries;     /* atomic: slots handed out */
 static unsigned nr_dropped;     /* atomic */
 static int once[TL_NR_EVENTS];  /* atomic */
+static uint64_t mem_guest, mem_peak; /* bytes, 0: not noted */
 
 static const struct {
     const char *key, *name;
@@ -196,6 +197,12 @@ static double vmm_cpu_ms(const struct tl_entry *e)
     return e->cpu_ns < 0 ? -1 : (double)(e->cpu_ns - g) / 1e6;
 }
 
+void tl_note_memory(uint64_t guest_resident, uint64_t peak_rss)
+{
+    mem_guest = guest_resident;
+    mem_peak = peak_rss;
+}
+
 void tl_print(FILE *f)
 {
     struct tl_entry *e = g_new(struct tl_entry, TL_MAX_ENTRIES);
@@ -222,6 +229,12 @@ void tl_print(FILE *f)
     if (dropped) {
         fprintf(f, "  (%u more markers not recorded)\n", dropped);
     }
+    if (mem_peak) {
+        fprintf(f, "  memory: peak RSS %.1f MiB = guest RAM touched %.1f MiB "
+                   "+ husk %.1f MiB\n",
+                mem_peak / 1048576.0, mem_guest / 1048576.0,
+                ((double)mem_peak - (double)mem_guest) / 1048576.0);
+    }
     g_free(e);
 }
 
@@ -241,8 +254,11 @@ bool tl_write_json(const char *path, const char *exit_reason, int status,
                            "  \"exit_reason\": \"%s\",\n"
                            "  \"exit_status\": %d,\n"
                            "  \"markers_dropped\": %u,\n"
+                           "  \"peak_rss_kib\": %" G_GUINT64_FORMAT ",\n"
+                           "  \"guest_resident_kib\": %" G_GUINT64_FORMAT ",\n"
                            "  \"events\": [\n",
-                           HUSK_VERSION, t0_ns, exit_reason, status, dropped);
+                           HUSK_VERSION, t0_ns, exit_reason, status, dropped,
+                           mem_peak / 1024, mem_guest / 1024);
     /* One event per line: easy for scripts without a JSON parser too. */
     for (unsigned i = 0; i < n; i++) {
         g_string_append_printf(s,
@@ -272,5 +288,6 @@ void tl_reset(void)
     tl_on = false;
     nr_entries = 0;
     nr_dropped = 0;
+    mem_guest = mem_peak = 0;
     memset(once, 0, sizeof(once));
 }

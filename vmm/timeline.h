@@ -81,6 +81,11 @@ unsigned tl_entries(struct tl_entry *out, unsigned max, unsigned *dropped);
 const char *tl_event_name(enum tl_event ev);
 const char *tl_event_key(enum tl_event ev);
 
+/* At exit: how much guest RAM is resident (pages the guest touched, from
+ * mincore) and husk's peak RSS, which includes them: the difference is
+ * what husk itself costs in memory. */
+void tl_note_memory(uint64_t guest_resident, uint64_t peak_rss);
+
 /* The table (stderr at exit) and the JSON file. */
 void tl_print(FILE *f);
 bool tl_write_json(const char *path, const char *exit_reason, int status,

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "devices/backend/blk_file.h"
@@ -110,6 +111,33 @@ void vm_report_error(struct vm *vm, const char *fmt, ...)
     }
     g_free(msg);
     vm->ctl.request_exit(&vm->ctl, VM_EXIT_ERROR, 0);
+}
+
+/* Bytes of [p, p + len) in RAM now (mincore): the guest pages touched. */
+static uint64_t resident_bytes(void *p, uint64_t len)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    size_t n = (len + (uint64_t)page - 1) / (uint64_t)page;
+    g_autofree unsigned char *v = p ? g_try_malloc(n) : NULL;
+    uint64_t pages = 0;
+
+    if (!v || mincore(p, len, v) < 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pages += v[i] & 1;
+    }
+    return pages * (uint64_t)page;
+}
+
+static void note_memory(struct vm *vm)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    tl_note_memory(resident_bytes(vm->ram_low, vm->ram_low_size) +
+                       resident_bytes(vm->ram_high, vm->ram_high_size),
+                   (uint64_t)ru.ru_maxrss * 1024);
 }
 
 static bool map_memory(struct vm *vm, GError **errp)
@@ -445,6 +473,9 @@ int vm_run(struct vm *vm)
         vcpu_join(&vm->vcpus[i]);
     }
     tl_mark(TL_VM_EXIT, 0);
+    if (tl_enabled()) {
+        note_memory(vm);
+    }
     console_stop(&vm->console);
     status = vm_exit_status(vm->exit_reason, vm->exit_status);
     if (vm->exit_reason == VM_EXIT_ERROR) {

@@ -21,6 +21,7 @@
 
 #include "devices/backend/net_stream.h"
 #include "vmm/error.h"
+#include "vmm/paths.h"
 
 #ifndef HUSK_LIBEXECDIR
 #define HUSK_LIBEXECDIR "/usr/local/libexec"
@@ -109,28 +110,7 @@ char *net_user_fwd_string(const struct net_user_fwd *f)
 
 char *net_user_helper_path(void)
 {
-    const char *env = g_getenv("HUSK_SLIRP");
-    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-    char *p;
-
-    if (env && *env) {
-        return g_strdup(env);
-    }
-    if (self) {
-        g_autofree char *dir = g_path_get_dirname(self);
-
-        p = g_build_filename(dir, "husk-slirp", NULL);
-        if (access(p, X_OK) == 0) {
-            return p;
-        }
-        g_free(p);
-    }
-    p = g_build_filename(HUSK_LIBEXECDIR, "husk-slirp", NULL);
-    if (access(p, X_OK) == 0) {
-        return p;
-    }
-    g_free(p);
-    return NULL;
+    return husk_find_program("HUSK_SLIRP", "husk-slirp");
 }
 
 /* Waits for the helper's verdict; true if it said ready. */

@@ -16,7 +16,7 @@ name=$1
 scen=$2
 shift 2
 qemu= netns= mem= timeout=3000
-files="$b/tests/runstat:bin/runstat
+files="$b/husk-runstat:bin/runstat
 $top/tests/bench/summarize.sh:summarize.sh"
 while [ $# -gt 0 ]; do
     case $1 in

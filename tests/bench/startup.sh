@@ -5,7 +5,7 @@
 # is hardware backed, otherwise inside the nested KVM test host.  Reports
 # medians of wall time, CPU time and peak RSS, and strace -T timings of
 # husk's KVM ioctls (the floor KVM itself imposes).
-#   needs: make build (build/husk, build/tests/runstat)
+#   needs: make build (build/husk, build/husk-runstat)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-15}

@@ -13,6 +13,7 @@
 
 #include "devices/sysctl_x86.h"
 #include "harness/check_run.h"
+#include "harness/json_check.h"
 #include "harness/timeline_check.h"
 #include "vmm/timeline.h"
 
@@ -123,6 +124,7 @@ START_TEST(json_round_trip_is_consistent)
     ck_assert(tl_write_json(path, "exit-port", 7, &err));
     ck_assert(g_file_get_contents(path, &text, NULL, NULL));
     ck_assert(strstr(text, "\"exit_reason\": \"exit-port\""));
+    ck_assert_msg(json_valid(text), "not JSON:\n%s", text);
     a = tlc_parse(text, &status, &why);
     ck_assert_msg(a, "%s", why);
     ck_assert_int_eq(status, 7);
@@ -171,6 +173,27 @@ START_TEST(checker_rejects_bad_timelines)
         verdict = tlc_consistent(a);
         ck_assert_msg(verdict, "accepted bad timeline %u", i);
         g_array_free(a, TRUE);
+    }
+}
+END_TEST
+
+/* The JSON checker the bench and timeline tests rely on. */
+START_TEST(json_checker)
+{
+    static const char *const good[] = {
+        "{}", "[]", " {\"a\": [1, -2.5e3, true, false, null, \"x\\n\\u00e9\"]} ",
+        "0", "{\"a\": {\"b\": []}}",
+    };
+    static const char *const bad[] = {
+        "", "{", "{\"a\" 1}", "[1,]", "{\"a\": 1,}", "[01]", "[1.]",
+        "\"ab", "[nan]", "{} {}", "[\"a\nb\"]", "[-]", "{\"a\": 1 \"b\": 2}",
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(good); i++) {
+        ck_assert_msg(json_valid(good[i]), "rejected %s", good[i]);
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        ck_assert_msg(!json_valid(bad[i]), "accepted %s", bad[i]);
     }
 }
 END_TEST
@@ -225,6 +248,7 @@ int main(void)
     tcase_add_test(tc, json_round_trip_is_consistent);
     tcase_add_test(tc, checker_rejects_bad_timelines);
     tcase_add_test(tc, sysctl_reports_markers);
+    tcase_add_test(tc, json_checker);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

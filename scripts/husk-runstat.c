@@ -1,7 +1,7 @@
 /*
- * runstat: run a command and report what it cost, for husk's benchmarks.
+ * husk-runstat: run a command and report what it cost, for husk's benchmarks.
  *
- *   runstat [-m MARKER] -- COMMAND [ARGS...]
+ *   husk-runstat [-m MARKER] -- COMMAND [ARGS...]
  *
  * Prints one line:  wall_ms=W marker_ms=M cpu_ms=C maxrss_kb=R status=S
  * wall_ms is launch to exit (CLOCK_MONOTONIC), cpu_ms the child's user+sys
