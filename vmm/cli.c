@@ -117,7 +117,7 @@ bool cli_parse_disk(const char *arg, char **path, bool *read_only,
     return true;
 }
 
-static bool parse_onoff(const char *v, bool *out)
+bool cli_parse_onoff(const char *v, bool *out)
 {
     if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")) {
         *out = true;
@@ -230,9 +230,9 @@ bool cli_parse_net(const char *arg, unsigned index, struct vm_net_config *c,
             }
             c->user.fwd_spec[c->user.nr_fwd++] = g_strdup(val);
         } else if (ok && c->kind == VM_NET_USER && !strcmp(key, "restrict")) {
-            ok = parse_onoff(val, &c->user.restrict_);
+            ok = cli_parse_onoff(val, &c->user.restrict_);
         } else if (ok && c->kind == VM_NET_USER && !strcmp(key, "ipv6")) {
-            ok = parse_onoff(val, &c->user.ipv6);
+            ok = cli_parse_onoff(val, &c->user.ipv6);
         } else if (ok && !strcmp(key, "mtu")) {
             unsigned mtu;
 

@@ -13,6 +13,8 @@
 /* "512M", "2G", "1024K", "1T", "256" (MiB); an optional "B" or "iB"
  * after the suffix.  False for anything else or on overflow. */
 bool cli_parse_size(const char *s, uint64_t *out);
+/* on/yes/true or off/no/false.  False if none of those. */
+bool cli_parse_onoff(const char *v, bool *out);
 
 /* A plain decimal number that fits an unsigned int. */
 bool cli_parse_uint(const char *s, unsigned *out);

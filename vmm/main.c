@@ -43,8 +43,12 @@ static const char usage_run[] =
     "  -p, --cmdline STRING     kernel command line (alias: --append;\n"
     "                           default \"console=ttyS0\")\n"
     "  -c, --cpus N             number of vCPUs (default 1)\n"
-    "  -m, --memory SIZE        guest memory, e.g. 512M, 2G (default 256M;\n"
-    "                           a plain number means MiB)\n"
+    "  -m, --memory SIZE[,hugepages=on][,prefault=on]\n"
+    "                           guest memory, e.g. 512M, 2G (default 256M;\n"
+    "                           a plain number means MiB); hugepages=on\n"
+    "                           backs it with 2 MiB huge pages (reserved in\n"
+    "                           /proc/sys/vm/nr_hugepages), prefault=on\n"
+    "                           touches all of it before the guest starts\n"
     "  -d, --disk PATH[,ro][,aio=io_uring|sync]\n"
     "                           a virtio-blk disk (raw image or block device);\n"
     "                           repeatable: /dev/vda, /dev/vdb, ...; I/O\n"
@@ -192,11 +196,34 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
                             optarg);
             }
             break;
-        case 'm':
-            if (!cli_parse_size(optarg, &cfg->mem)) {
+        case 'm': {
+            g_auto(GStrv) parts = g_strsplit(optarg, ",", -1);
+
+            if (!parts[0] || !cli_parse_size(parts[0], &cfg->mem)) {
                 return fail(HUSK_EXIT_USAGE,
                             "--memory '%s': expected a size such as 512M "
                             "or 2G",
+                            optarg);
+            }
+            for (int i = 1; parts[i]; i++) {
+                bool ok = false;
+
+                if (g_str_has_prefix(parts[i], "hugepages=")) {
+                    ok = cli_parse_onoff(parts[i] + 10, &cfg->mem_hugepages);
+                } else if (g_str_has_prefix(parts[i], "prefault=")) {
+                    ok = cli_parse_onoff(parts[i] + 9, &cfg->mem_prefault);
+                }
+                if (!ok) {
+                    return fail(HUSK_EXIT_USAGE,
+                                "--memory '%s': expected SIZE[,hugepages=on|"
+                                "off][,prefault=on|off]",
+                                optarg);
+                }
+            }
+            if (cfg->mem_hugepages && cfg->mem % (2 * MiB)) {
+                return fail(HUSK_EXIT_USAGE,
+                            "--memory '%s': with hugepages=on, a multiple "
+                            "of 2M",
                             optarg);
             }
             if (cfg->mem < MIN_MEM || cfg->mem > MAX_MEM) {
@@ -210,6 +237,7 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
                             optarg);
             }
             break;
+        }
         case OPT_TIMEOUT:
             errno = 0;
             cfg->timeout = strtod(optarg, &end);

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/mman.h> /* MAP_HUGE_2MB */
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
@@ -157,11 +158,27 @@ static bool map_memory(struct vm *vm, GError **errp)
                                              vm->ram_high_size,
                                              &vm->ram_high };
     }
+    /* Plain memory: NORESERVE, the host pays for the pages the guest
+     * touches.  Huge pages: reserved at mmap (no NORESERVE), so a host
+     * without enough of them fails here, not with SIGBUS when the guest
+     * touches one.  prefault: every page faulted in now (MAP_POPULATE). */
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+
+    flags |= vm->cfg.mem_hugepages ? MAP_HUGETLB | MAP_HUGE_2MB : MAP_NORESERVE;
+    flags |= vm->cfg.mem_prefault ? MAP_POPULATE : 0;
     for (unsigned i = 0; i < n; i++) {
         struct kvm_userspace_memory_region r;
-        void *p = mmap(NULL, regions[i].size, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        void *p = mmap(NULL, regions[i].size, PROT_READ | PROT_WRITE, flags,
+                       -1, 0);
 
+        if (p == MAP_FAILED && vm->cfg.mem_hugepages) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                        "--memory ...,hugepages=on: cannot map %" PRIu64
+                        " MiB of 2 MiB huge pages: %s (reserve them: echo "
+                        "N > /proc/sys/vm/nr_hugepages)",
+                        regions[i].size / MiB, g_strerror(errno));
+            return false;
+        }
         if (p == MAP_FAILED) {
             g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
                         "cannot map %" PRIu64 " MiB of guest memory: %s",

@@ -56,6 +56,8 @@ struct vm_config {
     const char *cmdline;
     unsigned cpus;
     uint64_t mem;           /* bytes */
+    bool mem_hugepages;     /* 2 MiB hugetlb pages */
+    bool mem_prefault;      /* fault every page in before the boot */
     double timeout;         /* seconds, 0 = none */
     bool virtio_cmdline;    /* also list virtio-mmio devices on the cmdline */
     int console_in;         /* fd for guest console input, -1 for none */

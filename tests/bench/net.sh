@@ -43,6 +43,11 @@ TAPCMD='console=ttyS0 quiet husk.net=off husk.run="ip addr add 192.168.77.1/24 d
 one() {
     name=\$1 url=\$2 host=\$3 port=\$4
     shift 4
+    # Empty the log first: the redirection below happens in the child, and
+    # a GUEST-SERVING left from the previous run made the wait loop end at
+    # once (the "flaky" guest-to-host fetches: refused, then reset, while
+    # the new VM was still booting).
+    : > /tmp/run.log
     timeout 300 "\$@" </dev/null > /tmp/run.log 2>&1 &
     pid=\$!
     w=0

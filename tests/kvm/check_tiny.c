@@ -197,6 +197,64 @@ START_TEST(boot_timeline_is_consistent)
 }
 END_TEST
 
+/* Guest RAM resident at exit, from the timeline JSON (KiB). */
+static long resident_kib(const char *mem)
+{
+    g_autofree char *dir = g_dir_make_tmp("husk-mem-XXXXXX", NULL);
+    g_autofree char *file = g_build_filename(dir, "t.json", NULL);
+    g_autofree char *arg = g_strdup_printf("--boot-timeline=%s", file);
+    g_autofree char *text = NULL;
+    const char *argv[] = { husk, "run", "-k", tiny, "-p", "e", "--memory",
+                           mem, arg, NULL };
+    const char *p;
+    int ws;
+
+    ck_assert(g_spawn_sync(NULL, (char **)argv, NULL,
+                           G_SPAWN_STDIN_FROM_DEV_NULL |
+                               G_SPAWN_STDOUT_TO_DEV_NULL |
+                               G_SPAWN_STDERR_TO_DEV_NULL,
+                           NULL, NULL, NULL, NULL, &ws, NULL));
+    ck_assert_int_eq(WEXITSTATUS(ws), 42);
+    ck_assert(g_file_get_contents(file, &text, NULL, NULL));
+    p = strstr(text, "\"guest_resident_kib\": ");
+    ck_assert_msg(p, "%s", text);
+    unlink(file);
+    rmdir(dir);
+    return atol(p + strlen("\"guest_resident_kib\": "));
+}
+
+/* prefault=on: all guest RAM is in before the guest runs; without it the
+ * host pays only for what the guest touched. */
+START_TEST(prefault_populates_guest_ram)
+{
+    long lazy = resident_kib("64M"), eager = resident_kib("64M,prefault=on");
+
+    ck_assert_msg(lazy < 8 * 1024, "64M lazily: %ld KiB resident", lazy);
+    ck_assert_msg(eager >= 64 * 1024, "64M prefault: %ld KiB resident", eager);
+}
+END_TEST
+
+/* hugepages=on with none reserved: a clear error (71), never a SIGBUS
+ * when the guest touches memory. */
+START_TEST(hugepages_without_reservation_fail_cleanly)
+{
+    g_autofree char *nr = NULL;
+
+    if (!g_file_get_contents("/proc/sys/vm/nr_hugepages", &nr, NULL, NULL) ||
+        atol(nr) != 0) {
+        return; /* huge pages reserved here: the system suite covers it */
+    }
+    {
+        struct result r = run_tiny("e", "--memory", "64M,hugepages=on");
+
+        ck_assert_msg(r.status == 71 && strstr(r.err, "nr_hugepages"),
+                      "status %d: %s", r.status, r.err);
+        g_free(r.out);
+        g_free(r.err);
+    }
+}
+END_TEST
+
 START_TEST(more_vcpus_than_kvm_allows)
 {
     expect_status("h", 64, "--cpus", "100000");
@@ -246,6 +304,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, timeout_gives_124);
     tcase_add_test(tc, more_vcpus_than_kvm_allows);
     tcase_add_test(tc, boot_timeline_is_consistent);
+    tcase_add_test(tc, prefault_populates_guest_ram);
+    tcase_add_test(tc, hugepages_without_reservation_fail_cleanly);
     tcase_add_test(tc, memory_above_4g);
     suite_add_tcase(su, tc);
     return check_run(su);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness/check_run.h"
+#include "harness/json_check.h"
 #include "harness/timeline_check.h"
 
 static const char *srcdir, *husk, *tiny, *check_tiny;
@@ -57,7 +58,8 @@ static void run_scenarios(void)
     g_autofree char *testhost =
         g_build_filename(srcdir, "tests", "testhost", "testhost.sh", NULL);
     g_autofree char *gdir = NULL, *vmlinuz = NULL, *vmlinux = NULL,
-                    *initrd = NULL, *rootimg = NULL;
+                    *initrd = NULL, *rootimg = NULL, *bench = NULL,
+                    *runstat = NULL;
     int st;
 
     {
@@ -70,6 +72,12 @@ static void run_scenarios(void)
             return;
         }
         gdir = g_strstrip(out);
+    }
+    bench = g_build_filename(srcdir, "scripts", "husk-bench", NULL);
+    {
+        g_autofree char *bdir = g_path_get_dirname(husk);
+
+        runstat = g_build_filename(bdir, "husk-runstat", NULL);
     }
     vmlinuz = g_strdup_printf("%s/vmlinuz", gdir);
     vmlinux = g_strdup_printf("%s/vmlinux", gdir);
@@ -84,10 +92,12 @@ static void run_scenarios(void)
             "mkdir -p %s && cp %s %s/ && ln -s %s %s/vmlinuz && "
             "ln -s %s %s/vmlinux && ln -s %s %s/initramfs.cpio.gz && "
             "cp %s %s/tiny.elf && cp %s %s/check_tiny && "
-            "ln -s %s %s/root.img && "
+            "ln -s %s %s/root.img && cp %s %s/husk-bench && "
+            "cp %s %s/ && "
             "cd %s && PATH=%s:/usr/sbin:$PATH sh %s",
             bindir, husk, bindir, vmlinuz, dir, vmlinux, dir, initrd, dir,
-            tiny, dir, check_tiny, dir, rootimg, dir, dir, bindir, scen);
+            tiny, dir, check_tiny, dir, rootimg, dir, bench, dir, runstat,
+            bindir, dir, bindir, scen);
         char *argv[] = { "sh", "-c", cmd, NULL };
 
         printf("system: hardware KVM here, running the guests directly\n");
@@ -102,10 +112,31 @@ static void run_scenarios(void)
         g_autofree char *debugfs = g_find_program_in_path("debugfs");
         g_autofree char *f7 = g_strdup_printf(
             "%s:bin/debugfs", debugfs ? debugfs : "/usr/sbin/debugfs");
-        char *argv[] = { testhost, "--husk", (char *)husk, "--scenario", scen,
-                         "--file", f1, "--file", f2, "--file", f3, "--file",
-                         f4, "--file", f5, "--file", f6, "--file", f7,
-                         "--timeout", "1500", NULL };
+        g_autofree char *f8 = g_strdup_printf("%s:husk-bench", bench);
+        g_autofree char *f9 = g_strdup_printf("%s:bin/husk-runstat", runstat);
+        g_autofree char *runc = g_find_program_in_path("runc");
+        g_autofree char *crun = g_find_program_in_path("crun");
+        g_autofree char *f10 =
+            g_strdup_printf("%s:bin/runc", runc ? runc : "/usr/sbin/runc");
+        g_autofree char *f11 =
+            g_strdup_printf("%s:bin/crun", crun ? crun : "/usr/bin/crun");
+        char *argv[32] = { testhost, "--husk", (char *)husk, "--scenario", scen,
+                           "--file", f1, "--file", f2, "--file", f3, "--file",
+                           f4, "--file", f5, "--file", f6, "--file", f7,
+                           "--file", f8, "--file", f9,
+                           "--timeout", "1800", NULL };
+        unsigned n = 24;
+
+        /* Container runtimes the bench compares with, when installed. */
+        if (runc) {
+            argv[n++] = "--file";
+            argv[n++] = f10;
+        }
+        if (crun) {
+            argv[n++] = "--file";
+            argv[n++] = f11;
+        }
+        argv[n] = NULL;
 
         printf("system: no hardware KVM here, running the guests inside the "
                "nested KVM test host\n");
@@ -205,7 +236,7 @@ static long meminfo_kb(const char *b)
 
 START_TEST(tiny_guests_on_nested_kvm)
 {
-    g_autofree char *b = expect("tiny-suite", 0, "100%: Checks: 12");
+    g_autofree char *b = expect("tiny-suite", 0, "100%: Checks: 15");
 }
 END_TEST
 
@@ -255,6 +286,73 @@ START_TEST(boot_timeline_of_linux)
     ck_assert_msg(at >= 0, "no boot-complete marker after init's:\n%s", j);
     ck_assert_uint_eq(g_array_index(a, struct tlc_event, at).code, 123);
     g_array_free(a, TRUE);
+}
+END_TEST
+
+struct svg_seen {
+    unsigned svg, rect;
+};
+
+static void svg_start(GMarkupParseContext *c, const char *name,
+                      const char **an, const char **av, gpointer data,
+                      GError **e)
+{
+    struct svg_seen *s = data;
+
+    s->svg += !strcmp(name, "svg");
+    s->rect += !strcmp(name, "rect");
+}
+
+/* husk bench boot --runs 3 in the test host: it completes, its JSON
+ * parses, its SVG is well-formed with husk's box, and it says what it
+ * skipped (QEMU is not shipped into the suite's test host). */
+START_TEST(bench_boot_runs)
+{
+    g_autofree char *b = expect("bench-boot", 0, "husk boot timeline");
+    g_autofree char *js = NULL, *svg = NULL;
+    GMarkupParser p = { .start_element = svg_start };
+    struct svg_seen seen = { 0 };
+    GMarkupParseContext *c;
+    g_autoptr(GError) err = NULL;
+    int rc;
+
+    ck_assert_msg(strstr(b, "host/husk ") && strstr(b, "qemu-microvm") &&
+                      strstr(b, "skipped"),
+                  "%s", b);
+    js = block("bench-boot-json", &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_msg(json_valid(js), "boot.json is not JSON:\n%s", js);
+    ck_assert_msg(strstr(js, "\"system\": \"host/husk\", \"runs\": 3"),
+                  "%s", js);
+    svg = block("bench-boot-svg", &rc);
+    ck_assert_int_eq(rc, 0);
+    c = g_markup_parse_context_new(&p, 0, &seen, NULL);
+    ck_assert_msg(g_markup_parse_context_parse(c, svg, -1, &err) &&
+                      g_markup_parse_context_end_parse(c, &err),
+                  "boot.svg: %s\n%s", err ? err->message : "", svg);
+    g_markup_parse_context_free(c);
+    ck_assert_uint_eq(seen.svg, 1);
+    ck_assert_uint_ge(seen.rect, 2);
+    ck_assert(strstr(svg, ">host/husk</text>"));
+}
+END_TEST
+
+/* --memory 256M,hugepages=on: the guest boots with its 256M, held in 128
+ * of the test host's 160 huge pages while it runs, all back after. */
+START_TEST(hugepages_back_guest_ram)
+{
+    g_autofree char *b = expect("hugepages", 0, "HUSK-GUEST-READY");
+    long kb = meminfo_kb(b);
+    const char *d, *a;
+
+    ck_assert_msg(kb > 256 * 1024 * 7 / 10 && kb <= 256 * 1024,
+                  "MemTotal %ld kB for 256M", kb);
+    d = strstr(output, "HOST-HUGEPAGES-AVAILABLE-DURING=");
+    a = strstr(output, "HOST-HUGEPAGES-AVAILABLE-AFTER=");
+    ck_assert(d && a);
+    ck_assert_int_eq(atoi(d + strlen("HOST-HUGEPAGES-AVAILABLE-DURING=")),
+                     160 - 128);
+    ck_assert_int_eq(atoi(a + strlen("HOST-HUGEPAGES-AVAILABLE-AFTER=")), 160);
 }
 END_TEST
 
@@ -521,6 +619,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, net_restrict_allows_only_forwarded_ports);
     tcase_add_test(tc, net_tap_vms_ping_each_other);
     tcase_add_test(tc, boot_timeline_of_linux);
+    tcase_add_test(tc, bench_boot_runs);
+    tcase_add_test(tc, hugepages_back_guest_ram);
     suite_add_tcase(su, tc);
     return check_run(su);
 }

@@ -44,6 +44,18 @@ linux pvh vmlinux -- "echo HUSK-RUN-OK; uname -r"
 linux cpus2 vmlinuz --cpus 2 -- "echo CPUS=\$(grep -c ^processor /proc/cpuinfo)"
 linux mem512 vmlinuz --memory 512M -- "grep MemTotal /proc/meminfo"
 linux mem3584 vmlinuz --memory 3584M -- "grep MemTotal /proc/meminfo"
+# Guest RAM on 2 MiB huge pages: with 160 reserved on this side, a 256M
+# guest holds 128 of them (allocated or reserved) while it runs.
+echo 160 > /proc/sys/vm/nr_hugepages
+hp_avail() { awk '/^HugePages_Free/ {f = $2} /^HugePages_Rsvd/ {r = $2} END {print f - r}' /proc/meminfo; }
+linux hugepages vmlinuz --memory 256M,hugepages=on -- \
+    "grep MemTotal /proc/meminfo; sleep 8" > /tmp/hugepages.log &
+sleep 3
+echo "HOST-HUGEPAGES-AVAILABLE-DURING=$(hp_avail)"
+wait
+cat /tmp/hugepages.log
+echo "HOST-HUGEPAGES-AVAILABLE-AFTER=$(hp_avail)"
+echo 0 > /proc/sys/vm/nr_hugepages
 linux exit3 vmlinuz -- "exit 3"
 # 64 KiB printed just before the VM ends: the last line still arrives (with
 # two vCPUs the exit port used to beat the tty layer and cut it off).
@@ -56,6 +68,15 @@ linux poweroff vmlinuz -- "poweroff -f"
 # scenario of its own for check_system.c to check.
 linux timeline vmlinuz --boot-timeline=/tmp/tl.json -- "echo HUSK-RUN-OK"
 scenario timeline-json cat /tmp/tl.json
+# husk bench boot, 3 runs: husk and the container runtimes shipped here
+# (runc, crun; cgroup v2 mounted for them); its JSON and SVG are shown as
+# scenarios of their own for check_system.c.
+mkdir -p /sys/fs/cgroup /run
+mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
+scenario bench-boot sh husk-bench boot --runs 3 --kernel vmlinuz \
+    --initrd initramfs.cpio.gz --out /tmp/hb
+scenario bench-boot-json cat /tmp/hb/boot.json
+scenario bench-boot-svg cat /tmp/hb/boot.svg
 
 # What husk says about this host (the disk engine it picks).
 scenario husk-check husk check

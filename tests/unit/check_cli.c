@@ -109,6 +109,14 @@ START_TEST(bad_input_exit_statuses)
            (const char *[]){ "run", "-k", TINY_ELF, "-m", "12x", 0 });
     expect(HUSK_EXIT_USAGE, "between 8M and 1T",
            (const char *[]){ "run", "-k", TINY_ELF, "-m", "4M", 0 });
+    expect(HUSK_EXIT_USAGE, "with hugepages=on, a multiple of 2M",
+           (const char *[]){ "run", "-k", TINY_ELF, "-m", "513M,hugepages=on",
+                             0 });
+    expect(HUSK_EXIT_USAGE, "SIZE[,hugepages=on|off][,prefault=on|off]",
+           (const char *[]){ "run", "-k", TINY_ELF, "-m", "512M,frob=1", 0 });
+    expect(HUSK_EXIT_USAGE, "SIZE[,hugepages=on|off][,prefault=on|off]",
+           (const char *[]){ "run", "-k", TINY_ELF, "-m",
+                             "512M,hugepages=maybe", 0 });
     expect(HUSK_EXIT_USAGE, "--cpus '0'",
            (const char *[]){ "run", "-k", TINY_ELF, "-c", "0", 0 });
     expect(HUSK_EXIT_USAGE, "--timeout 'soon'",
