@@ -8,8 +8,9 @@ BUILD_DEPS = meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev \
 	libslirp-dev libfdt-dev liburing-dev check
 GUEST_DEPS = busybox-static cpio gzip lz4 kmod e2fsprogs qemu-system-x86
 TEST_DEPS = acpica-tools clang libclang-rt-14-dev runc crun
+KERNEL_DEPS = build-essential bc flex bison libelf-dev lz4 xz-utils
 
-.PHONY: all deps build guest demo check unit fuzz clean
+.PHONY: all deps build guest small-kernel demo check unit fuzz clean
 
 all: build
 
@@ -25,6 +26,12 @@ build: $(BUILD)/build.ninja
 
 guest: deps
 	@guest-images/default-guest.sh
+
+# The small guest kernel (fast-boot profile), built once from Debian's
+# linux-source-6.1 and cached; prints its directory.
+small-kernel:
+	@scripts/install-deps.sh $(KERNEL_DEPS)
+	@guest-images/small-kernel.sh
 
 demo: deps build
 	@scripts/demo.sh $(BUILD)/husk

@@ -125,8 +125,11 @@ static void run_scenarios(void)
                            f4, "--file", f5, "--file", f6, "--file", f7,
                            "--file", f8, "--file", f9,
                            "--timeout", "1800", NULL };
-        unsigned n = 24;
+        unsigned n = 0;
 
+        while (argv[n]) {
+            n++;
+        }
         /* Container runtimes the bench compares with, when installed. */
         if (runc) {
             argv[n++] = "--file";

@@ -16,7 +16,7 @@
 #include "harness/json_check.h"
 
 static const char raw[] =
-    "S env=host sys=crun why=cgroups_in_hybrid_mode_not_supported\n"
+    "S env=host sys=crun why=cgroups\037in\037hybrid\037mode\037not\037supported\n"
     "R env=testhost sys=husk run=1 wall_ms=500 marker_ms=400 cpu_ms=300 maxrss_kb=20480 status=0\n"
     "T env=testhost run=1 event=process-start code=0 t_ms=0 husk_cpu_ms=-1\n"
     "T env=testhost run=1 event=first-kvm-run code=0 t_ms=1.5 husk_cpu_ms=1.2\n"
