@@ -113,4 +113,17 @@ static inline char *tlc_consistent(GArray *a)
     return NULL;
 }
 
+/* Parsed and consistent, or NULL and *why (new string). */
+static inline GArray *tlc_check(const char *text, int *exit_status,
+                                char **why)
+{
+    GArray *a = tlc_parse(text, exit_status, why);
+
+    if (a && (*why = tlc_consistent(a))) {
+        g_array_free(a, TRUE);
+        return NULL;
+    }
+    return a;
+}
+
 #endif

@@ -14,6 +14,7 @@
 
 #include "harness/check_run.h"
 #include "harness/json_check.h"
+#include "harness/svg_check.h"
 
 static const char raw[] =
     "S env=host sys=crun why=cgroups\037in\037hybrid\037mode\037not\037supported\n"
@@ -132,35 +133,15 @@ START_TEST(json_is_valid)
 }
 END_TEST
 
-struct svg_count {
-    unsigned svg, rect, text;
-};
-
-static void on_start(GMarkupParseContext *c, const char *name,
-                     const char **an, const char **av, gpointer data,
-                     GError **e)
-{
-    struct svg_count *n = data;
-
-    n->svg += !strcmp(name, "svg");
-    n->rect += !strcmp(name, "rect");
-    n->text += !strcmp(name, "text");
-}
-
 START_TEST(svg_is_well_formed)
 {
     g_autofree char *dir = NULL;
     g_autofree char *out = summarize(&dir);
     g_autofree char *svg = read_out(dir, "boot.svg");
-    GMarkupParser p = { .start_element = on_start };
-    struct svg_count n = { 0 };
-    GMarkupParseContext *c = g_markup_parse_context_new(&p, 0, &n, NULL);
+    struct svg_count n;
     g_autoptr(GError) err = NULL;
 
-    ck_assert_msg(g_markup_parse_context_parse(c, svg, -1, &err) &&
-                      g_markup_parse_context_end_parse(c, &err),
-                  "boot.svg: %s", err ? err->message : "");
-    g_markup_parse_context_free(c);
+    ck_assert_msg(svg_check(svg, &n, &err), "boot.svg: %s", err->message);
     ck_assert_uint_eq(n.svg, 1);
     /* Background, 3 boxes (testhost/husk, testhost/runc, host/unshare),
      * 3 timeline phases with a legend square each. */
