@@ -32,7 +32,7 @@ trap 'rm -rf "$tmp"' EXIT
 dpkg-deb -x "$tmp"/*.deb "$tmp/pkg"
 tar -C "$tmp" -xaf "$tmp"/pkg/usr/src/linux-source-6.1.tar.*
 src=$(ls -d "$tmp"/linux-source-6.1)
-jobs=$(nproc)
+jobs=${HUSK_KERNEL_JOBS:-$(nproc)}
 {
     make -C "$src" ARCH=x86_64 tinyconfig
     "$src/scripts/kconfig/merge_config.sh" -m -O "$src" "$src/.config" "$frag"
