@@ -64,7 +64,7 @@ static const char usage_run[] =
     "                           (no root: DHCP 10.0.2.15, DNS 10.0.2.3, the\n"
     "                           host's loopback at 10.0.2.2); hostfwd binds\n"
     "                           127.0.0.1 unless ADDR is given; MTU\n"
-    "                           65520 unless mtu= (1280..65521)\n"
+    "                           32768 unless mtu= (1280..65521)\n"
     "      --net tap=NAME[,mac=MAC][,mtu=N] | --net tap,fd=N[,...]\n"
     "                           a virtio-net NIC on a TAP device; repeat\n"
     "                           --net for more NICs (eth0, eth1, ...)\n"

@@ -231,6 +231,13 @@ int main(int argc, char **argv)
     g_source_attach(flusher, NULL);
     g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, &h);
     g_main_loop_run(h.loop);
+    /* Frames are dropped only when the queue for a guest without RX room
+     * overflows: rare, and worth a line when it happens. */
+    if (slirp_stack_dropped(h.stack) || g_getenv("HUSK_SLIRP_STATS")) {
+        fprintf(stderr, "husk-slirp: %lu frames for the guest dropped "
+                        "(queue full)\n",
+                slirp_stack_dropped(h.stack));
+    }
     slirp_stack_free(h.stack);
     fs_free(&h.fs);
     return 0;

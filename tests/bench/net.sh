@@ -4,7 +4,7 @@
 # Two back ends each: user-mode networking (husk --net user, QEMU -netdev
 # user: the same libslirp) and a TAP device on a bridge (husk --net tap,
 # QEMU -netdev tap without vhost).  husk's user-mode link runs with its
-# default MTU (65520) and again with mtu=1500, QEMU's, to show how much
+# default MTU (32768) and again with mtu=1500, QEMU's, to show how much
 # of the difference is the MTU.  Per run (husk-netbench in the guest):
 #   H2G  host to guest: the guest downloads 64 MiB from a busybox httpd on
 #        the host (10.0.2.2 through slirp, the bridge address through TAP);
