@@ -43,12 +43,14 @@ static const char usage_run[] =
     "  -p, --cmdline STRING     kernel command line (alias: --append;\n"
     "                           default \"console=ttyS0\")\n"
     "  -c, --cpus N             number of vCPUs (default 1)\n"
-    "  -m, --memory SIZE[,hugepages=on][,prefault=on]\n"
+    "  -m, --memory SIZE[,hugepages=on][,prefault=on][,dump=on]\n"
     "                           guest memory, e.g. 512M, 2G (default 256M;\n"
     "                           a plain number means MiB); hugepages=on\n"
     "                           backs it with 2 MiB huge pages (reserved in\n"
     "                           /proc/sys/vm/nr_hugepages), prefault=on\n"
-    "                           touches all of it before the guest starts\n"
+    "                           touches all of it before the guest starts;\n"
+    "                           dump=on keeps it in husk's core dumps\n"
+    "                           (left out by default)\n"
     "  -d, --disk PATH[,ro][,aio=io_uring|sync]\n"
     "                           a virtio-blk disk (raw image or block device);\n"
     "                           repeatable: /dev/vda, /dev/vdb, ...; I/O\n"
@@ -212,11 +214,13 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
                     ok = cli_parse_onoff(parts[i] + 10, &cfg->mem_hugepages);
                 } else if (g_str_has_prefix(parts[i], "prefault=")) {
                     ok = cli_parse_onoff(parts[i] + 9, &cfg->mem_prefault);
+                } else if (g_str_has_prefix(parts[i], "dump=")) {
+                    ok = cli_parse_onoff(parts[i] + 5, &cfg->mem_dump);
                 }
                 if (!ok) {
                     return fail(HUSK_EXIT_USAGE,
                                 "--memory '%s': expected SIZE[,hugepages=on|"
-                                "off][,prefault=on|off]",
+                                "off][,prefault=on|off][,dump=on|off]",
                                 optarg);
                 }
             }

@@ -185,6 +185,12 @@ static bool map_memory(struct vm *vm, GError **errp)
                         regions[i].size / MiB, g_strerror(errno));
             return false;
         }
+        /* A core dump of husk is for debugging husk: it should not carry
+         * the guest's memory (its secrets, and gigabytes) unless asked
+         * (QEMU's dump-guest-core=off). */
+        if (!vm->cfg.mem_dump) {
+            madvise(p, regions[i].size, MADV_DONTDUMP);
+        }
         *regions[i].hva = p;
         r = (struct kvm_userspace_memory_region){
             .slot = i,

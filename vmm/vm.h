@@ -58,6 +58,7 @@ struct vm_config {
     uint64_t mem;           /* bytes */
     bool mem_hugepages;     /* 2 MiB hugetlb pages */
     bool mem_prefault;      /* fault every page in before the boot */
+    bool mem_dump;          /* guest RAM in husk's core dumps */
     double timeout;         /* seconds, 0 = none */
     bool virtio_cmdline;    /* also list virtio-mmio devices on the cmdline */
     int console_in;         /* fd for guest console input, -1 for none */

@@ -11,9 +11,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "harness/check_run.h"
 #include "harness/timeline_check.h"
@@ -253,6 +255,59 @@ START_TEST(hugepages_without_reservation_fail_cleanly)
 }
 END_TEST
 
+/* The VmFlags of the 96 MiB mapping (guest RAM) of a running husk, or
+ * NULL if there is none (new string). */
+static char *guest_ram_vmflags(const char *mem)
+{
+    const char *argv[] = { husk, "run", "-k", tiny, "-p", "l", "--memory",
+                           mem, "--timeout", "10", NULL };
+    g_autofree char *path = NULL, *smaps = NULL;
+    char *flags = NULL;
+    GPid pid;
+    int ws;
+
+    ck_assert(g_spawn_async(NULL, (char **)argv, NULL,
+                            G_SPAWN_DO_NOT_REAP_CHILD |
+                                G_SPAWN_STDOUT_TO_DEV_NULL |
+                                G_SPAWN_STDERR_TO_DEV_NULL,
+                            NULL, NULL, &pid, NULL));
+    path = g_strdup_printf("/proc/%d/smaps", pid);
+    for (int i = 0; i < 100 && !flags; i++) {
+        g_auto(GStrv) lines = NULL;
+        bool in_ram = false;
+
+        g_usleep(50000);
+        g_clear_pointer(&smaps, g_free);
+        if (!g_file_get_contents(path, &smaps, NULL, NULL)) {
+            continue;
+        }
+        lines = g_strsplit(smaps, "\n", -1);
+        for (unsigned l = 0; lines[l] && !flags; l++) {
+            if (g_str_has_prefix(lines[l], "Size:")) {
+                in_ram = atol(lines[l] + 5) == 96 * 1024;
+            } else if (in_ram && g_str_has_prefix(lines[l], "VmFlags:")) {
+                flags = g_strconcat(lines[l], " ", NULL);
+            }
+        }
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, &ws, 0);
+    g_spawn_close_pid(pid);
+    return flags;
+}
+
+/* Guest RAM stays out of husk's core dumps (VmFlags "dd") unless
+ * --memory ...,dump=on. */
+START_TEST(guest_ram_not_in_core_dumps)
+{
+    g_autofree char *off = guest_ram_vmflags("96M");
+    g_autofree char *on = guest_ram_vmflags("96M,dump=on");
+
+    ck_assert_msg(off && strstr(off, " dd "), "default: %s", off);
+    ck_assert_msg(on && !strstr(on, " dd "), "dump=on: %s", on);
+}
+END_TEST
+
 START_TEST(more_vcpus_than_kvm_allows)
 {
     expect_status("h", 64, "--cpus", "100000");
@@ -304,6 +359,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, boot_timeline_is_consistent);
     tcase_add_test(tc, prefault_populates_guest_ram);
     tcase_add_test(tc, hugepages_without_reservation_fail_cleanly);
+    tcase_add_test(tc, guest_ram_not_in_core_dumps);
     tcase_add_test(tc, memory_above_4g);
     suite_add_tcase(su, tc);
     return check_run(su);

@@ -112,9 +112,9 @@ START_TEST(bad_input_exit_statuses)
     expect(HUSK_EXIT_USAGE, "with hugepages=on, a multiple of 2M",
            (const char *[]){ "run", "-k", TINY_ELF, "-m", "513M,hugepages=on",
                              0 });
-    expect(HUSK_EXIT_USAGE, "SIZE[,hugepages=on|off][,prefault=on|off]",
+    expect(HUSK_EXIT_USAGE, "SIZE[,hugepages=on|off][,prefault=on|off][,dump=on|off]",
            (const char *[]){ "run", "-k", TINY_ELF, "-m", "512M,frob=1", 0 });
-    expect(HUSK_EXIT_USAGE, "SIZE[,hugepages=on|off][,prefault=on|off]",
+    expect(HUSK_EXIT_USAGE, "SIZE[,hugepages=on|off][,prefault=on|off][,dump=on|off]",
            (const char *[]){ "run", "-k", TINY_ELF, "-m",
                              "512M,hugepages=maybe", 0 });
     expect(HUSK_EXIT_USAGE, "--cpus '0'",
