@@ -140,6 +140,17 @@ static int tx_iov(struct vnet *n)
                               n->tx_iov + k, VQ_MAX_SG);
 }
 
+/* Pushes out what the backend buffered during a run of sends; called with
+ * the device lock held, the backend runs without it. */
+static void tx_flush_locked(struct vnet *n)
+{
+    if (n->be->ops->flush) {
+        g_mutex_unlock(&n->vdev.lock);
+        n->be->ops->flush(n->be);
+        g_mutex_lock(&n->vdev.lock);
+    }
+}
+
 static void vnet_tx_locked(struct vnet *n)
 {
     struct virtio_dev *d = &n->vdev;
@@ -171,11 +182,7 @@ static void vnet_tx_locked(struct vnet *n)
         if (gen != n->reset_gen) {
             /* Reset while sending: the chain is forgotten; what the
              * backend buffered still goes out, as if sent before. */
-            if (n->be->ops->flush) {
-                g_mutex_unlock(&d->lock);
-                n->be->ops->flush(n->be);
-                g_mutex_lock(&d->lock);
-            }
+            tx_flush_locked(n);
             return;
         }
         if (r == -EAGAIN) {
@@ -187,10 +194,8 @@ static void vnet_tx_locked(struct vnet *n)
         vq_push(vq, n->tx_elem->head, 0);
         done++;
     }
-    if (done && n->be->ops->flush) {
-        g_mutex_unlock(&d->lock);
-        n->be->ops->flush(n->be);
-        g_mutex_lock(&d->lock);
+    if (done) {
+        tx_flush_locked(n);
     }
     virtio_dev_notify_locked(d, VNET_TX);
     if (done == vq->size && vq_has_avail(vq) && d->kick) {
