@@ -4,7 +4,8 @@
 # guest (stock cloud kernel, default initramfs, 256M) to HUSK-GUEST-READY,
 # interleaved in one run.  Per binary: medians (min..max) of time to the
 # marker and to exit, CPU time and peak RSS (runstat), and of the timeline
-# phases up to the first KVM_RUN (husk's own start-up work).
+# phases up to the first KVM_RUN (husk's own start-up work), all through
+# summarize.sh.
 # Hardware KVM: directly; else inside the nested test host.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,12 +38,6 @@ while [ \$i -lt $runs ]; do
 done
 echo "--- summary (marker_ms: launch to HUSK-GUEST-READY; wall_ms: launch to exit)"
 sh ./summarize.sh \$out
-for v in old new; do
-    for k in vm_created_ms memory_ready_ms kernel_loaded_ms first_run_ms; do
-        m=\$(grep "^\$v " \$out | tr ' ' '\n' | sed -n "s/^\$k=//p" | sort -n | awk '{a[NR]=\$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
-        echo "\$v median \$k=\$m"
-    done
-done
 SCEN
 "$top/tests/bench/run-scenario.sh" ab "$scen" --file "$old:husk-old" \
     --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz"

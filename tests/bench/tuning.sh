@@ -46,12 +46,6 @@ while [ \$i -lt $runs ]; do
 done
 echo "--- summary (marker_ms: launch to HUSK-GUEST-READY; wall_ms: launch to exit)"
 sh ./summarize.sh \$out
-for v in base huge prefault huge+pf cpus2 cpus4; do
-    for k in kernel_loaded_ms first_run_ms; do
-        m=\$(grep "^\$v " \$out | tr ' ' '\n' | sed -n "s/^\$k=//p" | sort -n | awk '{a[NR]=\$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
-        echo "\$v median \$k=\$m"
-    done
-done
 SCEN
 "$top/tests/bench/run-scenario.sh" tuning "$scen" \
     --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz"
