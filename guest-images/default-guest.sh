@@ -9,10 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${HUSK_CACHE:-$HOME/.cache/husk}
 kdir=$("$here/fetch-kernel.sh" cloud)
 bbver=$(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null || echo none)
-key=$( (basename "$kdir"; echo "$bbver"; cat "$here/build-initramfs.sh" "$here/initramfs/init" \
-        "$here/initramfs/husk-exit.c" "$here/initramfs/husk-randread.c" \
-        "$here/initramfs/husk-mark.c" \
-        "$here/initramfs/husk-diskbench" "$here/initramfs/husk-netbench" \
+key=$( (basename "$kdir"; echo "$bbver"; cat "$here/build-initramfs.sh" "$here"/initramfs/* \
         "$here/extract-vmlinux.sh") | sha256sum | cut -c1-16)
 dir="$cache/guest/default-$key"
 if [ ! -f "$dir/.done" ]; then

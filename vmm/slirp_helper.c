@@ -5,12 +5,16 @@
  * both ways (frame_stream.h).  It exits when husk closes its end.
  *
  *   husk-slirp --fd=3 [--restrict] [--no-ipv6] [--mtu=N] [--hostfwd=RULE]...
+ *              [--sandbox=off|log]
  *   husk-slirp --version
  *
  * Before the first frame it writes 'R' (running, every forwarding rule
  * listening), or 'E', an exit-status byte and a message (net_user.c).
  * Nothing here trusts a frame: slirp parses them (with its protocol
- * emulation off), this file only moves bytes.
+ * emulation off), this file only moves bytes.  Once slirp runs and the
+ * forwarded ports listen, the helper enters its sandbox (sandbox.h, role
+ * SANDBOX_SLIRP): sockets yes, exec and KVM no, no file but
+ * /etc/resolv.conf.
  */
 #define G_LOG_DOMAIN "husk-slirp"
 #include <errno.h>
@@ -27,6 +31,7 @@
 #include "devices/backend/frame_stream.h"
 #include "devices/backend/slirp_stack.h"
 #include "vmm/error.h"
+#include "vmm/sandbox.h"
 
 #define FILL_BUDGET 8
 
@@ -177,6 +182,7 @@ int main(int argc, char **argv)
     struct net_user_opts o = { .ipv6 = true, .mtu = NET_USER_MTU_DEFAULT };
     g_autoptr(GError) err = NULL;
     GSource *flusher;
+    enum sandbox_mode sandbox = SANDBOX_ON;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -200,6 +206,10 @@ int main(int argc, char **argv)
                 fail(fd, HUSK_EXIT_USAGE, "bad --hostfwd");
             }
             o.nr_fwd++;
+        } else if (!strcmp(a, "--sandbox=off")) {
+            sandbox = SANDBOX_OFF;
+        } else if (!strcmp(a, "--sandbox=log")) {
+            sandbox = SANDBOX_LOG;
         } else if (!strcmp(a, "--version")) {
             printf("husk-slirp %s, libslirp %s\n", HUSK_VERSION,
                    slirp_stack_version());
@@ -224,6 +234,20 @@ int main(int argc, char **argv)
     h.stack = slirp_stack_new(&o, NULL, output, &h, &err);
     if (!h.stack) {
         fail(fd, err->code, err->message);
+    }
+    {
+        struct sandbox_file resolv = { "/etc/resolv.conf", false };
+        bool have = g_file_test(resolv.path, G_FILE_TEST_EXISTS);
+        int r;
+
+        if (!sandbox_prepare(sandbox, SANDBOX_ROLE_BIT(SANDBOX_SLIRP), &err) ||
+            !sandbox_jail(&resolv, have ? 1 : 0, false, &err)) {
+            fail(fd, err->code, err->message);
+        }
+        r = sandbox_enter(SANDBOX_SLIRP, "slirp");
+        if (r < 0) {
+            fail(fd, HUSK_EXIT_OSERR, "cannot enter the sandbox");
+        }
     }
     say(fd, "R", 1);
     flusher = g_source_new(&flush_funcs, sizeof(struct flush_source));

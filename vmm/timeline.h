@@ -86,9 +86,10 @@ const char *tl_event_key(enum tl_event ev);
  * what husk itself costs in memory. */
 void tl_note_memory(uint64_t guest_resident, uint64_t peak_rss);
 
-/* The table (stderr at exit) and the JSON file. */
+/* The table (stderr at exit) and the JSON file, written to fd (opened
+ * before the VM runs: the sandbox allows no opening of files later). */
 void tl_print(FILE *f);
-bool tl_write_json(const char *path, const char *exit_reason, int status,
+bool tl_write_json(int fd, const char *exit_reason, int status,
                    GError **errp);
 
 /* Test hook: forget everything (recording off). */

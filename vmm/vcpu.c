@@ -165,6 +165,15 @@ static void *vcpu_thread(void *arg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     g_snprintf(name, sizeof(name), "vcpu%u", v->id);
     pthread_setname_np(pthread_self(), name);
+    {
+        int r = sandbox_enter(SANDBOX_VCPU, name);
+
+        if (r < 0) {
+            vm_report_error(v->vm, "vCPU %u: cannot enter the sandbox: %s",
+                            v->id, g_strerror(-r));
+        }
+    }
+    vm_wait_gate(v->vm);
 
     tl_mark_once(TL_FIRST_RUN);
     while (!vm_stopping(v->vm)) {

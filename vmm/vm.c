@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "devices/backend/blk_file.h"
@@ -361,6 +362,9 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
 
     memset(vm, 0, sizeof(*vm));
     vm->fd = -1;
+    vm->sig_fd = -1;
+    g_mutex_init(&vm->gate_lock);
+    g_cond_init(&vm->gate_cond);
     vm->cfg = *cfg;
     vm->ctl.request_exit = vm_request_exit;
     vm->ctl.boot_marker = vm_boot_marker;
@@ -427,6 +431,9 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     if (!cpu_x86_set_entry(vm->vcpus[0].fd, &entry, errp)) {
         return false;
     }
+    if (!sandbox_prepare(cfg->sandbox, SANDBOX_HUSK_ROLES, errp)) {
+        return false;
+    }
     tl_mark(TL_VCPUS_READY, 0);
     return true;
 }
@@ -439,28 +446,83 @@ static gboolean on_timeout(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
-/* SIGTERM, SIGINT, SIGHUP: end the VM; husk exits 128 + signal. */
-static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
-
-struct vm_signal {
-    struct vm *vm;
-    int signo;
-};
-
-static gboolean on_stop_signal(gpointer opaque)
-{
-    struct vm_signal *s = opaque;
-
-    s->vm->ctl.request_exit(&s->vm->ctl, VM_EXIT_SIGNAL, s->signo);
-    return G_SOURCE_CONTINUE;
-}
-
 static void attach_source(struct vm *vm, GSource *src, GSourceFunc fn,
                           gpointer data, GDestroyNotify destroy)
 {
     g_source_set_callback(src, fn, data, destroy);
     g_source_attach(src, vm->ctx);
     g_source_unref(src);
+}
+
+/* SIGTERM, SIGINT, SIGHUP: end the VM; husk exits 128 + signal.  Read
+ * from a signalfd in the main loop, not with glib's unix signal sources:
+ * those start a worker thread that the sandbox would have no role for. */
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+static gboolean on_stop_signal(gint fd, GIOCondition cond, gpointer opaque)
+{
+    struct vm *vm = opaque;
+    struct signalfd_siginfo si;
+
+    while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        vm->ctl.request_exit(&vm->ctl, VM_EXIT_SIGNAL, (int)si.ssi_signo);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static bool watch_stop_signals(struct vm *vm, GError **errp)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    for (unsigned i = 0; i < G_N_ELEMENTS(stop_signals); i++) {
+        sigaddset(&set, stop_signals[i]);
+    }
+    /* Blocked in this thread, and so in the vCPU threads it starts. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    vm->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (vm->sig_fd < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR, "signalfd: %s",
+                    g_strerror(errno));
+        return false;
+    }
+    attach_source(vm, g_unix_fd_source_new(vm->sig_fd, G_IO_IN),
+                  G_SOURCE_FUNC(on_stop_signal), vm, NULL);
+    return true;
+}
+
+void vm_wait_gate(struct vm *vm)
+{
+    g_mutex_lock(&vm->gate_lock);
+    while (!vm->gate_open) {
+        g_cond_wait(&vm->gate_cond, &vm->gate_lock);
+    }
+    g_mutex_unlock(&vm->gate_lock);
+}
+
+static void open_gate(struct vm *vm)
+{
+    g_mutex_lock(&vm->gate_lock);
+    vm->gate_open = true;
+    g_cond_broadcast(&vm->gate_cond);
+    g_mutex_unlock(&vm->gate_lock);
+}
+
+/* What Landlock leaves reachable: the files on the command line. */
+static bool jail(struct vm *vm, GError **errp)
+{
+    struct sandbox_file files[VM_MAX_DISKS + 2];
+    unsigned n = 0;
+
+    files[n++] = (struct sandbox_file){ vm->cfg.kernel, false };
+    if (vm->cfg.initrd) {
+        files[n++] = (struct sandbox_file){ vm->cfg.initrd, false };
+    }
+    for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
+        files[n++] = (struct sandbox_file){ vm->cfg.disks[i].path,
+                                            !vm->cfg.disks[i].read_only };
+    }
+    return sandbox_jail(files, n, true, errp);
 }
 
 int vm_run(struct vm *vm)
@@ -474,23 +536,30 @@ int vm_run(struct vm *vm)
         attach_source(vm, g_timeout_source_new((guint)(vm->cfg.timeout * 1000)),
                       on_timeout, vm, NULL);
     }
-    for (unsigned i = 0; i < G_N_ELEMENTS(stop_signals); i++) {
-        struct vm_signal *s = g_new(struct vm_signal, 1);
-
-        *s = (struct vm_signal){ vm, stop_signals[i] };
-        attach_source(vm, g_unix_signal_source_new(s->signo), on_stop_signal,
-                      s, g_free);
+    if (!watch_stop_signals(vm, &err) || !jail(vm, &err)) {
+        vm_report_error(vm, "%s", err->message);
+        g_clear_error(&err);
     }
 
     console_start(&vm->console);
 
-    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+    for (unsigned i = 0; i < vm->nr_vcpus && !vm_stopping(vm); i++) {
         if (!vcpu_start(&vm->vcpus[i], &err)) {
             vm_report_error(vm, "%s", err->message);
             g_clear_error(&err);
             break;
         }
     }
+    /* Last: threads started before this keep their own filters. */
+    {
+        int r = sandbox_enter(SANDBOX_MAIN, "main");
+
+        if (r < 0) {
+            vm_report_error(vm, "cannot enter the sandbox: %s",
+                            g_strerror(-r));
+        }
+    }
+    open_gate(vm);
     while (!vm_stopping(vm)) {
         g_main_context_iteration(vm->ctx, TRUE);
     }
@@ -561,6 +630,11 @@ void vm_destroy(struct vm *vm)
     if (vm->fd >= 0) {
         close(vm->fd);
     }
+    if (vm->sig_fd >= 0) {
+        close(vm->sig_fd);
+    }
+    g_mutex_clear(&vm->gate_lock);
+    g_cond_clear(&vm->gate_cond);
     serial8250_cleanup(&vm->com1);
     kvm_close(&vm->kvm);
     g_free(vm->error);

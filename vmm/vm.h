@@ -24,6 +24,7 @@
 #include "vmm/console.h"
 #include "vmm/guest_mem.h"
 #include "vmm/kvm.h"
+#include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm_virtio.h"
 #include "vmm/vmctl.h"
@@ -70,6 +71,7 @@ struct vm_config {
     uint64_t rng_rate;      /* its limit in bytes per second, 0 = none */
     struct vm_net_config nets[VM_MAX_NICS];
     unsigned nr_nets;
+    enum sandbox_mode sandbox; /* SANDBOX_ON unless --no-sandbox */
 };
 
 struct kvm_irq_line {
@@ -113,7 +115,17 @@ struct vm {
 
     GMainContext *ctx;
     struct console console;
+    int sig_fd;             /* signalfd for SIGTERM, SIGINT, SIGHUP */
+
+    /* vCPU threads wait here, filtered, until the main thread is too:
+     * the guest runs only once every thread is in the sandbox. */
+    GMutex gate_lock;
+    GCond gate_cond;
+    bool gate_open;
 };
+
+/* vCPU threads: waits until the sandbox is complete (vm_run). */
+void vm_wait_gate(struct vm *vm);
 
 /* Builds the VM described by cfg, ready to run.  Errors carry the exit
  * status (error.h).  Main thread. */

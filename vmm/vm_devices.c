@@ -94,11 +94,13 @@ static bool create_nics(struct vm *vm, GError **errp)
 {
     for (unsigned i = 0; i < vm->cfg.nr_nets; i++) {
         const struct vm_net_config *c = &vm->cfg.nets[i];
+        struct net_user_opts user = c->user;
         struct net_backend *be;
         struct vm_virtio *slot;
 
+        user.sandbox = vm->cfg.sandbox; /* the helper follows husk */
         be = c->kind == VM_NET_USER
-                 ? net_user_new(&c->user, vm->ctx, errp)
+                 ? net_user_new(&user, vm->ctx, errp)
                  : net_tap_open(c->tap_name, c->tap_fd, vm->ctx, errp);
         if (!be) {
             return false;

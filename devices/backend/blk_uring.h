@@ -28,4 +28,9 @@ void blk_uring_commit(struct blk_uring *u);
 int blk_uring_reap(struct blk_uring *u, struct blk_io **out, int max,
                    int timeout_ms);
 
+/* Test hook: submits one request with this opcode (no arguments) on the
+ * disk, as registered file 0 or as its plain descriptor, waits for it and
+ * returns its result: -EACCES when the ring's restrictions refuse it. */
+int blk_uring_try_op(struct blk_uring *u, int opcode, bool fixed);
+
 #endif

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness/check_run.h"
@@ -308,6 +309,128 @@ START_TEST(guest_ram_not_in_core_dumps)
 }
 END_TEST
 
+/* husk run with HUSK_SANDBOX_SELFTEST=what (a test hook of sandbox.c). */
+static struct result run_selftest(const char *what, const char *scenario)
+{
+    const char *argv[] = { husk, "run", "--kernel", tiny, "--cmdline",
+                           scenario, "--timeout", "20", NULL };
+    g_auto(GStrv) env = g_environ_setenv(g_get_environ(),
+                                         "HUSK_SANDBOX_SELFTEST", what, TRUE);
+    struct result r = { -1, NULL, NULL };
+    int ws;
+
+    ck_assert(g_spawn_sync(NULL, (char **)argv, env,
+                           G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, &r.out,
+                           &r.err, &ws, NULL));
+    r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    return r;
+}
+
+/* A forbidden call in a vCPU thread or the main thread, made after the
+ * filters are in: husk stops with 159 and says which thread and call. */
+START_TEST(sandbox_stops_forbidden_calls)
+{
+    static const char *const roles[][2] = {
+        { "vcpu", "the vcpu0 thread made a forbidden system call: openat" },
+        { "main", "the main thread made a forbidden system call: openat" },
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(roles); i++) {
+        struct result r = run_selftest(roles[i][0], "l");
+
+        ck_assert_msg(r.status == 159 && strstr(r.err, roles[i][1]),
+                      "%s: status %d, stderr: %s", roles[i][0], r.status,
+                      r.err);
+        g_free(r.out);
+        g_free(r.err);
+    }
+}
+END_TEST
+
+/* Landlock (where the kernel has it): a file not on the command line is
+ * out of reach once the guest runs. */
+START_TEST(sandbox_landlock_hides_other_files)
+{
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1U);
+    struct result r = run_selftest("landlock", "h");
+    const char *want = abi > 0 ? "open /etc/passwd: Permission denied"
+                               : "open /etc/passwd: allowed";
+
+    ck_assert_msg(r.status == 0 && strstr(r.err, want),
+                  "Landlock ABI %ld: status %d, stderr: %s", abi, r.status,
+                  r.err);
+    g_free(r.out);
+    g_free(r.err);
+}
+END_TEST
+
+/* "Seccomp:" and "NoNewPrivs:" of every thread of a running husk, as
+ * "2/1 2/1 2/1" (new string), once it has as many threads as wanted. */
+static char *thread_sandbox_states(const char *extra, unsigned threads)
+{
+    const char *argv[] = { husk, "run", "-k", tiny, "-p", "l", "--cpus", "2",
+                           "--timeout", "10", extra, NULL };
+    g_autofree char *dir = NULL;
+    GString *states = NULL;
+    GPid pid;
+    int ws;
+
+    ck_assert(g_spawn_async(NULL, (char **)argv, NULL,
+                            G_SPAWN_DO_NOT_REAP_CHILD |
+                                G_SPAWN_STDOUT_TO_DEV_NULL |
+                                G_SPAWN_STDERR_TO_DEV_NULL,
+                            NULL, NULL, &pid, NULL));
+    dir = g_strdup_printf("/proc/%d/task", pid);
+    for (int i = 0; i < 100; i++) {
+        GDir *d = g_dir_open(dir, 0, NULL);
+        const char *tid;
+        unsigned n = 0;
+
+        g_usleep(50000);
+        if (states) {
+            g_string_free(states, TRUE);
+        }
+        states = g_string_new(NULL);
+        while (d && (tid = g_dir_read_name(d))) {
+            g_autofree char *path = g_strdup_printf("%s/%s/status", dir, tid);
+            g_autofree char *text = NULL;
+            const char *sc, *nnp;
+
+            if (!g_file_get_contents(path, &text, NULL, NULL) ||
+                !(sc = strstr(text, "\nSeccomp:\t")) ||
+                !(nnp = strstr(text, "\nNoNewPrivs:\t"))) {
+                continue;
+            }
+            g_string_append_printf(states, "%s%c/%c", n++ ? " " : "",
+                                   sc[10], nnp[13]);
+        }
+        if (d) {
+            g_dir_close(d);
+        }
+        /* The main thread is filtered last, just before the guest runs. */
+        if (n == threads && !strstr(states->str, "0/")) {
+            break;
+        }
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, &ws, 0);
+    g_spawn_close_pid(pid);
+    return g_string_free(states, FALSE);
+}
+
+/* Every thread of a running husk is filtered (main and both vCPUs: three
+ * threads, no other), with no_new_privs; --no-sandbox leaves them as they
+ * were. */
+START_TEST(sandbox_covers_every_thread)
+{
+    g_autofree char *on = thread_sandbox_states("--memory=64M", 3);
+    g_autofree char *off = thread_sandbox_states("--no-sandbox", 3);
+
+    ck_assert_str_eq(on, "2/1 2/1 2/1");
+    ck_assert_str_eq(off, "0/0 0/0 0/0");
+}
+END_TEST
+
 START_TEST(more_vcpus_than_kvm_allows)
 {
     expect_status("h", 64, "--cpus", "100000");
@@ -361,6 +484,9 @@ int main(int argc, char **argv)
     tcase_add_test(tc, hugepages_without_reservation_fail_cleanly);
     tcase_add_test(tc, guest_ram_not_in_core_dumps);
     tcase_add_test(tc, memory_above_4g);
+    tcase_add_test(tc, sandbox_stops_forbidden_calls);
+    tcase_add_test(tc, sandbox_landlock_hides_other_files);
+    tcase_add_test(tc, sandbox_covers_every_thread);
     suite_add_tcase(su, tc);
     return check_run(su);
 }

@@ -7,6 +7,7 @@
  * use; the sysctl devices report markers through vm_ctl.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -115,13 +116,16 @@ START_TEST(json_round_trip_is_consistent)
     g_autofree char *text = NULL, *why = NULL;
     g_autoptr(GError) err = NULL;
     GArray *a;
-    int status;
+    int status, fd;
 
     tl_enable();
     for (unsigned i = 0; i < G_N_ELEMENTS(boot); i++) {
         tl_mark(boot[i], boot[i] == TL_MARKER_FC ? 123 : 0);
     }
-    ck_assert(tl_write_json(path, "exit-port", 7, &err));
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert(tl_write_json(fd, "exit-port", 7, &err));
+    close(fd);
     ck_assert(g_file_get_contents(path, &text, NULL, NULL));
     ck_assert(strstr(text, "\"exit_reason\": \"exit-port\""));
     ck_assert_msg(json_valid(text), "not JSON:\n%s", text);

@@ -1,0 +1,86 @@
+/*
+ * sandbox.h: what a compromised husk may still do once the guest runs.
+ *
+ *  - seccomp-BPF (libseccomp builds, the kernel enforces; seccomp(2)): one
+ *    allow-list per thread role (sandbox_x86.c), loaded in each thread
+ *    before the first KVM_RUN.  Anything else traps: husk prints which
+ *    thread made which call and exits HUSK_EXIT_SANDBOX at once.
+ *  - no_new_privs (prctl(2)): nothing husk could exec gains privileges.
+ *  - Landlock (landlock(7), when the kernel has it): file access limited to
+ *    the kernel, initrd and disk images on the command line, in the modes
+ *    husk opened them; with ABI 4, no TCP bind or connect either.  This
+ *    also covers what seccomp cannot see: io_uring requests.
+ *  - rlimits: no more descriptors than husk holds after setup (plus a
+ *    little), files no larger than the largest writable disk image.
+ *
+ * husk-slirp, the user-mode network stack, runs under a list of its own
+ * (sockets, no files but /etc/resolv.conf, no KVM).
+ *
+ * Order (vm_run): sandbox_jail() in the main thread before any vCPU
+ * thread exists (Landlock and no_new_privs are inherited), each vCPU
+ * thread sandbox_enter(SANDBOX_VCPU) first thing, then the main thread
+ * sandbox_enter(SANDBOX_MAIN).  Setup (files, KVM, devices, the helper
+ * process) happens before; nothing here runs in the unit tests' devices.
+ */
+#ifndef HUSK_SANDBOX_H
+#define HUSK_SANDBOX_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+enum sandbox_role {
+    SANDBOX_MAIN,   /* the main thread: I/O loop, signals, exit */
+    SANDBOX_VCPU,   /* a vCPU thread: KVM_RUN and the exits it handles */
+    SANDBOX_SLIRP,  /* the husk-slirp helper process (one thread) */
+    SANDBOX_NR_ROLES
+};
+
+#define SANDBOX_ROLE_BIT(r) (1u << (r))
+#define SANDBOX_HUSK_ROLES (SANDBOX_ROLE_BIT(SANDBOX_MAIN) | \
+                            SANDBOX_ROLE_BIT(SANDBOX_VCPU))
+
+enum sandbox_mode {
+    SANDBOX_ON,     /* the default */
+    SANDBOX_OFF,    /* --no-sandbox: for debugging */
+    SANDBOX_LOG,    /* HUSK_SANDBOX=log: allow, but let the kernel log each
+                     * call outside the lists (audit type 1326): how the
+                     * lists are checked against a real boot */
+};
+
+/* A file the guest's devices or the loader use: Landlock lets husk reach
+ * it afterwards (and only it), read-only unless writable. */
+struct sandbox_file {
+    const char *path;
+    bool writable;
+};
+
+/* Builds the filters of these roles (SANDBOX_ROLE_BIT()s; exported BPF),
+ * ready to install without allocating.  Errors: HUSK_EXIT_OSERR. */
+bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp);
+
+/* Before the threads that inherit it start: no_new_privs, Landlock over
+ * files (nothing else reachable), and with limit_fds an RLIMIT_NOFILE
+ * just above the highest descriptor open.  Errors: HUSK_EXIT_OSERR. */
+bool sandbox_jail(const struct sandbox_file *files, unsigned nr_files,
+                  bool limit_fds, GError **errp);
+
+/* Installs this thread's filter (after sandbox_prepare).  0 or -errno.
+ * role_name is what a violation report calls the thread ("vcpu0"). */
+int sandbox_enter(enum sandbox_role role, const char *role_name);
+
+/* How many system calls a role's list allows (husk check, tests). */
+unsigned sandbox_allowed_count(enum sandbox_role role);
+
+/* The Landlock ABI this kernel offers, 0 if none (husk check). */
+int sandbox_landlock_abi(void);
+
+/* What is in force, for `husk check` and the log ("seccomp ..."). */
+const char *sandbox_mode_name(enum sandbox_mode mode);
+
+/* The per-role lists (sandbox_x86.c): names, NULL-terminated.  ioctl is
+ * not in them; it is allowed only with the request numbers of
+ * sandbox_ioctls (0-terminated). */
+extern const char *const *const sandbox_syscalls[SANDBOX_NR_ROLES];
+extern const unsigned long *const sandbox_ioctls[SANDBOX_NR_ROLES];
+
+#endif
