@@ -40,6 +40,7 @@ cc -static -Os -s -o "$root/bin/husk-exit" "$here/initramfs/husk-exit.c"
 cc -static -Os -s -o "$root/bin/husk-mark" "$here/initramfs/husk-mark.c"
 cc -static -O2 -s -o "$root/bin/husk-randread" "$here/initramfs/husk-randread.c"
 cc -static -O2 -s -o "$root/bin/husk-rr" "$here/initramfs/husk-rr.c"
+cc -static -O2 -s -o "$root/bin/husk-records" "$here/initramfs/husk-records.c"
 install -m 755 "$here/initramfs/husk-diskbench" "$root/bin/husk-diskbench"
 install -m 755 "$here/initramfs/husk-netbench" "$root/bin/husk-netbench"
 

@@ -37,7 +37,23 @@ static void log_handler(const gchar *domain, GLogLevelFlags level,
             (level & G_LOG_LEVEL_WARNING) ? "warning: " : "", msg);
 }
 
+/* g_print/g_printerr as plain writes.  glib's own convert the text to the
+ * locale's charset, and the first conversion loads iconv modules from
+ * disk: after the sandbox is in, that open would stop husk. */
+static void print_out(const gchar *s)
+{
+    fputs(s, stdout);
+    fflush(stdout);
+}
+
+static void print_err(const gchar *s)
+{
+    fputs(s, stderr);
+}
+
 void log_init(void)
 {
     g_log_set_default_handler(log_handler, NULL);
+    g_set_print_handler(print_out);
+    g_set_printerr_handler(print_err);
 }

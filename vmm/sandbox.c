@@ -185,6 +185,12 @@ bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp)
     if (mode == SANDBOX_OFF) {
         return true;
     }
+    /* Load now what the C library and glib open on first use: the
+     * message catalogue behind strerror and the iconv configuration
+     * behind g_strerror's conversion to UTF-8.  Later an open would stop
+     * husk (an error message about to be printed, say). */
+    (void)g_strerror(EIO);
+    g_free(g_locale_to_utf8("husk", -1, NULL, NULL, NULL));
     for (int r = 0; r < SANDBOX_NR_ROLES; r++) {
         if ((roles & SANDBOX_ROLE_BIT(r)) &&
             !build((enum sandbox_role)r, deflt, errp)) {
@@ -351,9 +357,9 @@ bool sandbox_jail(const struct sandbox_file *files, unsigned nr_files,
     }
     /* Test hook (tests/kvm): show that a file not given is out of reach. */
     if (!g_strcmp0(g_getenv("HUSK_SANDBOX_SELFTEST"), "landlock")) {
-        int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+        int fd = open("/bin/sh", O_RDONLY | O_CLOEXEC);
 
-        g_printerr("husk: sandbox selftest: open /etc/passwd: %s\n",
+        g_printerr("husk: sandbox selftest: open /bin/sh: %s\n",
                    fd < 0 ? g_strerror(errno) : "allowed");
         if (fd >= 0) {
             close(fd);

@@ -60,7 +60,7 @@ static void run_scenarios(void)
         g_build_filename(srcdir, "tests", "testhost", "testhost.sh", NULL);
     g_autofree char *gdir = NULL, *vmlinuz = NULL, *vmlinux = NULL,
                     *initrd = NULL, *rootimg = NULL, *bench = NULL,
-                    *runstat = NULL;
+                    *runstat = NULL, *records = NULL, *fault = NULL;
     int st;
 
     {
@@ -79,6 +79,8 @@ static void run_scenarios(void)
         g_autofree char *bdir = g_path_get_dirname(husk);
 
         runstat = g_build_filename(bdir, "husk-runstat", NULL);
+        records = g_build_filename(bdir, "guest-images", "husk-records", NULL);
+        fault = g_build_filename(bdir, "tests", "husk-fault", NULL);
     }
     vmlinuz = g_strdup_printf("%s/vmlinuz", gdir);
     vmlinux = g_strdup_printf("%s/vmlinux", gdir);
@@ -94,11 +96,11 @@ static void run_scenarios(void)
             "ln -s %s %s/vmlinux && ln -s %s %s/initramfs.cpio.gz && "
             "cp %s %s/tiny.elf && cp %s %s/check_tiny && "
             "ln -s %s %s/root.img && cp %s %s/husk-bench && "
-            "cp %s %s/ && "
+            "cp %s %s/ && cp %s %s/ && cp %s %s/ && "
             "cd %s && PATH=%s:/usr/sbin:$PATH sh %s",
             bindir, husk, bindir, vmlinuz, dir, vmlinux, dir, initrd, dir,
             tiny, dir, check_tiny, dir, rootimg, dir, bench, dir, runstat,
-            bindir, dir, bindir, scen);
+            bindir, records, dir, fault, dir, dir, bindir, scen);
         char *argv[] = { "sh", "-c", cmd, NULL };
 
         printf("system: hardware KVM here, running the guests directly\n");
@@ -115,6 +117,8 @@ static void run_scenarios(void)
             "%s:bin/debugfs", debugfs ? debugfs : "/usr/sbin/debugfs");
         g_autofree char *f8 = g_strdup_printf("%s:husk-bench", bench);
         g_autofree char *f9 = g_strdup_printf("%s:bin/husk-runstat", runstat);
+        g_autofree char *f12 = g_strdup_printf("%s:husk-records", records);
+        g_autofree char *f13 = g_strdup_printf("%s:husk-fault", fault);
         g_autofree char *runc = g_find_program_in_path("runc");
         g_autofree char *crun = g_find_program_in_path("crun");
         g_autofree char *f10 =
@@ -124,7 +128,8 @@ static void run_scenarios(void)
         char *argv[32] = { testhost, "--husk", (char *)husk, "--scenario", scen,
                            "--file", f1, "--file", f2, "--file", f3, "--file",
                            f4, "--file", f5, "--file", f6, "--file", f7,
-                           "--file", f8, "--file", f9,
+                           "--file", f8, "--file", f9, "--file", f12,
+                           "--file", f13,
                            "--timeout", "1800", NULL };
         unsigned n = 0;
 
@@ -241,6 +246,75 @@ static long meminfo_kb(const char *b)
 START_TEST(tiny_guests_on_nested_kvm)
 {
     g_autofree char *b = expect("tiny-suite", 0, "100%: Checks: 19");
+}
+END_TEST
+
+/* Durability (issue 6): 20 SIGKILLs at random moments while a guest
+ * writes records with a FLUSH after each; every record whose FLUSH the
+ * guest saw complete is in the image. */
+START_TEST(durability_under_sigkill)
+{
+    g_autofree char *b = expect("durability", 0, "DURABILITY kills=");
+    const char *d = strstr(b, "DURABILITY kills=");
+    unsigned kills = 0, acked = 0, lost = 1;
+
+    ck_assert_int_eq(sscanf(d, "DURABILITY kills=%u acked=%u lost=%u",
+                            &kills, &acked, &lost),
+                     3);
+    printf("durability: %u kills, %u records acknowledged, %u lost\n",
+           kills, acked, lost);
+    ck_assert_msg(kills == 20, "husk ended before the kill:\n%s", b);
+    /* Not vacuous: every kill came after at least one acknowledgement. */
+    ck_assert_msg(acked >= 20, "too few records acknowledged:\n%s", b);
+    ck_assert_msg(lost == 0, "acknowledged records lost:\n%s", b);
+}
+END_TEST
+
+/* The disk error matrix (issue 6): EIO on read, write and flush (injected
+ * around husk by husk-fault), ENOSPC on a full tmpfs with each engine:
+ * the guest sees an I/O error, keeps running, and every record it was
+ * told is written is in the image. */
+START_TEST(disk_errors_reach_the_guest)
+{
+    static const struct {
+        const char *name, *guest_error;
+        bool some_acked, none_written;
+    } cases[] = {
+        { "err-read-eio", "husk-records: pread: Input/output error", false,
+          true },
+        { "err-write-eio", "husk-records: pwrite: Input/output error", false,
+          true },
+        /* The write landed; only its flush failed: not acknowledged. */
+        { "err-flush-eio", "husk-records: fdatasync: Input/output error",
+          false, false },
+        { "err-enospc-io_uring", ": Input/output error", true, false },
+        { "err-enospc-sync", ": Input/output error", true, false },
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *b = expect(cases[i].name, 0, "GUEST-ALIVE");
+        const char *v = strstr(b, "RECORDS-ACKED=");
+        unsigned acked = 0, lost = 1;
+
+        ck_assert_msg(strstr(b, cases[i].guest_error),
+                      "%s: the guest saw no I/O error:\n%s", cases[i].name,
+                      tail(b));
+        ck_assert_msg(!strstr(b, "DONE"), "%s: all written?\n%s",
+                      cases[i].name, tail(b));
+        ck_assert_msg(v && sscanf(v, "RECORDS-ACKED=%u RECORDS-LOST=%u",
+                                  &acked, &lost) == 2,
+                      "%s: no check of the image:\n%s", cases[i].name,
+                      tail(b));
+        ck_assert_msg(lost == 0, "%s: %u acknowledged records missing",
+                      cases[i].name, lost);
+        ck_assert_msg(cases[i].some_acked ? acked > 0 : acked == 0,
+                      "%s: %u records acknowledged", cases[i].name, acked);
+        if (cases[i].none_written) {
+            ck_assert_msg(strstr(v, "RECORDS-EXTRA=0"),
+                          "%s: records in the image the guest was not told "
+                          "about: %s", cases[i].name, v);
+        }
+    }
 }
 END_TEST
 
@@ -579,6 +653,8 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 1800);
     tcase_add_test(tc, tiny_guests_on_nested_kvm);
     tcase_add_test(tc, bzimage_boots_to_marker);
+    tcase_add_test(tc, durability_under_sigkill);
+    tcase_add_test(tc, disk_errors_reach_the_guest);
     tcase_add_test(tc, pvh_vmlinux_boots_to_marker);
     tcase_add_test(tc, guest_sees_two_cpus);
     tcase_add_test(tc, memory_512m_matches);
