@@ -262,6 +262,11 @@ int main(int argc, char **argv)
                         "(queue full)\n",
                 slirp_stack_dropped(h.stack));
     }
+    if (slirp_stack_fragments(h.stack) || g_getenv("HUSK_SLIRP_STATS")) {
+        fprintf(stderr, "husk-slirp: %lu IPv4 fragments from the guest "
+                        "dropped (libslirp cannot take them safely)\n",
+                slirp_stack_fragments(h.stack));
+    }
     slirp_stack_free(h.stack);
     fs_free(&h.fs);
     return 0;

@@ -7,6 +7,7 @@
 #define HUSK_SLIRP_STACK_H
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "devices/backend/net_user.h"
@@ -33,6 +34,11 @@ void slirp_stack_resume(struct slirp_stack *s);
 
 /* Frames dropped (queue for the guest full, or oversized input). */
 unsigned long slirp_stack_dropped(struct slirp_stack *s);
+
+/* Guest IPv4 fragments dropped before slirp (see slirp_stack_input: one
+ * crashes libslirp 4.7.0), and the test for one. */
+unsigned long slirp_stack_fragments(struct slirp_stack *s);
+bool slirp_stack_is_ipv4_fragment(const void *frame, size_t len);
 
 const char *slirp_stack_version(void);
 

@@ -68,6 +68,7 @@ struct virtio_dev {
     struct irq_line *irq;
     struct virtqueue vq[VIRTIO_MAX_QUEUES];
     uint64_t host_features, guest_features;
+    bool features_refused;   /* the driver accepted one not offered */
     uint32_t status, isr, queue_sel, dev_feat_sel, drv_feat_sel;
     uint32_t config_gen;
     /* Called by the transport when a QueueNotify write reaches userspace

@@ -49,6 +49,7 @@ static void device_reset_locked(struct virtio_dev *d)
         vq_reset(&d->vq[i]);
     }
     d->guest_features = 0;
+    d->features_refused = false;
     d->status = 0;
     d->isr = 0;
     d->queue_sel = 0;
@@ -99,7 +100,8 @@ static void write_status_locked(struct virtio_dev *d, uint32_t v)
     if (added & VIRTIO_S_FEATURES_OK) {
         /* Modern devices only: without VERSION_1 the features are not
          * acceptable, and FEATURES_OK does not stick (§3.1.1 step 6). */
-        if (!virtio_has_feature(d, VIRTIO_F_VERSION_1)) {
+        if (!virtio_has_feature(d, VIRTIO_F_VERSION_1) ||
+            d->features_refused) {
             v &= ~VIRTIO_S_FEATURES_OK;
             added &= ~VIRTIO_S_FEATURES_OK;
             if (added & VIRTIO_S_DRIVER_OK) {
@@ -212,7 +214,12 @@ static int write_reg_locked(struct virtio_dev *d, uint64_t off, uint32_t v)
             unsigned shift = 32 * d->drv_feat_sel;
             uint64_t mask = 0xffffffffULL << shift;
 
-            /* Only what was offered can be accepted. */
+            /* Only what was offered can be accepted; asking for more
+             * makes FEATURES_OK fail (§2.2.2), rather than leaving the
+             * driver believing in a feature the device does not have. */
+            if (((uint64_t)v << shift) & ~offered(d) & mask) {
+                d->features_refused = true;
+            }
             d->guest_features = (d->guest_features & ~mask) |
                                 (((uint64_t)v << shift) & offered(d) & mask);
         }

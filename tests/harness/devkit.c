@@ -4,6 +4,7 @@
 #include "harness/devkit.h"
 
 #include <check.h>
+#include <errno.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_mmio.h>
 #include <string.h>
@@ -18,6 +19,9 @@ static struct devkit *sink_kit;
 
 static ssize_t sink_write(struct vcon_sink *s, const void *b, size_t n)
 {
+    if (sink_kit && sink_kit->console_blocked) {
+        return -EAGAIN;
+    }
     if (sink_kit) {
         g_string_append_len(sink_kit->console_out, b, (gssize)n);
     }

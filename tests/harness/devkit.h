@@ -45,6 +45,7 @@ struct devkit {
     struct vcon con;
     struct vnet net;
     GString *console_out;   /* console: what the guest wrote */
+    bool console_blocked;   /* console: the terminal takes nothing */
     struct virtio_dev *dev;
     uint32_t dev_id;
     unsigned nq;

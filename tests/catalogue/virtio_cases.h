@@ -1,0 +1,112 @@
+/*
+ * virtio_cases.h: the case functions of virtio_cases.c (for cases.c).
+ */
+#ifndef HUSK_VIRTIO_CASES_H
+#define HUSK_VIRTIO_CASES_H
+
+#include "tests/catalogue/catalogue.h"
+
+enum verdict m_narrow_status_write(struct devkit *k);
+enum verdict m_narrow_magic_read(struct devkit *k);
+enum verdict m_unaligned_read(struct devkit *k);
+enum verdict m_wide_write(struct devkit *k);
+enum verdict m_undefined_offsets(struct devkit *k);
+enum verdict m_past_config(struct devkit *k);
+enum verdict m_read_write_only(struct devkit *k);
+enum verdict m_write_magic(struct devkit *k);
+enum verdict m_write_device_id(struct devkit *k);
+enum verdict m_write_queue_num_max(struct devkit *k);
+enum verdict m_write_interrupt_status(struct devkit *k);
+enum verdict m_write_config_generation(struct devkit *k);
+enum verdict m_queue_sel_huge(struct devkit *k);
+enum verdict m_notify_huge(struct devkit *k);
+enum verdict m_notify_high_bit(struct devkit *k);
+enum verdict m_features_sel_high(struct devkit *k);
+enum verdict m_queue_num_too_big(struct devkit *k);
+enum verdict m_queue_num_zero(struct devkit *k);
+enum verdict m_queue_num_not_pow2(struct devkit *k);
+enum verdict m_ready_without_addresses(struct devkit *k);
+enum verdict m_rings_moved_after_ready(struct devkit *k);
+enum verdict m_status_clears_bits(struct devkit *k);
+enum verdict m_status_sets_needs_reset(struct devkit *k);
+enum verdict m_unoffered_feature(struct devkit *k);
+enum verdict m_no_version_1(struct devkit *k);
+enum verdict m_config_odd_width(struct devkit *k);
+enum verdict m_interrupt_ack_unraised(struct devkit *k);
+enum verdict m_kick_before_driver_ok(struct devkit *k);
+enum verdict m_kick_after_reset(struct devkit *k);
+enum verdict r_self_loop(struct devkit *k);
+enum verdict r_two_cycle(struct devkit *k);
+enum verdict r_chain_of_queue_size(struct devkit *k);
+enum verdict r_next_out_of_range(struct devkit *k);
+enum verdict r_addr_zero(struct devkit *k);
+enum verdict r_addr_end_of_ram(struct devkit *k);
+enum verdict r_addr_mmio(struct devkit *k);
+enum verdict r_addr_ring_itself(struct devkit *k);
+enum verdict r_addr_wraps(struct devkit *k);
+enum verdict r_len_zero(struct devkit *k);
+enum verdict r_len_huge(struct devkit *k);
+enum verdict r_indirect_ok(struct devkit *k);
+enum verdict r_indirect_without_feature(struct devkit *k);
+enum verdict r_indirect_nested(struct devkit *k);
+enum verdict r_indirect_len_zero(struct devkit *k);
+enum verdict r_indirect_len_15(struct devkit *k);
+enum verdict r_indirect_len_huge(struct devkit *k);
+enum verdict r_indirect_in_mmio(struct devkit *k);
+enum verdict r_indirect_with_next(struct devkit *k);
+enum verdict r_indirect_longer_than_queue(struct devkit *k);
+enum verdict r_total_over_4g(struct devkit *k);
+enum verdict r_avail_idx_jump(struct devkit *k);
+enum verdict r_avail_idx_backwards(struct devkit *k);
+enum verdict r_same_head_thrice(struct devkit *k);
+enum verdict r_avail_entry_out_of_range(struct devkit *k);
+enum verdict r_reused_after_rewrite(struct devkit *k);
+enum verdict r_unaligned_desc(struct devkit *k);
+enum verdict r_unaligned_used(struct devkit *k);
+enum verdict r_overlapping_rings(struct devkit *k);
+enum verdict r_used_event_wrap(struct devkit *k);
+enum verdict r_kick_nothing_new(struct devkit *k);
+enum verdict b_head_writable(struct devkit *k);
+enum verdict b_status_read_only(struct devkit *k);
+enum verdict b_status_len_zero(struct devkit *k);
+enum verdict b_head_only(struct devkit *k);
+enum verdict b_short_header(struct devkit *k);
+enum verdict b_len_not_sector_multiple(struct devkit *k);
+enum verdict b_sector_max(struct devkit *k);
+enum verdict b_just_past_capacity(struct devkit *k);
+enum verdict b_last_sector(struct devkit *k);
+enum verdict b_unknown_type(struct devkit *k);
+enum verdict b_flush_no_data(struct devkit *k);
+enum verdict b_flush_with_data(struct devkit *k);
+enum verdict b_get_id_19(struct devkit *k);
+enum verdict b_get_id_20(struct devkit *k);
+enum verdict b_in_read_only_data(struct devkit *k);
+enum verdict b_out_write_only_data(struct devkit *k);
+enum verdict b_64_data_descriptors(struct devkit *k);
+enum verdict b_write_read_only_disk(struct devkit *k);
+enum verdict b_host_read_error(struct devkit *k);
+enum verdict b_host_write_nospace(struct devkit *k);
+enum verdict b_host_flush_error_latched(struct devkit *k);
+enum verdict n_no_header(struct devkit *k);
+enum verdict n_header_only(struct devkit *k);
+enum verdict n_frame_too_big(struct devkit *k);
+enum verdict n_frame_too_short(struct devkit *k);
+enum verdict n_bad_csum_offsets(struct devkit *k);
+enum verdict n_gso_without_feature(struct devkit *k);
+enum verdict n_rx_read_only(struct devkit *k);
+enum verdict n_rx_one_byte(struct devkit *k);
+enum verdict n_rx_ok(struct devkit *k);
+enum verdict n_num_buffers_on_tx(struct devkit *k);
+enum verdict n_header_split(struct devkit *k);
+enum verdict n_rx_waits_for_buffers(struct devkit *k);
+enum verdict n_tx_burst_fills_ring(struct devkit *k);
+enum verdict c_zero_length_tx(struct devkit *k);
+enum verdict c_huge_tx(struct devkit *k);
+enum verdict c_multi_descriptor_tx(struct devkit *k);
+enum verdict c_rx_read_only(struct devkit *k);
+enum verdict c_rx_len_zero(struct devkit *k);
+enum verdict c_input_flood_bounded(struct devkit *k);
+enum verdict c_output_blocked_then_reset(struct devkit *k);
+enum verdict c_output_blocked_resumes(struct devkit *k);
+
+#endif
