@@ -21,6 +21,7 @@
     "futex", "sched_yield", "clock_gettime", "clock_nanosleep",            \
     "nanosleep", "gettimeofday", "getpid", "gettid",                       \
     "rt_sigprocmask", "rt_sigreturn", "rt_sigaction", /* fatal signals */  \
+    "sigaltstack", /* the sanitizers' signal handling */                   \
     "tgkill", /* kicking a vCPU; re-raising a fatal signal */              \
     "exit", "exit_group", "restart_syscall",                               \
     "write", "writev", /* console output, eventfds, messages */            \

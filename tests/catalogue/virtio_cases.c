@@ -8,6 +8,7 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -826,6 +827,7 @@ enum verdict b_64_data_descriptors(struct devkit *k)
 enum verdict b_write_read_only_disk(struct devkit *k)
 {
     vblk_cleanup(&k->blk);
+    free(k->disk.data);
     blk_mem_init(&k->disk, 64 * 1024, true);
     vblk_init(&k->blk, &k->disk.be, &k->tm.gm, &k->irq.line);
     dk_reach(k, DK_DRIVER_OK, V1 | F(VIRTIO_BLK_F_RO));

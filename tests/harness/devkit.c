@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_mmio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -85,6 +86,7 @@ void dk_teardown(struct devkit *k)
         break;
     case DK_BLK:
         vblk_cleanup(&k->blk);
+        free(k->disk.data);
         break;
     case DK_CONSOLE:
         vcon_cleanup(&k->con);
