@@ -8,6 +8,9 @@
  *   husk-rr server PORT               (echoes, one connection at a time)
  *   husk-rr client ADDR PORT COUNT [SIZE]
  *   -> RR_MED_US=... RR_P99_US=... RR_N=...
+ *   husk-rr udpflood ADDR PORT SECONDS
+ *   -> UDP_SENT=datagrams (1400 bytes each, as fast as they go: the
+ *      network flood of the system suite's load test)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -101,7 +104,30 @@ int main(int argc, char **argv)
                t[(int)(count * 0.99)], count);
         return 0;
     }
+    if (argc == 5 && !strcmp(argv[1], "udpflood")) {
+        struct timespec a, b;
+        long sent = 0;
+        double secs = atof(argv[4]);
+
+        fd = socket(AF_INET, SOCK_DGRAM, 0);
+        sa.sin_port = htons(atoi(argv[3]));
+        if (inet_pton(AF_INET, argv[2], &sa.sin_addr) != 1 ||
+            connect(fd, (void *)&sa, sizeof(sa))) {
+            perror("husk-rr: udpflood");
+            return 1;
+        }
+        memset(buf, 'u', 1400);
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        do {
+            for (int i = 0; i < 64; i++) {
+                sent += send(fd, buf, 1400, 0) == 1400;
+            }
+            clock_gettime(CLOCK_MONOTONIC, &b);
+        } while ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9 < secs);
+        printf("UDP_SENT=%ld\n", sent);
+        return 0;
+    }
     fprintf(stderr, "usage: husk-rr server PORT | client ADDR PORT COUNT "
-                    "[SIZE]\n");
+                    "[SIZE] | udpflood ADDR PORT SECONDS\n");
     return 2;
 }

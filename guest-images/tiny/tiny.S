@@ -14,6 +14,8 @@
  *   k  reset through the i8042 (0xfe to port 0x64)
  *   t  triple fault (load an empty IDT, then int3)
  *   l  loop forever (for --timeout)
+ *   q  kick forever: write QueueNotify of the first virtio-mmio device
+ *      (0xd0000050) in a tight loop (the kick storm of the load test)
  *   b  boot markers, in this order: 0x41 to port 0x80 (Cloud Hypervisor's
  *      "kernel" range), "husk-tiny: hello" on COM1, 0x61 to port 0x80
  *      ("user space"), 123 to port 0x3f0 and then 124 to MMIO 0xc0000000
@@ -61,6 +63,8 @@ _start:
     je triple
     cmp $'l', %al
     je forever
+    cmp $'q', %al
+    je kickstorm
     cmp $'b', %al
     je markers
     mov $99, %al
@@ -95,6 +99,11 @@ markers:
     movb $124, 0xc0000000
     xor %eax, %eax
     jmp exit_al
+
+kickstorm:
+    mov $0xd0000050, %edi
+1:  movl $0, (%edi)
+    jmp 1b
 
 exit42:
     mov $42, %al
