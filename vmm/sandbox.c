@@ -1,6 +1,7 @@
 /*
  * sandbox.c: seccomp filters per thread role, no_new_privs, Landlock and
- * rlimits (see sandbox.h; the lists are in sandbox_x86.c).  Kernel
+ * rlimits (see sandbox.h; the lists are in sandbox_x86.c, compiled to BPF
+ * at build time by sandbox_gen.c).  Kernel
  * interfaces: seccomp(2) SECCOMP_SET_MODE_FILTER, landlock(7) ABI 1-6,
  * prctl(2) PR_SET_NO_NEW_PRIVS, setrlimit(2).
  */
@@ -13,8 +14,8 @@
 #include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -50,13 +51,8 @@
  * with EMFILE rather than crossing the limit silently. */
 #define NOFILE_SLACK 8
 
-/* Syscall numbers whose names a violation report can show. */
-#define MAX_SYSCALL_NR 512
-
 static enum sandbox_mode sb_mode = SANDBOX_OFF;
 static struct sock_fprog progs[SANDBOX_NR_ROLES];
-static unsigned allowed[SANDBOX_NR_ROLES];
-static const char *names[MAX_SYSCALL_NR];
 static __thread char thread_role[16];
 
 const char *sandbox_mode_name(enum sandbox_mode mode)
@@ -73,7 +69,7 @@ const char *sandbox_mode_name(enum sandbox_mode mode)
 
 unsigned sandbox_allowed_count(enum sandbox_role role)
 {
-    return allowed[role];
+    return sandbox_allowed[role];
 }
 
 /* Async-signal-safe: only write(2), term_restore's tcsetattr and
@@ -100,8 +96,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
     put(&p, end, "\r\nhusk: sandbox: the ");
     put(&p, end, thread_role[0] ? thread_role : "unnamed");
     put(&p, end, " thread made a forbidden system call: ");
-    put(&p, end, nr >= 0 && nr < MAX_SYSCALL_NR && names[nr] ? names[nr]
-                                                               : "?");
+    put(&p, end, nr >= 0 && nr < SANDBOX_MAX_SYSCALL_NR &&
+                         sandbox_syscall_name[nr]
+                     ? sandbox_syscall_name[nr]
+                     : "?");
     put(&p, end, " (");
     put(&p, end, q);
     put(&p, end, "); husk stops (--no-sandbox turns the sandbox off)\n");
@@ -110,76 +108,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
     syscall(SYS_exit_group, HUSK_EXIT_SANDBOX);
 }
 
-static bool build(enum sandbox_role role, uint32_t deflt, GError **errp)
-{
-    scmp_filter_ctx ctx = seccomp_init(deflt);
-    const char *const *calls = sandbox_syscalls[role];
-    const unsigned long *ioc = sandbox_ioctls[role];
-    int fd = -1, r = 0;
-    off_t len;
-
-    if (!ctx) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                    "sandbox: seccomp_init failed");
-        return false;
-    }
-    /* no_new_privs is set once for the process (sandbox_jail). */
-    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-    allowed[role] = 0;
-    for (unsigned i = 0; calls[i] && !r; i++) {
-        int nr = seccomp_syscall_resolve_name(calls[i]);
-
-        if (nr == __NR_SCMP_ERROR) {
-            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
-                        "sandbox: unknown system call '%s' in the list",
-                        calls[i]);
-            seccomp_release(ctx);
-            return false;
-        }
-        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-        allowed[role]++;
-    }
-    /* ioctl only with the listed requests.  The kernel reads the request
-     * as 32 bits, so the comparison must too: otherwise high garbage bits
-     * would let TIOCSTI through as some "other" number. */
-    for (unsigned i = 0; ioc[i] && !r; i++) {
-        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                             SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL,
-                                     (scmp_datum_t)(ioc[i] & 0xffffffffUL)));
-    }
-    allowed[role]++; /* ioctl */
-    if (!r) {
-        fd = memfd_create("husk-seccomp", MFD_CLOEXEC);
-        r = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
-    }
-    seccomp_release(ctx);
-    if (!r && (len = lseek(fd, 0, SEEK_END)) > 0 &&
-        len % (off_t)sizeof(struct sock_filter) == 0) {
-        progs[role].len = (unsigned short)(len / (off_t)sizeof(struct sock_filter));
-        progs[role].filter = g_malloc((size_t)len);
-        if (pread(fd, progs[role].filter, (size_t)len, 0) != len) {
-            r = -EIO;
-        }
-    } else if (!r) {
-        r = -EIO;
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (r) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                    "sandbox: cannot build the seccomp filter: %s",
-                    g_strerror(-r));
-        return false;
-    }
-    return true;
-}
-
 bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp)
 {
     struct sigaction sa = { .sa_sigaction = on_sigsys,
                             .sa_flags = SA_SIGINFO };
-    uint32_t deflt = mode == SANDBOX_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP;
 
     sb_mode = mode;
     if (mode == SANDBOX_OFF) {
@@ -192,16 +124,26 @@ bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp)
     (void)g_strerror(EIO);
     g_free(g_locale_to_utf8("husk", -1, NULL, NULL, NULL));
     for (int r = 0; r < SANDBOX_NR_ROLES; r++) {
-        if ((roles & SANDBOX_ROLE_BIT(r)) &&
-            !build((enum sandbox_role)r, deflt, errp)) {
-            return false;
+        struct sock_filter *f;
+
+        if (!(roles & SANDBOX_ROLE_BIT(r))) {
+            continue;
         }
-    }
-    /* Names for the report, resolved now: the handler cannot allocate.
-     * Only the calls a report can name matter, but which those are is
-     * not known, so all of them (about 0.1 ms). */
-    for (int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
-        names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+        progs[r].len = sandbox_bpf_len[r];
+        progs[r].filter = (struct sock_filter *)sandbox_bpf[r];
+        if (mode != SANDBOX_LOG) {
+            continue;
+        }
+        /* The same program with LOG for the default action: TRAP
+         * appears in the generated filters only as that. */
+        f = g_memdup2(sandbox_bpf[r], sandbox_bpf_len[r] * sizeof(*f));
+        for (unsigned i = 0; i < sandbox_bpf_len[r]; i++) {
+            if (f[i].code == (BPF_RET | BPF_K) &&
+                (f[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRAP) {
+                f[i].k = SECCOMP_RET_LOG;
+            }
+        }
+        progs[r].filter = f;
     }
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGSYS, &sa, NULL) < 0) {

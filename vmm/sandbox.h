@@ -1,7 +1,8 @@
 /*
  * sandbox.h: what a compromised husk may still do once the guest runs.
  *
- *  - seccomp-BPF (libseccomp builds, the kernel enforces; seccomp(2)): one
+ *  - seccomp-BPF (libseccomp compiles at build time, the kernel enforces;
+ *    seccomp(2)): one
  *    allow-list per thread role (sandbox_x86.c), loaded in each thread
  *    before the first KVM_RUN.  Anything else traps: husk prints which
  *    thread made which call and exits HUSK_EXIT_SANDBOX at once.
@@ -54,8 +55,8 @@ struct sandbox_file {
     bool writable;
 };
 
-/* Builds the filters of these roles (SANDBOX_ROLE_BIT()s; exported BPF),
- * ready to install without allocating.  Errors: HUSK_EXIT_OSERR. */
+/* Readies the filters of these roles (SANDBOX_ROLE_BIT()s) to install
+ * without allocating, and the SIGSYS report.  Errors: HUSK_EXIT_OSERR. */
 bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp);
 
 /* Before the threads that inherit it start: no_new_privs, Landlock over
@@ -76,6 +77,16 @@ int sandbox_landlock_abi(void);
 
 /* What is in force, for `husk check` and the log ("seccomp ..."). */
 const char *sandbox_mode_name(enum sandbox_mode mode);
+
+/* The filters, generated at build time (sandbox_gen.c): BPF with TRAP
+ * as the default action, their lengths, allowed counts, and syscall
+ * names by number for reports. */
+#define SANDBOX_MAX_SYSCALL_NR 512
+struct sock_filter;
+extern const struct sock_filter *const sandbox_bpf[SANDBOX_NR_ROLES];
+extern const unsigned short sandbox_bpf_len[SANDBOX_NR_ROLES];
+extern const unsigned sandbox_allowed[SANDBOX_NR_ROLES];
+extern const char *const sandbox_syscall_name[SANDBOX_MAX_SYSCALL_NR];
 
 /* The per-role lists (sandbox_x86.c): names, NULL-terminated.  ioctl is
  * not in them; it is allowed only with the request numbers of
