@@ -172,6 +172,28 @@ static size_t build_madt(uint8_t *t, unsigned nr_cpus)
     return len;
 }
 
+/* Whether the tables can describe the device: I/O ports below 64 KiB with
+ * an 8-bit length and an ISA IRQ; MMIO below 4 GiB (32-bit descriptors)
+ * on one of the IOAPIC's 24 pins.  husk's own list always passes; this
+ * keeps a wrong one from reaching the AML encoders' assertions. */
+static bool device_fits(const struct fw_device *d)
+{
+    switch (d->kind) {
+    case FW_DEV_SERIAL:
+        if (d->irq >= 16) {
+            return false;
+        }
+        /* fall through */
+    case FW_DEV_PVPANIC:
+        return d->len >= 1 && d->len <= 255 && d->base + d->len <= 0x10000;
+    case FW_DEV_VIRTIO_MMIO:
+        return d->len >= 1 && d->base < (1ULL << 32) &&
+               d->len <= (1ULL << 32) - d->base && d->irq < 24;
+    default:
+        return false;
+    }
+}
+
 bool acpi_x86_build(const struct acpi_x86_config *cfg, uint8_t *area,
                     size_t size, uint64_t gpa, struct acpi_x86_tables *out,
                     GError **errp)
@@ -179,7 +201,21 @@ bool acpi_x86_build(const struct acpi_x86_config *cfg, uint8_t *area,
     g_autoptr(GByteArray) aml = g_byte_array_new();
     size_t dsdt_len, need;
     uint8_t *rsdp, *xsdt;
+    unsigned serials = 0;
 
+    for (unsigned i = 0; i < cfg->nr_devs; i++) {
+        serials += cfg->devs[i].kind == FW_DEV_SERIAL;
+        if (!device_fits(&cfg->devs[i]) || serials > 9) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
+                        "ACPI: device %u (kind %d, 0x%llx+0x%llx, irq %u) "
+                        "cannot be described",
+                        i, (int)cfg->devs[i].kind,
+                        (unsigned long long)cfg->devs[i].base,
+                        (unsigned long long)cfg->devs[i].len,
+                        cfg->devs[i].irq);
+            return false;
+        }
+    }
     acpi_x86_dsdt_body(cfg, aml);
     dsdt_len = ACPI_HDR_LEN + aml->len;
     out->rsdp = 0;

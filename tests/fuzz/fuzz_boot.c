@@ -1,8 +1,9 @@
 /*
  * fuzz_boot.c: libFuzzer target for the kernel loaders (bzImage setup
- * header, PVH ELF program headers and notes) and the ACPI builder: the
- * input is taken as a kernel image and loaded into a 16 MiB guest memory
- * with a command line and initrd sized from the input.
+ * header, PVH ELF program headers and notes) and the ACPI table builder:
+ * the input is taken as a kernel image and loaded into a 16 MiB guest
+ * memory with a command line and initrd sized from the input; its first
+ * bytes and tail also describe the CPUs and devices the tables list.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,18 +39,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     a.low_ram = 16 << 20;
     a.rsdp = LAYOUT_ACPI_START;
     if (!kernel_load(&tm.gm, &a, &e, &err)) {
-        g_error_free(err);
+        g_clear_error(&err);
     }
     if (size >= 2) {
+        /* The table builders: up to 32 devices of any kind, address,
+         * length, IRQ and trigger taken from the input's tail, and up to
+         * 256 CPUs. */
         static uint8_t area[0x20000];
-        struct fw_device dev = { FW_DEV_VIRTIO_MMIO, 0xd0000000, 0x1000,
-                                 data[1] % 24, data[1] & 1 };
-        struct acpi_x86_config cfg = { 1 + data[0] % 64, &dev, 1 };
+        struct fw_device devs[32];
+        unsigned n = data[1] % 33;
+        struct acpi_x86_config cfg = { 1 + data[0], devs, 0 };
         struct acpi_x86_tables t;
+        const uint8_t *p = data + size;
 
+        for (unsigned i = 0; i < n && p - data >= 8 + 2; i++) {
+            p -= 8;
+            devs[i] = (struct fw_device){
+                .kind = (enum fw_dev_kind)(p[0] % 3),
+                .base = (uint64_t)get_le32(p + 1) << (p[0] & 0x10 ? 12 : 0),
+                .len = (uint64_t)(p[5] | p[6] << 8) + 1,
+                .irq = p[7],
+                .level = p[0] & 0x80,
+            };
+            cfg.nr_devs++;
+        }
         if (!acpi_x86_build(&cfg, area, sizeof(area), LAYOUT_ACPI_START, &t,
                             &err)) {
-            g_error_free(err);
+            g_clear_error(&err);
         }
     }
     return 0;

@@ -299,8 +299,8 @@ flood() { # name console-args guest-command
     shift 2
     timeout 280 husk run --kernel vmlinuz --initrd initramfs.cpio.gz \
         --timeout 260 --boot-timeline $cargs \
-        --cmdline "console=ttyS0 quiet husk.run=\"$*; echo FLOOD-DONE > /dev/ttyS0\"" \
-        </dev/null 2>/tmp/$name.err | tail -c 100000 | tr -d '\r' | grep -c '^FLOOD-DONE$' > /tmp/$name.done
+        --cmdline "console=ttyS0 quiet husk.run=\"$*; echo; echo FLOOD-DONE > /dev/ttyS0\"" \
+        </dev/null 2>/tmp/$name.err | tail -c 100000 | tr -d '\r\0' | grep -c '^FLOOD-DONE$' > /tmp/$name.done
     echo "$name done=$(cat /tmp/$name.done) husk_mib=$(husk_mem /tmp/$name.err)"
 }
 echo "=== BEGIN load-console"
@@ -322,7 +322,7 @@ timeout 280 husk run --kernel vmlinuz --initrd initramfs.cpio.gz --timeout 260 \
 nfpid=$!
 w=0
 while ! grep -q GUEST-UP /tmp/nf.log && [ $w -lt 250 ]; do sleep 1; w=$((w + 1)); done
-hpid=$(pidof husk-slirp | cut -d' ' -f1)
+hpid=$(for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = husk-slirp ] && echo ${p#/proc/}; done | head -n 1)
 rss() { sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$1/status 2>/dev/null; }
 echo "slirp_rss_before_kb=$(rss "$hpid")"
 ./husk-rr udpflood 127.0.0.1 5555 10

@@ -153,6 +153,32 @@ START_TEST(too_many_for_the_area)
 }
 END_TEST
 
+/* A device list the tables cannot describe is an error, not an abort
+ * (found by fuzz_boot: a UART with IRQ 16 hit an assertion). */
+START_TEST(impossible_devices_rejected)
+{
+    static const struct fw_device bad[][1] = {
+        { { FW_DEV_SERIAL, 0x3f8, 8, 16, false } },          /* ISA IRQ */
+        { { FW_DEV_SERIAL, 0xfffc, 8, 4, false } },          /* past 64K */
+        { { FW_DEV_PVPANIC, 0x505, 0, 0, false } },          /* empty */
+        { { FW_DEV_VIRTIO_MMIO, 0xfffff000, 0x2000, 5, true } }, /* 4G */
+        { { FW_DEV_VIRTIO_MMIO, 0xd0000000, 0x1000, 24, true } }, /* GSI */
+        { { (enum fw_dev_kind)7, 0, 1, 0, false } },         /* kind */
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        struct acpi_x86_config cfg = { 1, bad[i], 1 };
+        struct acpi_x86_tables t;
+        GError *err = NULL;
+
+        ck_assert_msg(!acpi_x86_build(&cfg, area, AREA, LAYOUT_ACPI_START, &t,
+                                      &err), "case %u accepted", i);
+        ck_assert_ptr_nonnull(err);
+        g_error_free(err);
+    }
+}
+END_TEST
+
 START_TEST(aml_encodings)
 {
     GByteArray *b = g_byte_array_new();
@@ -268,6 +294,7 @@ int main(void)
     tcase_add_test(tc, too_many_for_the_area);
     tcase_add_test(tc, aml_encodings);
     tcase_add_test(tc, dsdt_lists_every_device);
+    tcase_add_test(tc, impossible_devices_rejected);
     suite_add_tcase(s, tc);
     tcase_set_timeout(ia, 30);
     tcase_add_test(ia, iasl_round_trip);
