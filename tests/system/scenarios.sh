@@ -277,7 +277,7 @@ echo "=== BEGIN load-many"
 n=8 i=0 pids=
 while [ $i -lt $n ]; do
     timeout 280 husk run --kernel vmlinuz --initrd initramfs.cpio.gz --memory 128M \
-        --timeout 260 --cmdline "$CMD husk.run=\"echo VM-OK-$i\"" \
+        --timeout 260 --boot-timeline --cmdline "$CMD husk.run=\"echo VM-OK-$i\"" \
         </dev/null >/tmp/load$i.log 2>&1 &
     pids="$pids $!"
     i=$((i + 1))
@@ -288,6 +288,7 @@ for p in $pids; do
 done
 okl=$(cat /tmp/load*.log | tr -d '\r' | grep -c '^VM-OK-[0-9]*$')
 echo "LOAD-MANY started=$n clean=$clean ok-lines=$okl"
+echo "LOAD-MANY husk MiB per VM: $(for f in /tmp/load*.log; do husk_mem $f; done | sort -n | tr '\n' ' ')"
 rm -f /tmp/load*.log
 echo "=== END load-many rc=0"
 
@@ -323,7 +324,7 @@ nfpid=$!
 w=0
 while ! grep -q GUEST-UP /tmp/nf.log && [ $w -lt 250 ]; do sleep 1; w=$((w + 1)); done
 hpid=$(for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = husk-slirp ] && echo ${p#/proc/}; done | head -n 1)
-rss() { sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$1/status 2>/dev/null; }
+rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$1/status 2>/dev/null; }
 echo "slirp_rss_before_kb=$(rss "$hpid")"
 ./husk-rr udpflood 127.0.0.1 5555 10
 echo "slirp_rss_after_kb=$(rss "$hpid")"
