@@ -83,6 +83,7 @@ const struct cat_case cat_cases[] = {
     { "R29", BLK, R, "avail and used rings overlap", r_overlapping_rings },
     { "R30", BLK, P, "used_event = 0xffff (EVENT_IDX wrap)", r_used_event_wrap },
     { "R31", BLK, P, "kick with nothing new", r_kick_nothing_new },
+    { "R32", BLK, R, "avail ring not 2-byte aligned", r_unaligned_avail },
     /* virtio-blk (§5.2) */
     { "B01", BLK, R, "request header device-writable", b_head_writable },
     { "B02", BLK, R, "status byte read-only", b_status_read_only },

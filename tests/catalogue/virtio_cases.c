@@ -646,6 +646,12 @@ enum verdict r_unaligned_desc(struct devkit *k)
     return queue_refused(k);
 }
 
+enum verdict r_unaligned_avail(struct devkit *k)
+{
+    custom_queue(k, QS, 0x10000, 0x20001, 0x30000, V1);
+    return queue_refused(k);
+}
+
 enum verdict r_unaligned_used(struct devkit *k)
 {
     custom_queue(k, QS, 0x10000, 0x20000, 0x30002, V1);

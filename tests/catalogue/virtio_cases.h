@@ -62,6 +62,7 @@ enum verdict r_same_head_thrice(struct devkit *k);
 enum verdict r_avail_entry_out_of_range(struct devkit *k);
 enum verdict r_reused_after_rewrite(struct devkit *k);
 enum verdict r_unaligned_desc(struct devkit *k);
+enum verdict r_unaligned_avail(struct devkit *k);
 enum verdict r_unaligned_used(struct devkit *k);
 enum verdict r_overlapping_rings(struct devkit *k);
 enum verdict r_used_event_wrap(struct devkit *k);

@@ -4,8 +4,8 @@
  * (rng, blk, console, net) and each driver stage (reset, ACKNOWLEDGE,
  * DRIVER, FEATURES_OK, DRIVER_OK with live queues), every byte offset of
  * the 0x200-byte window (registers and config space) is read and written
- * with every width (1, 2, 4, 8), writes with several values, each write
- * followed by what a driver does next (read every register, configure
+ * with every width (1, 2, 3, 4, 8; no bus takes 3), writes with several values, each write
+ * (and 3, which no bus may take) followed by what a driver does next (read every register, configure
  * and enable the selected queue, kick every queue).  Nothing may crash (ASan/UBSan run
  * this suite), hang or leave the device dead: after each stage's sweep, a
  * reset and a normal bring-up must give a device that answers a request.
@@ -75,7 +75,7 @@ static void follow_up(void)
 
 START_TEST(sweep_every_register_in_every_stage)
 {
-    static const unsigned widths[] = { 1, 2, 4, 8 };
+    static const unsigned widths[] = { 1, 2, 3, 4, 8 };
     /* Small numbers matter for the index registers (QueueSel: one past
      * the device's queues, one past husk's table of 8, far out). */
     static const uint64_t values[] = { 0,    1,    2,          3,
