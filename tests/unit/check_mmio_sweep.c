@@ -4,9 +4,9 @@
  * (rng, blk, console, net) and each driver stage (reset, ACKNOWLEDGE,
  * DRIVER, FEATURES_OK, DRIVER_OK with live queues), every byte offset of
  * the 0x200-byte window (registers and config space) is read and written
- * with every width (1, 2, 3, 4, 8; no bus takes 3), writes with several values, each write
- * (and 3, which no bus may take) followed by what a driver does next (read every register, configure
- * and enable the selected queue, kick every queue).  Nothing may crash (ASan/UBSan run
+ * with every width (1, 2, 3, 4, 8; no bus takes 3), writes with several
+ * values, each write followed by what a driver does next (read every
+ * register, configure and enable the selected queue, kick every queue).  Nothing may crash (ASan/UBSan run
  * this suite), hang or leave the device dead: after each stage's sweep, a
  * reset and a normal bring-up must give a device that answers a request.
  */
