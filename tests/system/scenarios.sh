@@ -206,6 +206,9 @@ while [ $n -lt 20 ]; do
     [ $((n % 2)) = 1 ] && engine=sync
     rm -f /tmp/dur.img
     dd if=/dev/zero of=/tmp/dur.img bs=1M count=0 seek=32 2>/dev/null
+    # Emptied here: the redirection below happens in the child, and the
+    # last run's ACKs would end the wait at once.
+    : > /tmp/dur.log
     husk run --kernel vmlinuz --initrd initramfs.cpio.gz --timeout 200 \
         --disk /tmp/dur.img,aio=$engine \
         --cmdline "$CMD husk.run=\"husk-records write /dev/vda\"" \
