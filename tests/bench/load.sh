@@ -25,12 +25,12 @@ for n in $counts; do
         i=\$((i + 1))
     done
     clean=0
-    # A line per VM as it ends: the test host's watchdog stops it after
-    # 300 s without console output.
-    for p in \$pids; do
-        wait \$p && clean=\$((clean + 1))
-        echo "vm \$p ended after \$(echo \$t0 \$(now) | awk '{print \$2 - \$1}') s"
-    done
+    # A line a minute: the test host's watchdog stops it after 300 s
+    # without console output.
+    ( while sleep 60; do echo "  \$n VMs: \$(grep -l VM-OK /tmp/l*.log 2>/dev/null | wc -l) done"; done ) &
+    ticker=\$!
+    for p in \$pids; do wait \$p && clean=\$((clean + 1)); done
+    kill \$ticker
     t1=\$(now)
     mem=\$(sed -n 's/.*memory: peak RSS.* + husk \([0-9.]*\) MiB.*/\1/p' /tmp/l*.log | sort -n | tr '\n' ' ')
     echo "VMS=\$n CLEAN=\$clean SECONDS=\$(echo \$t0 \$t1 | awk '{print \$2 - \$1}') HUSK_MIB_PER_VM=[\$mem]"
