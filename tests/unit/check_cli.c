@@ -138,6 +138,11 @@ START_TEST(bad_input_exit_statuses)
            (const char *[]){ "run", "-k", TINY_ELF, "--boot-timeline=", 0 });
     expect(HUSK_EXIT_NOINPUT, "No such file",
            (const char *[]){ "run", "-k", "/nonexistent/vmlinuz", 0 });
+    /* --no-sandbox is an option like any other (the sandbox itself is
+     * tested in check_sandbox and the kvm suite). */
+    expect(HUSK_EXIT_NOINPUT, "No such file",
+           (const char *[]){ "run", "--no-sandbox", "-k",
+                             "/nonexistent/vmlinuz", 0 });
     expect(HUSK_EXIT_NOINPUT, "initrd /nonexistent",
            (const char *[]){ "run", "-k", TINY_ELF, "-i", "/nonexistent", 0 });
     expect(HUSK_EXIT_DATAERR, "not a kernel",
