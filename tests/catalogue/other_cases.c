@@ -13,6 +13,8 @@
 #include "devices/backend/slirp_stack.h"
 #include "firmware/kernel_x86.h"
 #include "firmware/layout_x86.h"
+#include "harness/fake_bzimage.h"
+#include "harness/frames.h"
 #include "tests/catalogue/catalogue.h"
 #include "tests/catalogue/other_cases.h"
 #include "vmm/util.h"
@@ -59,23 +61,12 @@ static void sk_poll(struct slirp_kit *s)
 
 static size_t eth(uint8_t *f, const uint8_t *dst, uint16_t type)
 {
-    memcpy(f, dst, 6);
-    memcpy(f + 6, gmac, 6);
-    f[12] = (uint8_t)(type >> 8);
-    f[13] = (uint8_t)type;
-    return 14;
+    return frame_eth(f, dst, gmac, type);
 }
 
 static size_t arp(uint8_t *f, const char *target)
 {
-    uint8_t *a = f + eth(f, bcast, 0x0806);
-
-    memset(a, 0, 28);
-    a[1] = 1, a[2] = 8, a[4] = 6, a[5] = 4, a[7] = 1;
-    memcpy(a + 8, gmac, 6);
-    inet_pton(AF_INET, "10.0.2.15", a + 14);
-    inet_pton(AF_INET, target, a + 24);
-    return 42;
+    return frame_arp_request(f, gmac, target);
 }
 
 /* The stack still works: an ARP request for the gateway is answered.
@@ -346,24 +337,6 @@ enum verdict s_icmp_echo_flood(struct devkit *k)
 
 #define H_RAM (64 * 1024 * 1024)
 #define PAYLOAD 4096
-
-static void make_bzimage(uint8_t *img, size_t payload)
-{
-    memset(img, 0, 1024 + payload);
-    img[0x1f1] = 1;
-    put_le32(img + 0x1f4, (uint32_t)(payload / 16));
-    put_le16(img + 0x1fe, 0xaa55);
-    img[0x200] = 0xeb;
-    img[0x201] = 0x66;
-    memcpy(img + 0x202, "HdrS", 4);
-    put_le16(img + 0x206, 0x020f);
-    img[0x211] = LOADED_HIGH;
-    put_le32(img + 0x22c, 0x37ffffff);
-    put_le32(img + 0x230, 0x200000);
-    put_le16(img + 0x236, XLF_KERNEL_64);
-    put_le32(img + 0x238, 255);
-    put_le32(img + 0x260, 0x10000);
-}
 
 /* Loads img into a fresh 64 MiB guest: PASS if it loads, REJECT on an
  * error (which must name the problem: message not empty). */

@@ -11,6 +11,7 @@
 #include "firmware/e820_x86.h"
 #include "firmware/kernel_x86.h"
 #include "firmware/layout_x86.h"
+#include "harness/fake_bzimage.h"
 #include "harness/test_vm.h"
 #include "vmm/error.h"
 #include "vmm/util.h"
@@ -21,27 +22,6 @@
 
 static struct test_mem tm;
 static uint8_t bz[1024 + PAYLOAD];
-
-static void make_bzimage(uint8_t *img, size_t payload)
-{
-    memset(img, 0, 1024 + payload);
-    img[0x1f1] = 1; /* setup_sects: 1 + boot sector = 1024 bytes */
-    put_le32(img + 0x1f4, (uint32_t)(payload / 16));
-    put_le16(img + 0x1fe, 0xaa55);
-    img[0x200] = 0xeb;
-    img[0x201] = 0x66; /* header ends at 0x268 */
-    memcpy(img + 0x202, "HdrS", 4);
-    put_le16(img + 0x206, 0x020f);
-    img[0x211] = LOADED_HIGH;
-    put_le32(img + 0x22c, 0x37ffffff);
-    put_le32(img + 0x230, 0x200000);
-    put_le16(img + 0x236, XLF_KERNEL_64);
-    put_le32(img + 0x238, 255);
-    put_le32(img + 0x260, 0x10000);
-    for (size_t i = 0; i < payload; i++) {
-        img[1024 + i] = (uint8_t)(i * 7 + 1);
-    }
-}
 
 static void setup(void)
 {

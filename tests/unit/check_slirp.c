@@ -12,6 +12,7 @@
 
 #include "devices/backend/slirp_stack.h"
 #include "harness/check_run.h"
+#include "harness/frames.h"
 #include "vmm/error.h"
 #include "vmm/util.h"
 
@@ -52,31 +53,12 @@ static void teardown(void)
 
 static size_t eth(uint8_t *f, const uint8_t *dst, uint16_t type)
 {
-    memcpy(f, dst, 6);
-    memcpy(f + 6, guest_mac, 6);
-    f[12] = (uint8_t)(type >> 8);
-    f[13] = (uint8_t)type;
-    return 14;
+    return frame_eth(f, dst, guest_mac, type);
 }
 
 static size_t arp_request(uint8_t *f, const char *target)
 {
-    static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-    uint8_t *a = f + eth(f, bcast, 0x0806);
-    struct in_addr sip, tip;
-
-    inet_pton(AF_INET, "10.0.2.15", &sip);
-    inet_pton(AF_INET, target, &tip);
-    memset(a, 0, 28);
-    a[1] = 1;       /* Ethernet */
-    a[2] = 0x08;    /* IPv4 */
-    a[4] = 6;
-    a[5] = 4;
-    a[7] = 1;       /* request */
-    memcpy(a + 8, guest_mac, 6);
-    memcpy(a + 14, &sip, 4);
-    memcpy(a + 24, &tip, 4);
-    return 14 + 28;
+    return frame_arp_request(f, guest_mac, target);
 }
 
 static uint16_t ip_csum(const uint8_t *p, size_t len)
