@@ -1,9 +1,9 @@
 /*
  * sandbox.c: seccomp filters per thread role, no_new_privs, Landlock and
  * rlimits (see sandbox.h; the lists are in sandbox_x86.c, compiled to BPF
- * at build time by sandbox_gen.c).  Kernel
- * interfaces: seccomp(2) SECCOMP_SET_MODE_FILTER, landlock(7) ABI 1-6,
- * prctl(2) PR_SET_NO_NEW_PRIVS, setrlimit(2).
+ * at build time by sandbox_gen.c).  Kernel interfaces: seccomp(2)
+ * SECCOMP_SET_MODE_FILTER, landlock(7) ABI 1-6, prctl(2)
+ * PR_SET_NO_NEW_PRIVS, setrlimit(2).
  */
 #define G_LOG_DOMAIN "husk"
 #include "vmm/sandbox.h"
@@ -18,7 +18,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -54,18 +53,6 @@
 static enum sandbox_mode sb_mode = SANDBOX_OFF;
 static struct sock_fprog progs[SANDBOX_NR_ROLES];
 static __thread char thread_role[16];
-
-const char *sandbox_mode_name(enum sandbox_mode mode)
-{
-    switch (mode) {
-    case SANDBOX_ON:
-        return "on";
-    case SANDBOX_LOG:
-        return "log (calls outside the lists are logged, not stopped)";
-    default:
-        return "off (--no-sandbox)";
-    }
-}
 
 unsigned sandbox_allowed_count(enum sandbox_role role)
 {
@@ -186,7 +173,7 @@ struct ruleset_attr {
 };
 
 static bool landlock(const struct sandbox_file *files, unsigned n,
-                     GError **errp)
+                     bool no_net, GError **errp)
 {
     int abi = sandbox_landlock_abi(), fd;
     struct ruleset_attr attr = { .handled_access_fs = landlock_fs_rights(abi) };
@@ -195,13 +182,14 @@ static bool landlock(const struct sandbox_file *files, unsigned n,
     if (abi <= 0) {
         return true; /* not in this kernel: husk check says so */
     }
-    if (abi >= 4) {
-        /* husk itself connects and binds nothing (slirp is husk-slirp). */
+    /* husk itself connects and binds nothing (slirp is in husk-slirp,
+     * whose jail leaves the network open: slirp must reach the world). */
+    if (abi >= 4 && no_net) {
         attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP |
                                   LANDLOCK_ACCESS_NET_CONNECT_TCP;
         size = 2 * sizeof(uint64_t);
     }
-    if (abi >= 6) {
+    if (abi >= 6 && no_net) {
         attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET |
                       LANDLOCK_SCOPE_SIGNAL;
         size = sizeof(attr);
@@ -266,7 +254,7 @@ static int highest_fd(void)
 }
 
 bool sandbox_jail(const struct sandbox_file *files, unsigned nr_files,
-                  bool limit_fds, GError **errp)
+                  unsigned flags, GError **errp)
 {
     int top;
 
@@ -274,7 +262,7 @@ bool sandbox_jail(const struct sandbox_file *files, unsigned nr_files,
         return true;
     }
     /* First, while /proc can still be read. */
-    top = limit_fds ? highest_fd() : -1;
+    top = (flags & SANDBOX_JAIL_LIMIT_FDS) ? highest_fd() : -1;
     if (top >= 0) {
         struct rlimit rl;
 
@@ -294,7 +282,7 @@ bool sandbox_jail(const struct sandbox_file *files, unsigned nr_files,
                     "sandbox: no_new_privs: %s", g_strerror(errno));
         return false;
     }
-    if (!landlock(files, nr_files, errp)) {
+    if (!landlock(files, nr_files, flags & SANDBOX_JAIL_NO_NET, errp)) {
         return false;
     }
     /* Test hook (tests/kvm): show that a file not given is out of reach. */

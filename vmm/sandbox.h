@@ -59,11 +59,17 @@ struct sandbox_file {
  * without allocating, and the SIGSYS report.  Errors: HUSK_EXIT_OSERR. */
 bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp);
 
-/* Before the threads that inherit it start: no_new_privs, Landlock over
- * files (nothing else reachable), and with limit_fds an RLIMIT_NOFILE
- * just above the highest descriptor open.  Errors: HUSK_EXIT_OSERR. */
+/* What sandbox_jail closes besides files. */
+#define SANDBOX_JAIL_LIMIT_FDS 1u   /* RLIMIT_NOFILE just above what is open */
+#define SANDBOX_JAIL_NO_NET 2u      /* no TCP bind/connect, no signals or
+                                     * abstract sockets outside (Landlock
+                                     * ABI 4 and 6): husk, not husk-slirp */
+
+/* Before the threads that inherit it start: no_new_privs, and Landlock
+ * over files (nothing reachable but these) plus what flags add.  Errors:
+ * HUSK_EXIT_OSERR. */
 bool sandbox_jail(const struct sandbox_file *files, unsigned nr_files,
-                  bool limit_fds, GError **errp);
+                  unsigned flags, GError **errp);
 
 /* Installs this thread's filter (after sandbox_prepare).  0 or -errno.
  * role_name is what a violation report calls the thread ("vcpu0"). */
@@ -74,9 +80,6 @@ unsigned sandbox_allowed_count(enum sandbox_role role);
 
 /* The Landlock ABI this kernel offers, 0 if none (husk check). */
 int sandbox_landlock_abi(void);
-
-/* What is in force, for `husk check` and the log ("seccomp ..."). */
-const char *sandbox_mode_name(enum sandbox_mode mode);
 
 /* The filters, generated at build time (sandbox_gen.c): BPF with TRAP
  * as the default action, their lengths, allowed counts, and syscall

@@ -241,7 +241,7 @@ int main(int argc, char **argv)
         int r;
 
         if (!sandbox_prepare(sandbox, SANDBOX_ROLE_BIT(SANDBOX_SLIRP), &err) ||
-            !sandbox_jail(&resolv, have ? 1 : 0, false, &err)) {
+            !sandbox_jail(&resolv, have ? 1 : 0, 0, &err)) {
             fail(fd, err->code, err->message);
         }
         r = sandbox_enter(SANDBOX_SLIRP, "slirp");

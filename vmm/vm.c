@@ -522,7 +522,8 @@ static bool jail(struct vm *vm, GError **errp)
         files[n++] = (struct sandbox_file){ vm->cfg.disks[i].path,
                                             !vm->cfg.disks[i].read_only };
     }
-    return sandbox_jail(files, n, true, errp);
+    return sandbox_jail(files, n, SANDBOX_JAIL_LIMIT_FDS | SANDBOX_JAIL_NO_NET,
+                        errp);
 }
 
 int vm_run(struct vm *vm)

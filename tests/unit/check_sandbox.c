@@ -13,7 +13,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -228,7 +231,8 @@ static void jailed(void *arg)
     if (d) {
         g_dir_close(d);
     }
-    if (!sandbox_prepare(SANDBOX_ON, ~0u, &err) || !sandbox_jail(&f, 1, true, &err)) {
+    if (!sandbox_prepare(SANDBOX_ON, ~0u, &err) || !sandbox_jail(&f, 1, SANDBOX_JAIL_LIMIT_FDS | SANDBOX_JAIL_NO_NET,
+                      &err)) {
         fprintf(stderr, "jail: %s\n", err->message);
         _exit(99);
     }
@@ -273,6 +277,58 @@ START_TEST(jail_limits_files_and_descriptors)
 }
 END_TEST
 
+/* TCP connect to a listener on this host's loopback from a child in a
+ * jail: for husk's own (network closed where Landlock has ABI 4+) and for
+ * husk-slirp's (slirp must reach the world).  0, or the errno. */
+static int port_for_child;
+
+static void jailed_connect(void *arg)
+{
+    unsigned flags = (unsigned)(long)arg;
+    g_autoptr(GError) err = NULL;
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)port_for_child),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int fd;
+
+    if (!sandbox_prepare(SANDBOX_ON, ~0u, &err) ||
+        !sandbox_jail(NULL, 0, flags, &err)) {
+        fprintf(stderr, "jail: %s\n", err->message);
+        _exit(99);
+    }
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    _exit(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : errno);
+}
+
+START_TEST(jail_network_per_role)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof(sa);
+    g_autofree char *e1 = NULL, *e2 = NULL;
+    int st;
+
+    ck_assert_int_eq(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(listen(l, 4), 0);
+    ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sa, &len), 0);
+    port_for_child = ntohs(sa.sin_port);
+    /* husk-slirp's jail: files closed, the network open. */
+    st = in_child(jailed_connect, (void *)(long)0, &e1);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                  "husk-slirp's jail refused a TCP connect: %s (%s)",
+                  WIFEXITED(st) ? g_strerror(WEXITSTATUS(st)) : "?", e1);
+    /* husk's own: no TCP where Landlock can say so (ABI 4). */
+    st = in_child(jailed_connect, (void *)(long)SANDBOX_JAIL_NO_NET, &e2);
+    ck_assert(WIFEXITED(st));
+    if (sandbox_landlock_abi() >= 4) {
+        ck_assert_msg(WEXITSTATUS(st) == EACCES, "husk connected: %d %s",
+                      WEXITSTATUS(st), e2);
+    }
+    close(l);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sandbox");
@@ -283,6 +339,7 @@ int main(void)
     tcase_add_test(tc, log_and_off_modes_do_not_stop);
     tcase_add_test(tc, ioctl_requests_filtered);
     tcase_add_test(tc, jail_limits_files_and_descriptors);
+    tcase_add_test(tc, jail_network_per_role);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
