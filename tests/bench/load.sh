@@ -5,7 +5,7 @@
 # cleanly, the time until the last one ended, and husk's own memory per
 # VM (peak RSS less the guest RAM it touched, --boot-timeline).  Stops
 # at the first N where not all came through.  Hardware KVM: directly;
-# else inside the test host (one CPU, 3 GiB).
+# else inside the test host (one CPU; LOAD_MEM MiB, default 3072).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 counts=${1:-8 16 24 32}
@@ -38,5 +38,5 @@ for n in $counts; do
     [ \$clean = \$n ] || break
 done
 SCEN
-"$top/tests/bench/run-scenario.sh" load "$scen" --mem 3072 --timeout 5400 \
+"$top/tests/bench/run-scenario.sh" load "$scen" --mem "${LOAD_MEM:-3072}" --timeout 5400 \
     --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz"
