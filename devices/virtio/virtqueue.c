@@ -302,11 +302,20 @@ bool vq_should_notify(struct virtqueue *vq)
      * driver's suppression state, or both sides may decide the other will
      * act (the driver's mb() in virtqueue_enable_cb_delayed pairs). */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (!vq->event_idx) {
-        return !(load16(vq->avail + AVAIL_FLAGS) & VRING_AVAIL_F_NO_INTERRUPT);
-    }
     old = vq->signalled_used;
     new = vq->used_idx;
+    /* Nothing used since the last interrupt (or since reset, when both
+     * are 0): an interrupt would tell the driver nothing. */
+    if (new == old) {
+        return false;
+    }
+    if (!vq->event_idx) {
+        if (load16(vq->avail + AVAIL_FLAGS) & VRING_AVAIL_F_NO_INTERRUPT) {
+            return false;
+        }
+        vq->signalled_used = new;
+        return true;
+    }
     event = load16(vq->avail + AVAIL_RING + 2u * vq->size); /* used_event */
     vq->signalled_used = new;
     if (!vq->signalled_valid) {
