@@ -28,130 +28,24 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "devices/backend/frame_stream.h"
+#include "devices/backend/net_remote_serve.h"
 #include "devices/backend/slirp_stack.h"
 #include "vmm/error.h"
 #include "vmm/sandbox.h"
 
-#define FILL_BUDGET 8
-
 struct helper {
-    struct frame_stream fs;
-    struct slirp_stack *stack;
+    struct nr_server *srv;
     GMainLoop *loop;
-    bool blocked;           /* the write buffer was full: slirp waits */
-    guint out_watch;        /* waiting for the socket to drain */
 };
 
-static gboolean on_writable(gint fd, GIOCondition c, gpointer opaque)
+/* husk's requests; EOF when husk exits. */
+static gboolean on_control(gint fd, GIOCondition c, gpointer opaque)
 {
     struct helper *h = opaque;
-    int r = fs_flush(&h->fs);
 
-    if (r < 0 && r != -EAGAIN) {
-        g_main_loop_quit(h->loop); /* husk is gone */
-        h->out_watch = 0;
+    if (!nr_server_control(h->srv)) {
+        g_main_loop_quit(h->loop);
         return G_SOURCE_REMOVE;
-    }
-    if (h->blocked && fs_can_send(&h->fs, FS_MAX_FRAME)) {
-        h->blocked = false;
-        slirp_stack_resume(h->stack);
-    }
-    if (h->fs.wlen) {
-        return G_SOURCE_CONTINUE;
-    }
-    h->out_watch = 0;
-    return G_SOURCE_REMOVE;
-}
-
-static void watch_out(struct helper *h)
-{
-    if (!h->out_watch) {
-        h->out_watch = g_unix_fd_add(h->fs.fd, G_IO_OUT, on_writable, h);
-    }
-}
-
-/* slirp -> husk.  0 (slirp keeps it) while the write buffer is full.
- * Frames are only queued here; flush_prepare writes them. */
-static int output(void *opaque, const void *frame, size_t len)
-{
-    struct helper *h = opaque;
-    struct iovec iov = { (void *)frame, len };
-    int r;
-
-    if (h->blocked) {
-        return 0;
-    }
-    r = fs_queue(&h->fs, &iov, 1);
-    if (r == -EAGAIN) {
-        h->blocked = true;
-        watch_out(h);
-        return 0;
-    }
-    if (r < 0 && r != -EMSGSIZE) {
-        g_main_loop_quit(h->loop); /* husk is gone */
-    }
-    return 1;
-}
-
-/*
- * glib prepares every source before it polls: the point where this loop
- * iteration's callbacks (slirp's sockets and timers, husk's frames) have
- * all run.  Writing the frames they queued here makes one send(2) per
- * burst, and nothing waits past the moment the helper would sleep.
- */
-struct flush_source {
-    GSource source;
-    struct helper *h;
-};
-
-static gboolean flush_prepare(GSource *src, gint *timeout)
-{
-    struct helper *h = ((struct flush_source *)src)->h;
-
-    *timeout = -1;
-    if (h->fs.wlen) {
-        int r = fs_flush(&h->fs);
-
-        if (r < 0 && r != -EAGAIN) {
-            g_main_loop_quit(h->loop); /* husk is gone */
-        } else if (h->fs.wlen) {
-            watch_out(h);
-        }
-    }
-    return FALSE;
-}
-
-static GSourceFuncs flush_funcs = {
-    .prepare = flush_prepare,
-};
-
-/* husk -> slirp. */
-static gboolean on_readable(gint fd, GIOCondition c, gpointer opaque)
-{
-    struct helper *h = opaque;
-
-    for (int i = 0; i < FILL_BUDGET; i++) {
-        long r = fs_fill(&h->fs);
-        const uint8_t *f;
-        size_t len;
-        int err;
-
-        if (r == -EAGAIN) {
-            return G_SOURCE_CONTINUE;
-        }
-        if (r <= 0) {
-            g_main_loop_quit(h->loop); /* EOF: husk exited */
-            return G_SOURCE_REMOVE;
-        }
-        while ((f = fs_peek(&h->fs, &len, &err))) {
-            slirp_stack_input(h->stack, f, len);
-            fs_consume(&h->fs, len);
-        }
-        if (err) {
-            g_main_loop_quit(h->loop); /* not husk speaking */
-            return G_SOURCE_REMOVE;
-        }
     }
     return G_SOURCE_CONTINUE;
 }
@@ -178,10 +72,10 @@ static void fail(int fd, int status, const char *text)
 int main(int argc, char **argv)
 {
     static struct helper h;
-    int fd = -1;
+    int fd = -1, evt = -1;
+    struct slirp_stack *stack;
     struct net_user_opts o = { .ipv6 = true, .mtu = NET_USER_MTU_DEFAULT };
     g_autoptr(GError) err = NULL;
-    GSource *flusher;
     enum sandbox_mode sandbox = SANDBOX_ON;
 
     for (int i = 1; i < argc; i++) {
@@ -189,6 +83,8 @@ int main(int argc, char **argv)
 
         if (g_str_has_prefix(a, "--fd=")) {
             fd = atoi(a + 5);
+        } else if (g_str_has_prefix(a, "--events=")) {
+            evt = atoi(a + 9);
         } else if (!strcmp(a, "--restrict")) {
             o.restrict_ = true;
         } else if (!strcmp(a, "--no-ipv6")) {
@@ -219,9 +115,11 @@ int main(int argc, char **argv)
                                         "started by husk run --net user)");
         }
     }
-    if (fd < 0 || fcntl(fd, F_GETFD) < 0) {
-        fail(-1, HUSK_EXIT_USAGE, "needs --fd=N, a stream socket "
-                                  "(started by husk run --net user)");
+    if (fd < 0 || fcntl(fd, F_GETFD) < 0 || evt < 0 ||
+        fcntl(evt, F_GETFD) < 0) {
+        fail(-1, HUSK_EXIT_USAGE, "needs --fd=N and --events=N, two "
+                                  "SOCK_SEQPACKET sockets (started by "
+                                  "husk run --net user)");
     }
     /* Never outlive husk, even if the socket were somehow kept open. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -230,11 +128,12 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     h.loop = g_main_loop_new(NULL, FALSE);
-    fs_init(&h.fs, fd);
-    h.stack = slirp_stack_new(&o, NULL, output, &h, &err);
-    if (!h.stack) {
+    h.srv = nr_server_new(fd, evt, (uint16_t)o.mtu, NULL);
+    stack = slirp_stack_new(&o, NULL, nr_server_output, h.srv, &err);
+    if (!stack) {
         fail(fd, err->code, err->message);
     }
+    nr_server_attach(h.srv, stack);
     {
         struct sandbox_file resolv = { "/etc/resolv.conf", false };
         bool have = g_file_test(resolv.path, G_FILE_TEST_EXISTS);
@@ -250,24 +149,21 @@ int main(int argc, char **argv)
         }
     }
     say(fd, "R", 1);
-    flusher = g_source_new(&flush_funcs, sizeof(struct flush_source));
-    ((struct flush_source *)flusher)->h = &h;
-    g_source_attach(flusher, NULL);
-    g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, &h);
+    g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_control, &h);
     g_main_loop_run(h.loop);
     /* Frames are dropped only when the queue for a guest without RX room
      * overflows: rare, and worth a line when it happens. */
-    if (slirp_stack_dropped(h.stack) || g_getenv("HUSK_SLIRP_STATS")) {
+    if (slirp_stack_dropped(stack) || g_getenv("HUSK_SLIRP_STATS")) {
         fprintf(stderr, "husk-slirp: %lu frames for the guest dropped "
                         "(queue full)\n",
-                slirp_stack_dropped(h.stack));
+                slirp_stack_dropped(stack));
     }
-    if (slirp_stack_fragments(h.stack) || g_getenv("HUSK_SLIRP_STATS")) {
+    if (slirp_stack_fragments(stack) || g_getenv("HUSK_SLIRP_STATS")) {
         fprintf(stderr, "husk-slirp: %lu IPv4 fragments from the guest "
                         "dropped (libslirp cannot take them safely)\n",
-                slirp_stack_fragments(h.stack));
+                slirp_stack_fragments(stack));
     }
-    slirp_stack_free(h.stack);
-    fs_free(&h.fs);
+    nr_server_free(h.srv); /* stops the queues first */
+    slirp_stack_free(stack);
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/memfd.h> /* MFD_HUGE_2MB */
 #include <linux/mman.h> /* MAP_HUGE_2MB */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -142,6 +143,35 @@ static void note_memory(struct vm *vm)
                    (uint64_t)ru.ru_maxrss * 1024);
 }
 
+static bool ram_is_shared(const struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->cfg.nr_nets; i++) {
+        if (vm->cfg.nets[i].kind == VM_NET_USER) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Guest RAM as one memfd (hugetlbfs-backed with hugepages=on). */
+static bool map_memory_fd(struct vm *vm, GError **errp)
+{
+    unsigned flags = MFD_CLOEXEC;
+
+    if (vm->cfg.mem_hugepages) {
+        flags |= MFD_HUGETLB | MFD_HUGE_2MB;
+    }
+    vm->ram_fd = memfd_create("husk-guest-ram", flags);
+    if (vm->ram_fd < 0 || ftruncate(vm->ram_fd, (off_t)vm->cfg.mem) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "cannot make %" PRIu64 " MiB of shared guest memory "
+                    "for --net user: %s",
+                    vm->cfg.mem / MiB, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 static bool map_memory(struct vm *vm, GError **errp)
 {
     uint64_t mem = vm->cfg.mem;
@@ -164,13 +194,27 @@ static bool map_memory(struct vm *vm, GError **errp)
      * without enough of them fails here, not with SIGBUS when the guest
      * touches one.  prefault: every page faulted in now (MAP_POPULATE). */
     int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+    uint64_t off = 0;
 
     flags |= vm->cfg.mem_hugepages ? MAP_HUGETLB | MAP_HUGE_2MB : MAP_NORESERVE;
     flags |= vm->cfg.mem_prefault ? MAP_POPULATE : 0;
+    /* A user-mode NIC's queues are served by husk-slirp, which must map
+     * guest RAM too: then RAM is one memfd, shared.  Only then: shared
+     * memory gets no transparent huge pages unless the host's shmem THP
+     * setting allows (MADV_HUGEPAGE below asks). */
+    if (ram_is_shared(vm) && !map_memory_fd(vm, errp)) {
+        return false;
+    }
+    if (vm->ram_fd >= 0) {
+        flags = MAP_SHARED | (vm->cfg.mem_prefault ? MAP_POPULATE : 0);
+    }
     for (unsigned i = 0; i < n; i++) {
         struct kvm_userspace_memory_region r;
-        void *p = mmap(NULL, regions[i].size, PROT_READ | PROT_WRITE, flags,
-                       -1, 0);
+        void *p = vm->ram_fd >= 0
+                      ? mmap(NULL, regions[i].size, PROT_READ | PROT_WRITE,
+                             flags, vm->ram_fd, (off_t)off)
+                      : mmap(NULL, regions[i].size, PROT_READ | PROT_WRITE,
+                             flags, -1, 0);
 
         if (p == MAP_FAILED && vm->cfg.mem_hugepages) {
             g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
@@ -192,6 +236,13 @@ static bool map_memory(struct vm *vm, GError **errp)
         if (!vm->cfg.mem_dump) {
             madvise(p, regions[i].size, MADV_DONTDUMP);
         }
+        if (vm->ram_fd >= 0 && !vm->cfg.mem_hugepages) {
+            madvise(p, regions[i].size, MADV_HUGEPAGE);
+        }
+        vm->ram[i] = (struct nr_region){ regions[i].gpa, regions[i].size,
+                                         off };
+        vm->nr_ram = i + 1;
+        off += regions[i].size;
         *regions[i].hva = p;
         r = (struct kvm_userspace_memory_region){
             .slot = i,
@@ -363,6 +414,7 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     memset(vm, 0, sizeof(*vm));
     vm->fd = -1;
     vm->sig_fd = -1;
+    vm->ram_fd = -1;
     g_mutex_init(&vm->gate_lock);
     g_cond_init(&vm->gate_cond);
     vm->cfg = *cfg;
@@ -627,6 +679,9 @@ void vm_destroy(struct vm *vm)
     }
     if (vm->ram_high) {
         munmap(vm->ram_high, vm->ram_high_size);
+    }
+    if (vm->ram_fd >= 0) {
+        close(vm->ram_fd);
     }
     if (vm->fd >= 0) {
         close(vm->fd);

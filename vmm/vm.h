@@ -23,6 +23,7 @@
 #include "vmm/bus.h"
 #include "vmm/console.h"
 #include "vmm/guest_mem.h"
+#include "devices/backend/net_remote.h"
 #include "vmm/kvm.h"
 #include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
@@ -89,6 +90,11 @@ struct vm {
     struct guest_mem gm;
     void *ram_low, *ram_high;
     uint64_t ram_low_size, ram_high_size;
+    /* Guest RAM as a file (memfd), shared with husk-slirp when a --net
+     * user NIC's queues are served there (net_remote.h); else -1. */
+    int ram_fd;
+    unsigned nr_ram;
+    struct nr_region ram[GM_MAX_REGIONS];
     struct bus pio, mmio;
     unsigned nr_vcpus, nr_vcpus_created;
     struct vcpu *vcpus;

@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "husk"
 #include <errno.h>
 #include <glib-unix.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "devices/backend/net_tap.h"
@@ -114,6 +115,16 @@ static bool create_nics(struct vm *vm, GError **errp)
         vnet_init(vm->net[i], be, c->mac, c->mtu, &vm->gm, &slot->irq);
         if (!vm_virtio_plug(slot, &vm->net[i]->vdev, errp)) {
             return false;
+        }
+        if (vm->net[i]->vdev.queues_remote) {
+            struct nr_env env = { .mem_fd = vm->ram_fd,
+                                  .nr_regions = vm->nr_ram,
+                                  .kick_fd = { slot->kick_fd[VNET_RX],
+                                               slot->kick_fd[VNET_TX] },
+                                  .irq_fd = slot->irq_fd };
+
+            memcpy(env.region, vm->ram, sizeof(env.region));
+            net_remote_bind(be, &env);
         }
     }
     return true;

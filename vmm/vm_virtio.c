@@ -159,6 +159,11 @@ bool vm_virtio_plug(struct vm_virtio *s, struct virtio_dev *dev,
         if (ioctl(vm->fd, KVM_IOEVENTFD, &io) < 0) {
             s->ioeventfd = false;
         }
+        if (dev->queues_remote) {
+            /* Another process reads these eventfds (net_remote.h). */
+            g_free(w);
+            continue;
+        }
         *w = (struct kick_watch){ s, q };
         src = g_unix_fd_source_new(s->kick_fd[q], G_IO_IN);
         g_source_set_callback(src, G_SOURCE_FUNC(on_kick), w, g_free);

@@ -15,6 +15,7 @@
 
 struct vnet;
 struct net_backend;
+struct virtio_dev;
 
 /* The virtio-net header (virtio v1.2 §5.1.6, struct virtio_net_hdr_v1 with
  * num_buffers): 12 bytes in front of every frame in a virtqueue. */
@@ -42,6 +43,17 @@ struct net_backend_ops {
      * negotiated features): program them (TAP).  Optional. */
     void (*set_offloads)(struct net_backend *be, uint64_t features);
     void (*close)(struct net_backend *be);
+    /*
+     * A backend that serves the virtqueues itself, in its own process
+     * (husk-slirp, net_remote.h), has these three; the others none.
+     * start_queues at DRIVER_OK hands it the negotiated features and the
+     * queues (0 or -errno: the device then needs reset); stop_queues at
+     * reset returns once it no longer touches guest memory; kick passes
+     * on a QueueNotify that reached userspace.  dev->lock held for all.
+     */
+    int (*start_queues)(struct net_backend *be, const struct virtio_dev *d);
+    void (*stop_queues)(struct net_backend *be);
+    void (*kick)(struct net_backend *be, unsigned q);
 };
 
 struct net_backend {
@@ -54,6 +66,9 @@ struct net_backend {
      * DATA_VALID and the guest skips verifying them.  (slirp) */
     bool rx_csum_valid;
     const char *kind;       /* "user", "tap", "fd" */
+    /* With start_queues: the interrupt-status word the serving process
+     * sets (virtio_dev.isr_shared). */
+    uint32_t *isr_shared;
 };
 
 /*
@@ -66,5 +81,9 @@ int vnet_receive(struct vnet *n, const struct iovec *iov, int cnt);
 
 /* The backend can take frames again after send returned -EAGAIN. */
 void vnet_tx_resume(struct vnet *n);
+
+/* The process serving the queues found the rings malformed: NEEDS_RESET
+ * (takes the device lock). */
+void vnet_set_broken(struct vnet *n, const char *why);
 
 #endif

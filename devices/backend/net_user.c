@@ -1,12 +1,11 @@
 /*
  * net_user.c: husk's side of `--net user`: the hostfwd syntax, and the
- * husk-slirp helper process started with its options, whose frames travel
- * length-prefixed on a SOCK_STREAM socketpair (frame_stream.h) handled by
- * the net_stream backend.
+ * husk-slirp helper process started with its options, which serves the
+ * device's queues itself (net_remote.h; husk's end is net_remote.c).
  *
- * Start-up handshake, before the first frame: the helper writes the byte
- * 'R' once slirp runs and every forwarding rule listens; or 'E', one byte
- * of exit status and a message, and closes the socket.
+ * Start-up handshake, on the control socket: the helper writes 'R' once
+ * slirp runs and every forwarding rule listens; or 'E', one byte of exit
+ * status and a message, and exits.
  */
 #define G_LOG_DOMAIN "husk"
 #include "devices/backend/net_user.h"
@@ -19,7 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "devices/backend/net_stream.h"
+#include "devices/backend/net_remote.h"
 #include "vmm/error.h"
 #include "vmm/paths.h"
 #include "vmm/sandbox.h"
@@ -163,7 +162,7 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
     g_autofree char *helper = net_user_helper_path();
     g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GError) err = NULL;
-    int sv[2], target = 3;
+    int sv[2], ev[2], source[2], target[2] = { 3, 4 };
     GPid pid;
     struct net_backend *be;
 
@@ -174,13 +173,23 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
                     HUSK_LIBEXECDIR);
         return NULL;
     }
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
                     "--net user: socketpair: %s", g_strerror(errno));
         return NULL;
     }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ev) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "--net user: socketpair: %s", g_strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        return NULL;
+    }
+    source[0] = sv[1];
+    source[1] = ev[1];
     g_ptr_array_add(argv, g_strdup(helper));
     g_ptr_array_add(argv, g_strdup("--fd=3"));
+    g_ptr_array_add(argv, g_strdup("--events=4"));
     if (o->restrict_) {
         g_ptr_array_add(argv, g_strdup("--restrict"));
     }
@@ -202,20 +211,28 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
     if (!g_spawn_async_with_pipes_and_fds(
             NULL, (const char *const *)argv->pdata, NULL,
             G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES, NULL, NULL,
-            -1, -1, -1, &sv[1], &target, 1, &pid, NULL, NULL, NULL, &err)) {
+            -1, -1, -1, source, target, 2, &pid, NULL, NULL, NULL, &err)) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
                     "--net user: cannot start %s: %s", helper, err->message);
         close(sv[0]);
         close(sv[1]);
+        close(ev[0]);
+        close(ev[1]);
         return NULL;
     }
     close(sv[1]);
+    close(ev[1]);
     if (!handshake(sv[0], helper, errp)) {
         close(sv[0]); /* the helper exits on EOF */
+        close(ev[0]);
         return NULL;
     }
-    /* The helper lives as long as its socket: husk's exit ends it. */
-    be = net_stream_new(sv[0], "user", ctx);
-    be->rx_csum_valid = true; /* slirp computes every checksum it sends */
+    /* The helper lives as long as its control socket: husk's exit ends
+     * it. */
+    be = net_remote_new(sv[0], ev[0], pid, "user", ctx, errp);
+    if (!be) {
+        close(sv[0]);
+        close(ev[0]);
+    }
     return be;
 }

@@ -71,6 +71,12 @@ struct virtio_dev {
     bool features_refused;   /* the driver accepted one not offered */
     uint32_t status, isr, queue_sel, dev_feat_sel, drv_feat_sel;
     uint32_t config_gen;
+    /* Queues served by another process (husk-slirp, net_remote.h): it
+     * owns the kick eventfds, writes used rings and raises the irqfd
+     * itself, and sets VIRTIO_ISR_QUEUE in this shared word, which the
+     * transport reads and clears beside isr.  NULL: all here. */
+    uint32_t *isr_shared;
+    bool queues_remote;
     /* Called by the transport when a QueueNotify write reaches userspace
      * (no ioeventfd): signal the I/O thread.  NULL: notify inline. */
     void (*kick)(struct virtio_dev *d, unsigned q);
@@ -100,6 +106,12 @@ void virtio_dev_queue_notify(struct virtio_dev *d, unsigned q);
 /* The same with dev->lock held: the one place that runs a queue and turns
  * a malformed ring into NEEDS_RESET. */
 void virtio_dev_queue_notify_locked(struct virtio_dev *d, unsigned q);
+
+/* The interrupt status the driver reads: ours, plus the queue bit set by
+ * the process serving the queues (only ISR bits are taken from it). */
+uint32_t virtio_dev_isr(const struct virtio_dev *d);
+/* InterruptACK: clears bits in both words. */
+void virtio_dev_isr_ack(struct virtio_dev *d, uint32_t bits);
 
 /* True if the negotiated features include bit. */
 static inline bool virtio_has_feature(const struct virtio_dev *d, unsigned bit)

@@ -51,7 +51,7 @@ static void device_reset_locked(struct virtio_dev *d)
     d->guest_features = 0;
     d->features_refused = false;
     d->status = 0;
-    d->isr = 0;
+    virtio_dev_isr_ack(d, ~0u);
     d->queue_sel = 0;
     d->dev_feat_sel = d->drv_feat_sel = 0;
     if (d->irq) {
@@ -153,7 +153,7 @@ static uint32_t read_reg_locked(struct virtio_dev *d, uint64_t off)
     case VIRTIO_MMIO_QUEUE_READY:
         return vq ? vq->ready : 0;
     case VIRTIO_MMIO_INTERRUPT_STATUS:
-        return d->isr;
+        return virtio_dev_isr(d);
     case VIRTIO_MMIO_STATUS:
         return d->status;
     case VIRTIO_MMIO_QUEUE_DESC_LOW:
@@ -234,8 +234,8 @@ static int write_reg_locked(struct virtio_dev *d, uint64_t off, uint32_t v)
         }
         return (int)v;
     case VIRTIO_MMIO_INTERRUPT_ACK:
-        d->isr &= ~v;
-        if (!d->isr && d->irq) {
+        virtio_dev_isr_ack(d, v);
+        if (!virtio_dev_isr(d) && d->irq) {
             d->irq->set(d->irq, false);
         }
         return -1;

@@ -1,0 +1,328 @@
+/*
+ * net_remote.c: husk's end of virtio-net queues served by husk-slirp
+ * (protocol in net_remote.h), and the SEQPACKET message helpers both ends
+ * use.
+ */
+#define G_LOG_DOMAIN "husk"
+#include "devices/backend/net_remote.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "devices/virtio/net.h"
+#include "vmm/error.h"
+#include "vmm/util.h"
+
+struct net_remote {
+    struct net_backend be;
+    int ctl, evt;
+    int pidfd;              /* the helper, to stop one that hangs */
+    struct nr_env env;
+    bool bound;
+    uint32_t *isr;          /* the shared interrupt-status word's page */
+    int isr_fd;
+    uint32_t gen;           /* of the current START */
+    bool started, dead;
+    GSource *evt_src;       /* the event socket's watch */
+};
+
+static struct net_remote *to_remote(struct net_backend *be)
+{
+    return container_of(be, struct net_remote, be);
+}
+
+ssize_t nr_send(int sock, const void *msg, size_t len, const int *fds,
+                unsigned nfds)
+{
+    struct iovec iov = { (void *)msg, len };
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * NR_START_FDS)];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    ssize_t r;
+
+    g_assert(nfds <= NR_START_FDS);
+    if (nfds) {
+        struct cmsghdr *c;
+
+        memset(&u, 0, sizeof(u));
+        mh.msg_control = u.buf;
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+        c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+    }
+    do {
+        r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+    } while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : 0;
+}
+
+ssize_t nr_recv(int sock, void *msg, size_t len, int *fds, unsigned *nfds)
+{
+    struct iovec iov = { msg, len };
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * NR_START_FDS)];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+                         .msg_control = u.buf,
+                         .msg_controllen = sizeof(u.buf) };
+    unsigned max = nfds ? *nfds : 0, got = 0;
+    ssize_t r;
+
+    do {
+        r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        return -errno;
+    }
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        unsigned n;
+        int in[NR_START_FDS];
+
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+        n = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        n = MIN(n, NR_START_FDS);
+        memcpy(in, CMSG_DATA(c), n * sizeof(int));
+        for (unsigned i = 0; i < n; i++) {
+            if (got < max) {
+                fds[got++] = in[i];
+            } else {
+                close(in[i]); /* more than asked for: not kept */
+            }
+        }
+    }
+    if (nfds) {
+        *nfds = got;
+    }
+    if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+        for (unsigned i = 0; i < got; i++) {
+            close(fds[i]);
+        }
+        if (nfds) {
+            *nfds = 0;
+        }
+        return -EMSGSIZE;
+    }
+    return r;
+}
+
+/* A helper that stopped answering may still be writing guest memory: it
+ * is killed, which is the only way to be sure it no longer does. */
+static void helper_lost(struct net_remote *r, const char *why)
+{
+    if (!r->dead) {
+        g_warning("--net %s: husk-slirp %s; the guest's network is down",
+                  r->be.kind, why);
+    }
+    r->dead = true;
+    r->started = false;
+    if (r->pidfd >= 0) {
+        syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+    }
+}
+
+/* Sends a request and waits (SO_RCVTIMEO) for its DONE. */
+static int request(struct net_remote *r, const void *msg, size_t len,
+                   const int *fds, unsigned nfds)
+{
+    struct nr_done d;
+    ssize_t n;
+
+    if (r->dead) {
+        return -EPIPE;
+    }
+    n = nr_send(r->ctl, msg, len, fds, nfds);
+    if (n < 0) {
+        helper_lost(r, "is gone");
+        return (int)n;
+    }
+    for (;;) {
+        n = nr_recv(r->ctl, &d, sizeof(d), NULL, NULL);
+        if (n == -EAGAIN || n == -EWOULDBLOCK) {
+            helper_lost(r, "did not answer in time and was stopped");
+            return -ETIMEDOUT;
+        }
+        if (n <= 0) {
+            helper_lost(r, "is gone");
+            return n < 0 ? (int)n : -EPIPE;
+        }
+        if (n == sizeof(d) && d.msg == NR_DONE && d.gen == r->gen) {
+            return d.err;
+        }
+        /* An answer to an earlier request: cannot happen with one
+         * request at a time, and is skipped if it does. */
+    }
+}
+
+static int remote_start(struct net_backend *be, const struct virtio_dev *d)
+{
+    struct net_remote *r = to_remote(be);
+    struct nr_start m;
+    int fds[NR_START_FDS];
+
+    if (!r->bound) {
+        return -ENODEV;
+    }
+    memset(&m, 0, sizeof(m));
+    m.msg = NR_START;
+    m.gen = ++r->gen;
+    m.features = d->guest_features;
+    m.nr_regions = r->env.nr_regions;
+    memcpy(m.region, r->env.region, sizeof(m.region));
+    for (unsigned q = 0; q < 2; q++) {
+        const struct virtqueue *vq = &d->vq[q];
+
+        m.q[q] = (struct nr_queue){ vq->desc_gpa, vq->avail_gpa,
+                                    vq->used_gpa, vq->active ? vq->size : 0,
+                                    0 };
+    }
+    fds[NR_FD_MEM] = r->env.mem_fd;
+    fds[NR_FD_KICK0] = r->env.kick_fd[0];
+    fds[NR_FD_KICK1] = r->env.kick_fd[1];
+    fds[NR_FD_IRQ] = r->env.irq_fd;
+    fds[NR_FD_ISR] = r->isr_fd;
+    __atomic_store_n(r->isr, 0, __ATOMIC_RELEASE);
+    r->started = true;
+    return request(r, &m, sizeof(m), fds, NR_START_FDS);
+}
+
+static void remote_stop(struct net_backend *be)
+{
+    struct net_remote *r = to_remote(be);
+    struct nr_stop m = { NR_STOP, r->gen };
+
+    if (!r->started) {
+        return;
+    }
+    request(r, &m, sizeof(m), NULL, 0);
+    r->started = false;
+}
+
+static void remote_kick(struct net_backend *be, unsigned q)
+{
+    struct net_remote *r = to_remote(be);
+    uint64_t one = 1;
+
+    if (r->bound && q < 2 &&
+        write(r->env.kick_fd[q], &one, sizeof(one)) < 0 && errno != EAGAIN) {
+        g_debug("net kick: %s", g_strerror(errno));
+    }
+}
+
+/* The helper's events, on the I/O thread. */
+static gboolean on_event(gint fd, GIOCondition cond, gpointer opaque)
+{
+    struct net_remote *r = opaque;
+    struct nr_broken b;
+    ssize_t n = nr_recv(fd, &b, sizeof(b), NULL, NULL);
+
+    if (n == -EAGAIN) {
+        return G_SOURCE_CONTINUE;
+    }
+    if (n <= 0) {
+        /* The helper exited (or was killed): say so once. */
+        if (!r->dead) {
+            g_warning("--net %s: husk-slirp exited; the guest's network is "
+                      "down",
+                      r->be.kind);
+        }
+        r->dead = true;
+        return G_SOURCE_REMOVE;
+    }
+    if (n == sizeof(b) && b.msg == NR_BROKEN && b.gen == r->gen &&
+        r->be.dev) {
+        b.why[sizeof(b.why) - 1] = '\0';
+        /* The text is the helper's: only printable ASCII goes on. */
+        for (char *p = b.why; *p; p++) {
+            if (*p < 0x20 || *p > 0x7e) {
+                *p = '?';
+            }
+        }
+        vnet_set_broken(r->be.dev, b.why);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void remote_close(struct net_backend *be)
+{
+    struct net_remote *r = to_remote(be);
+
+    g_source_destroy(r->evt_src);
+    g_source_unref(r->evt_src);
+    /* Closing the control socket ends the helper. */
+    close(r->ctl);
+    close(r->evt);
+    if (r->pidfd >= 0) {
+        close(r->pidfd);
+    }
+    munmap(r->isr, 4096);
+    close(r->isr_fd);
+    g_free(r);
+}
+
+static const struct net_backend_ops remote_ops = {
+    .start_queues = remote_start,
+    .stop_queues = remote_stop,
+    .kick = remote_kick,
+    .close = remote_close,
+};
+
+struct net_backend *net_remote_new(int ctl, int evt, pid_t pid,
+                                   const char *kind, GMainContext *ctx,
+                                   GError **errp)
+{
+    struct net_remote *r = g_new0(struct net_remote, 1);
+    struct timeval tv = { NR_REPLY_MS / 1000, (NR_REPLY_MS % 1000) * 1000 };
+    r->ctl = ctl;
+    r->evt = evt;
+    r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    r->isr_fd = memfd_create("husk-net-isr", MFD_CLOEXEC);
+    if (r->isr_fd < 0 || ftruncate(r->isr_fd, 4096) < 0 ||
+        (r->isr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+                       r->isr_fd, 0)) == MAP_FAILED ||
+        setsockopt(ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "--net %s: cannot share the interrupt status: %s", kind,
+                    g_strerror(errno));
+        if (r->isr_fd >= 0) {
+            close(r->isr_fd);
+        }
+        if (r->pidfd >= 0) {
+            close(r->pidfd);
+        }
+        g_free(r);
+        return NULL;
+    }
+    g_unix_set_fd_nonblocking(evt, TRUE, NULL);
+    r->be = (struct net_backend){
+        .ops = &remote_ops,
+        .rx_csum_valid = true, /* slirp computes every checksum it sends */
+        .kind = kind,
+        .isr_shared = r->isr,
+    };
+    r->evt_src = g_unix_fd_source_new(evt, G_IO_IN | G_IO_HUP | G_IO_ERR);
+    g_source_set_callback(r->evt_src, G_SOURCE_FUNC(on_event), r, NULL);
+    g_source_attach(r->evt_src, ctx);
+    return &r->be;
+}
+
+void net_remote_bind(struct net_backend *be, const struct nr_env *env)
+{
+    struct net_remote *r = to_remote(be);
+
+    r->env = *env;
+    r->bound = true;
+}
