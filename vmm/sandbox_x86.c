@@ -35,7 +35,8 @@
     "preadv", "pwritev", "preadv2", "pwritev2", "pwrite64",                \
     "fdatasync", "fsync", "fallocate", /* virtio-blk */                    \
     "io_uring_enter", /* the io_uring disk engine */                       \
-    "sendmsg", "recvmsg", "sendto", "recvfrom", /* virtio-net backends */
+    "sendmsg", "recvmsg", "sendto", "recvfrom", /* virtio-net backends */ \
+    "pidfd_send_signal", /* stopping a husk-slirp that hangs (only it) */
 
 static const char *const main_calls[] = {
     COMMON_CALLS,
