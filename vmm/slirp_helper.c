@@ -1,20 +1,23 @@
 /*
  * slirp_helper.c: husk-slirp, the user-mode network stack behind
- * `husk run --net user`.  husk starts it with one end of a SOCK_STREAM
- * socketpair as descriptor 3, carrying length-prefixed Ethernet frames
- * both ways (frame_stream.h).  It exits when husk closes its end.
+ * `husk run --net user`.  husk starts it with two SOCK_SEQPACKET sockets,
+ * control (descriptor 3) and events (4), and at DRIVER_OK hands it the
+ * virtio-net queues (net_remote.h), which it serves itself with husk's
+ * device code (net_remote_serve.c).  It exits when husk closes the
+ * control socket.
  *
- *   husk-slirp --fd=3 [--restrict] [--no-ipv6] [--mtu=N] [--hostfwd=RULE]...
- *              [--sandbox=off|log]
+ *   husk-slirp --fd=3 --events=4 [--restrict] [--no-ipv6] [--mtu=N]
+ *              [--hostfwd=RULE]... [--sandbox=off|log]
  *   husk-slirp --version
  *
- * Before the first frame it writes 'R' (running, every forwarding rule
- * listening), or 'E', an exit-status byte and a message (net_user.c).
- * Nothing here trusts a frame: slirp parses them (with its protocol
- * emulation off), this file only moves bytes.  Once slirp runs and the
- * forwarded ports listen, the helper enters its sandbox (sandbox.h, role
- * SANDBOX_SLIRP): sockets yes, exec and KVM no, no file but
- * /etc/resolv.conf.
+ * First it writes 'R' (running, every forwarding rule listening), or 'E',
+ * an exit-status byte and a message (net_user.c), on the control socket.
+ * Nothing here trusts a frame or a ring: slirp parses frames (with its
+ * protocol emulation off), husk's virtqueue code checks the rings.  Once
+ * slirp runs and the forwarded ports listen, the helper enters its
+ * sandbox (sandbox.h, role SANDBOX_SLIRP): sockets yes, exec and KVM no,
+ * no file but /etc/resolv.conf; guest RAM and the eventfds come as
+ * descriptors.
  */
 #define G_LOG_DOMAIN "husk-slirp"
 #include <errno.h>

@@ -1,10 +1,13 @@
 /*
  * net_backend.h: what a virtio-net device asks of the network behind it.
  * The device never sees a file descriptor or a slirp instance; backends:
- * net_slirp.c (user-mode networking), net_tap.c (a TAP device) and
- * net_fd.c (frames on a datagram descriptor, which TAP and the tests use).
+ * net_remote.c (user-mode networking: husk-slirp serves the queues),
+ * net_tap.c (a TAP device) and net_fd.c (frames on a datagram
+ * descriptor, which TAP and the tests use).
  *
- * Threads: every call, both ways, happens on the I/O thread.
+ * Threads: frames, both ways, move on the I/O thread; set_offloads and
+ * the start_queues/stop_queues/kick trio come from the transport, on
+ * whichever thread wrote the register.
  */
 #ifndef HUSK_NET_BACKEND_H
 #define HUSK_NET_BACKEND_H

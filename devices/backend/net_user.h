@@ -3,12 +3,12 @@
  * addresses): DHCP, DNS, the host's loopback at 10.0.2.2, host port
  * forwarding, IPv6, no root and no host setup.
  *
- * The TCP/IP stack (libslirp) runs in a helper process, husk-slirp, that
- * exchanges length-prefixed frames with husk over a stream socketpair
- * (frame_stream.h): husk stays
- * a static binary (Debian ships libslirp only as a shared library, which
- * would bring a second, dynamic glib), and slirp, the guest-facing stack
- * with the longest CVE list, lives in a process of its own.
+ * The TCP/IP stack (libslirp) runs in a helper process, husk-slirp, which
+ * also serves the device's virtqueues (net_remote.h): husk stays a static
+ * binary (Debian ships libslirp only as a shared library, which would
+ * bring a second, dynamic glib), slirp, the guest-facing stack with the
+ * longest CVE list, lives in a process of its own, and a frame still
+ * costs one wakeup, not three.
  */
 #ifndef HUSK_NET_USER_H
 #define HUSK_NET_USER_H
