@@ -362,8 +362,8 @@ START_TEST(load_many_vms_and_floods)
     before = field(net, "slirp_rss_before_kb=");
     after = field(net, "slirp_rss_after_kb=");
     nethusk = field(net, "netflood husk_mib=");
-    printf("load: UDP flood: %s; husk-slirp RSS %.0f -> %.0f KiB, husk's "
-           "own memory %.1f MiB\n",
+    printf("load: UDP flood: %s; husk-slirp's own memory (RssAnon) %.0f -> "
+           "%.0f KiB, husk's own memory %.1f MiB\n",
            strstr(net, "UDP_SENT="), before, after, nethusk);
     ck_assert_msg(after <= before + 8192, "%s", net);
     ck_assert_msg(nethusk <= quiet + 2, "%s", net);
@@ -654,6 +654,18 @@ START_TEST(net_user_dhcp_dns_and_download)
 }
 END_TEST
 
+/* The driver resets the NIC twice (unbind/bind): husk-slirp's queue work
+ * stops and restarts, and the network works after each. */
+START_TEST(net_user_survives_nic_resets)
+{
+    g_autofree char *b = expect("net-reset", 0, "NET-AFTER-RESET-2");
+
+    ck_assert_msg(strstr(b, "NET-AFTER-RESET-1"), "%s", tail(b));
+    ck_assert_msg(!strstr(b, "network is down"), "%s", tail(b));
+    ck_assert_msg(!strstr(b, "needs reset"), "%s", tail(b));
+}
+END_TEST
+
 /* hostfwd: this side fetches the guest's page through 127.0.0.1:8080. */
 START_TEST(net_hostfwd_reaches_the_guest)
 {
@@ -734,6 +746,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, boots_from_ext4_root_disk);
     tcase_add_test(tc, virtio_console_carries_the_shell);
     tcase_add_test(tc, net_user_dhcp_dns_and_download);
+    tcase_add_test(tc, net_user_survives_nic_resets);
     tcase_add_test(tc, net_hostfwd_reaches_the_guest);
     tcase_add_test(tc, net_restrict_allows_only_forwarded_ports);
     tcase_add_test(tc, net_tap_vms_ping_each_other);

@@ -140,6 +140,13 @@ httpd -p 127.0.0.1:8000 -h /tmp/www
 linux net-user vmlinuz --net user -- \
     "ip -4 addr show eth0; ip route; cat /etc/resolv.conf; wget -q -O - http://10.0.2.2:8000/hello; echo BIG-GUEST-SHA=\$(wget -q -O - http://10.0.2.2:8000/big | sha256sum | cut -d' ' -f1)"
 
+# The driver resets the NIC (unbind, bind: a virtio reset and a new
+# DRIVER_OK): husk stops husk-slirp's queue work and starts it again on
+# the new rings; the network works after each of two resets.  3584M: guest
+# RAM in both regions (below and above 4 GiB), which the helper maps.
+linux net-reset vmlinuz --memory 3584M --net user -- \
+    "d=\$(basename \$(readlink /sys/class/net/eth0/device)); for i in 1 2; do echo \$d > /sys/bus/virtio/drivers/virtio_net/unbind; echo \$d > /sys/bus/virtio/drivers/virtio_net/bind; ip link set eth0 up; udhcpc -i eth0 -q -n -t 3 -T 1 -s /usr/share/udhcpc/default.script >/dev/null 2>&1; wget -q -O - http://10.0.2.2:8000/hello && echo NET-AFTER-RESET-\$i; done"
+
 # fwd NAME HUSK-NET-OPTION EXTRA-GUEST-COMMAND: a guest serving a page on
 # port 80 (forwarded to this side's 8080) until this side connects to its
 # port 81 (forwarded to 8081); this side fetches the page meanwhile.
@@ -327,7 +334,9 @@ nfpid=$!
 w=0
 while ! grep -q GUEST-UP /tmp/nf.log && [ $w -lt 250 ]; do sleep 1; w=$((w + 1)); done
 hpid=$(for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = husk-slirp ] && echo ${p#/proc/}; done | head -n 1)
-rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$1/status 2>/dev/null; }
+# The helper's own memory: anonymous pages (guest RAM it writes into is
+# shared memory, counted as RssShmem, not here).
+rss() { sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$1/status 2>/dev/null; }
 echo "slirp_rss_before_kb=$(rss "$hpid")"
 ./husk-rr udpflood 127.0.0.1 5555 10
 echo "slirp_rss_after_kb=$(rss "$hpid")"
