@@ -129,9 +129,7 @@ static void helper_lost(struct net_remote *r, const char *why)
     }
     r->dead = true;
     r->started = false;
-    if (r->pidfd >= 0) {
-        syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
-    }
+    syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
 }
 
 /* Sends a request and waits (SO_RCVTIMEO) for its DONE. */
@@ -265,9 +263,7 @@ static void remote_close(struct net_backend *be)
     /* Closing the control socket ends the helper. */
     close(r->ctl);
     close(r->evt);
-    if (r->pidfd >= 0) {
-        close(r->pidfd);
-    }
+    close(r->pidfd);
     munmap(r->isr, 4096);
     close(r->isr_fd);
     g_free(r);
@@ -288,15 +284,20 @@ struct net_backend *net_remote_new(int ctl, int evt, pid_t pid,
     struct timeval tv = { NR_REPLY_MS / 1000, (NR_REPLY_MS % 1000) * 1000 };
     r->ctl = ctl;
     r->evt = evt;
+    /* Without a pidfd a hung helper could not be stopped, and a reset
+     * could not promise the guest its memory back: no pidfd, no NIC. */
     r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     r->isr_fd = memfd_create("husk-net-isr", MFD_CLOEXEC);
-    if (r->isr_fd < 0 || ftruncate(r->isr_fd, 4096) < 0 ||
+    if (r->pidfd < 0 || r->isr_fd < 0 || ftruncate(r->isr_fd, 4096) < 0 ||
         (r->isr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
                        r->isr_fd, 0)) == MAP_FAILED ||
         setsockopt(ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                    "--net %s: cannot share the interrupt status: %s", kind,
+                    "--net %s: cannot set up husk-slirp's queues: %s", kind,
                     g_strerror(errno));
+        if (r->isr && r->isr != MAP_FAILED) {
+            munmap(r->isr, 4096);
+        }
         if (r->isr_fd >= 0) {
             close(r->isr_fd);
         }
