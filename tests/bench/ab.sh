@@ -1,6 +1,7 @@
 #!/bin/sh
 # ab.sh OLD_HUSK [RUNS] [HUSK-OPTION...]: the current build's husk against
-# another husk binary (say, the build before a change), booting the default
+# another husk binary (say, the build before a change; a husk-slirp next to
+# it goes with it, for --net user), booting the default
 # guest (stock cloud kernel, default initramfs, 256M) to HUSK-GUEST-READY,
 # interleaved in one run.  Per binary: medians (min..max) of time to the
 # marker and to exit, CPU time and peak RSS (runstat), and of the timeline
@@ -39,5 +40,10 @@ done
 echo "--- summary (marker_ms: launch to HUSK-GUEST-READY; wall_ms: launch to exit)"
 sh ./summarize.sh \$out
 SCEN
-"$top/tests/bench/run-scenario.sh" ab "$scen" --file "$old:husk-old" \
+# The old husk finds its own husk-slirp next to itself (./husk-slirp) when
+# one sits beside OLD_HUSK: the two speak the same protocol.
+helper=$(dirname "$old")/husk-slirp
+set --
+[ -x "$helper" ] && set -- --file "$helper:husk-slirp"
+"$top/tests/bench/run-scenario.sh" ab "$scen" --file "$old:husk-old" "$@" \
     --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz"
