@@ -49,6 +49,16 @@ static GMainContext *ctx;
 static int mem_fd, kick[2], irqfd;
 static uint64_t txbuf, rxbuf;
 
+/* The driver's side, from a reset device to DRIVER_OK (rings and buffers
+ * at the same addresses each time). */
+static void bring_up(void)
+{
+    vdrv_init(&drv, &tm, &bus, BASE, 0x10000, RAM);
+    vdrv_bringup(&drv, VIRTIO_ID_NET, MRG, 2, QSZ);
+    txbuf = vdrv_alloc(&drv, 64 * KiB, 16);
+    rxbuf = vdrv_alloc(&drv, 64 * KiB, 16);
+}
+
 static void setup(void)
 {
     struct net_user_opts o = { .ipv6 = false, .mtu = 1500 };
@@ -85,10 +95,7 @@ static void setup(void)
     ck_assert_int_eq(bus_add(&bus, "net", BASE, VIRTIO_MMIO_SIZE,
                              &virtio_mmio_ops, &net.vdev),
                      0);
-    vdrv_init(&drv, &tm, &bus, BASE, 0x10000, RAM);
-    vdrv_bringup(&drv, VIRTIO_ID_NET, MRG, 2, QSZ);
-    txbuf = vdrv_alloc(&drv, 64 * KiB, 16);
-    rxbuf = vdrv_alloc(&drv, 64 * KiB, 16);
+    bring_up();
 }
 
 static void teardown(void)
@@ -224,10 +231,7 @@ START_TEST(reset_stops_the_helper)
     ck_assert(!vdrv_get_used(&drv, VNET_TX, &head, &len));
     ck_assert(!vdrv_get_used(&drv, VNET_RX, &head, &len));
     /* A new bring-up works: the helper was started a second time. */
-    vdrv_init(&drv, &tm, &bus, BASE, 0x10000, RAM);
-    vdrv_bringup(&drv, VIRTIO_ID_NET, MRG, 2, QSZ);
-    txbuf = vdrv_alloc(&drv, 64 * KiB, 16);
-    rxbuf = vdrv_alloc(&drv, 64 * KiB, 16);
+    bring_up();
     post_rx();
     send_arp();
     expect_arp_reply();
@@ -254,10 +258,7 @@ START_TEST(malformed_ring_in_the_helper_needs_reset)
                       0);
     /* Reset and bring-up: the device works again. */
     vdrv_wr(&drv, VIRTIO_MMIO_STATUS, 0);
-    vdrv_init(&drv, &tm, &bus, BASE, 0x10000, RAM);
-    vdrv_bringup(&drv, VIRTIO_ID_NET, MRG, 2, QSZ);
-    txbuf = vdrv_alloc(&drv, 64 * KiB, 16);
-    rxbuf = vdrv_alloc(&drv, 64 * KiB, 16);
+    bring_up();
     post_rx();
     send_arp();
     expect_arp_reply();
@@ -296,8 +297,7 @@ START_TEST(hung_helper_does_not_hang_a_reset)
     ck_assert(WIFSIGNALED(status));
     ck_assert_int_eq(WTERMSIG(status), SIGKILL);
     /* DRIVER_OK now fails cleanly: NEEDS_RESET, not a hang. */
-    vdrv_init(&drv, &tm, &bus, BASE, 0x10000, RAM);
-    vdrv_bringup(&drv, VIRTIO_ID_NET, MRG, 2, QSZ);
+    bring_up();
     ck_assert_uint_ne(vdrv_status(&drv) & VIRTIO_S_NEEDS_RESET, 0);
 }
 END_TEST
