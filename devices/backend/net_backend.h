@@ -85,8 +85,4 @@ int vnet_receive(struct vnet *n, const struct iovec *iov, int cnt);
 /* The backend can take frames again after send returned -EAGAIN. */
 void vnet_tx_resume(struct vnet *n);
 
-/* The process serving the queues found the rings malformed: NEEDS_RESET
- * (takes the device lock). */
-void vnet_set_broken(struct vnet *n, const char *why);
-
 #endif

@@ -192,7 +192,6 @@ static int remote_start(struct net_backend *be, const struct virtio_dev *d)
     fds[NR_FD_KICK1] = r->env.kick_fd[1];
     fds[NR_FD_IRQ] = r->env.irq_fd;
     fds[NR_FD_ISR] = r->isr_fd;
-    __atomic_store_n(r->isr, 0, __ATOMIC_RELEASE);
     r->started = true;
     return request(r, &m, sizeof(m), fds, NR_START_FDS);
 }
@@ -220,16 +219,20 @@ static void remote_kick(struct net_backend *be, unsigned q)
     }
 }
 
-/* The helper's events, on the I/O thread. */
+/* The helper's events, on the I/O thread.  The device lock orders them
+ * against START and STOP (vCPU threads): a BROKEN from before a reset
+ * carries an old generation and cannot break the new activation. */
 static gboolean on_event(gint fd, GIOCondition cond, gpointer opaque)
 {
     struct net_remote *r = opaque;
+    struct virtio_dev *d = &r->be.dev->vdev;
     struct nr_broken b;
     ssize_t n = nr_recv(fd, &b, sizeof(b), NULL, NULL);
 
     if (n == -EAGAIN) {
         return G_SOURCE_CONTINUE;
     }
+    g_mutex_lock(&d->lock);
     if (n <= 0) {
         /* The helper exited (or was killed): say so once. */
         if (!r->dead) {
@@ -238,10 +241,11 @@ static gboolean on_event(gint fd, GIOCondition cond, gpointer opaque)
                       r->be.kind);
         }
         r->dead = true;
+        g_mutex_unlock(&d->lock);
         return G_SOURCE_REMOVE;
     }
     if (n == sizeof(b) && b.msg == NR_BROKEN && b.gen == r->gen &&
-        r->be.dev) {
+        r->started) {
         b.why[sizeof(b.why) - 1] = '\0';
         /* The text is the helper's: only printable ASCII goes on. */
         for (char *p = b.why; *p; p++) {
@@ -249,8 +253,9 @@ static gboolean on_event(gint fd, GIOCondition cond, gpointer opaque)
                 *p = '?';
             }
         }
-        vnet_set_broken(r->be.dev, b.why);
+        virtio_dev_set_broken_locked(d, b.why);
     }
+    g_mutex_unlock(&d->lock);
     return G_SOURCE_CONTINUE;
 }
 

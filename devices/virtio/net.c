@@ -394,13 +394,6 @@ drop_unpop:
     return 1;
 }
 
-void vnet_set_broken(struct vnet *n, const char *why)
-{
-    g_mutex_lock(&n->vdev.lock);
-    virtio_dev_set_broken_locked(&n->vdev, why);
-    g_mutex_unlock(&n->vdev.lock);
-}
-
 void vnet_tx_resume(struct vnet *n)
 {
     struct virtio_dev *d = &n->vdev;
