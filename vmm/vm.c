@@ -210,11 +210,9 @@ static bool map_memory(struct vm *vm, GError **errp)
     }
     for (unsigned i = 0; i < n; i++) {
         struct kvm_userspace_memory_region r;
-        void *p = vm->ram_fd >= 0
-                      ? mmap(NULL, regions[i].size, PROT_READ | PROT_WRITE,
-                             flags, vm->ram_fd, (off_t)off)
-                      : mmap(NULL, regions[i].size, PROT_READ | PROT_WRITE,
-                             flags, -1, 0);
+        /* ram_fd is -1 for anonymous memory, where the offset is 0. */
+        void *p = mmap(NULL, regions[i].size, PROT_READ | PROT_WRITE, flags,
+                       vm->ram_fd, vm->ram_fd >= 0 ? (off_t)off : 0);
 
         if (p == MAP_FAILED && vm->cfg.mem_hugepages) {
             g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
