@@ -35,9 +35,7 @@ struct nr_server {
     bool started, reported;
     uint32_t gen;
     int fd[NR_START_FDS];
-    void *map[GM_MAX_REGIONS];
-    size_t map_len[GM_MAX_REGIONS];
-    uint32_t *isr;
+    uint32_t *isr;          /* NULL when not mapped */
     GSource *kick_src[2];
     uint8_t frame[NET_MAX_FRAME]; /* a TX frame made contiguous for slirp */
 };
@@ -129,6 +127,23 @@ static void self_kick(struct virtio_dev *d, unsigned q)
     }
 }
 
+/* Unmaps guest RAM (gm's regions are the mappings) and the ISR word, and
+ * closes what START passed. */
+static void release(struct nr_server *s)
+{
+    for (unsigned i = 0; i < s->gm.nr; i++) {
+        munmap(s->gm.r[i].hva, s->gm.r[i].size);
+    }
+    s->gm.nr = 0;
+    if (s->isr) {
+        munmap(s->isr, 4096);
+        s->isr = NULL;
+    }
+    for (unsigned i = 0; i < NR_START_FDS; i++) {
+        close(s->fd[i]);
+    }
+}
+
 static void stop(struct nr_server *s)
 {
     struct virtio_dev *d = &s->net.vdev;
@@ -150,14 +165,7 @@ static void stop(struct nr_server *s)
     d->isr_shared = NULL;
     g_mutex_unlock(&d->lock);
     s->started = false;
-    for (unsigned i = 0; i < s->gm.nr; i++) {
-        munmap(s->map[i], s->map_len[i]);
-    }
-    s->gm.nr = 0;
-    munmap(s->isr, 4096);
-    for (unsigned i = 0; i < NR_START_FDS; i++) {
-        close(s->fd[i]);
-    }
+    release(s);
 }
 
 /* Maps what START describes; -errno if husk's message does not hold. */
@@ -165,6 +173,7 @@ static int map_memory(struct nr_server *s, const struct nr_start *m)
 {
     struct stat st;
     long page = sysconf(_SC_PAGESIZE);
+    void *p;
 
     if (m->nr_regions == 0 || m->nr_regions > GM_MAX_REGIONS ||
         fstat(s->fd[NR_FD_MEM], &st) < 0) {
@@ -173,7 +182,6 @@ static int map_memory(struct nr_server *s, const struct nr_start *m)
     s->gm.nr = 0;
     for (unsigned i = 0; i < m->nr_regions; i++) {
         const struct nr_region *r = &m->region[i];
-        void *p;
 
         /* Past the file's end a touch would be SIGBUS. */
         if (r->size == 0 || r->offset % (uint64_t)page ||
@@ -186,16 +194,18 @@ static int map_memory(struct nr_server *s, const struct nr_start *m)
         if (p == MAP_FAILED) {
             return -errno;
         }
-        s->map[s->gm.nr] = p;
-        s->map_len[s->gm.nr] = r->size;
         if (gm_add_region(&s->gm, r->gpa, r->size, p) < 0) {
             munmap(p, r->size);
             return -EINVAL;
         }
     }
-    s->isr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
-                  s->fd[NR_FD_ISR], 0);
-    return s->isr == MAP_FAILED ? -errno : 0;
+    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+             s->fd[NR_FD_ISR], 0);
+    if (p == MAP_FAILED) {
+        return -errno;
+    }
+    s->isr = p;
+    return 0;
 }
 
 static int start(struct nr_server *s, const struct nr_start *m)
@@ -204,13 +214,7 @@ static int start(struct nr_server *s, const struct nr_start *m)
     int r = map_memory(s, m);
 
     if (r < 0) {
-        for (unsigned i = 0; i < s->gm.nr; i++) {
-            munmap(s->map[i], s->map_len[i]);
-        }
-        s->gm.nr = 0;
-        for (unsigned i = 0; i < NR_START_FDS; i++) {
-            close(s->fd[i]);
-        }
+        release(s);
         return r;
     }
     g_mutex_lock(&d->lock);
