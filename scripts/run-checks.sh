@@ -13,8 +13,9 @@ asan=${ASAN_BUILD:-build-asan}
 main=${BUILD:-build}
 fuzz=${FUZZ_BUILD:-build-fuzz}
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 pass=0 fail=0 skip=0 setup_failed=0
+skips=$(mktemp)
+trap 'rm -f "$log" "$skips"' EXIT
 
 summarise() {
     # meson 1.0 prints "Ok:", "Expected Fail:", "Fail:", "Unexpected Pass:",
@@ -43,6 +44,22 @@ run_suite() { # build-dir suite...
     # shellcheck disable=SC2086
     meson test -C "$dir" $args --print-errorlogs 2>&1 | tee "$log"
     summarise "$*"
+    # Each skipped test with its reason (its "SKIP: ..." lines), for the
+    # list at the end: a skip is never silent.
+    python3 - "$dir/meson-logs/testlog.json" >>"$skips" <<'PY'
+import json, sys
+try:
+    lines = open(sys.argv[1]).read().splitlines()
+except OSError:
+    sys.exit(0)
+for line in lines:
+    t = json.loads(line)
+    if t.get("result") == "SKIP":
+        why = [l[6:] for l in (t.get("stdout") or "").splitlines()
+               if l.startswith("SKIP: ")]
+        print("skipped %s: %s" % (t["name"], "; ".join(why) or
+                                  "NO REASON GIVEN (counted as a failure)"))
+PY
 }
 
 configure() { # dir meson-args...
@@ -73,5 +90,7 @@ if [ "${1:-}" != "--unit-only" ]; then
     fi
 fi
 [ "$setup_failed" = 0 ] || fail=$((fail + 1))
+cat "$skips"
+fail=$((fail + $(grep -c 'NO REASON GIVEN' "$skips")))
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -39,6 +39,7 @@ bool kvm_open(struct kvm *k, GError **errp)
     int n;
 
     memset(k, 0, sizeof(*k));
+    (void)kvm_backing();
     k->fd = open(path, O_RDWR | O_CLOEXEC);
     if (k->fd < 0) {
         int e = errno;
@@ -147,26 +148,52 @@ bool kvm_has_msr(const struct kvm *k, uint32_t index)
     return false;
 }
 
-enum kvm_backing kvm_backing(void)
+/* The decision from what the kernel shows: which KVM module is bound (a
+ * module is a directory under SYSFS/module) and whether the device node
+ * exists.  kvm_pvm is loaded on machines whose kernel is itself a PVM
+ * guest too; there it is not bound and there is no /dev/kvm, which makes
+ * that host "none", not PVM. */
+enum kvm_backing kvm_backing_at(const char *sysfs, const char *dev)
 {
-    if (g_file_test("/sys/module/kvm_intel", G_FILE_TEST_IS_DIR) ||
-        g_file_test("/sys/module/kvm_amd", G_FILE_TEST_IS_DIR)) {
-        return KVM_BACKING_HARDWARE;
-    }
-    if (g_file_test("/sys/module/kvm_pvm", G_FILE_TEST_IS_DIR)) {
-        return KVM_BACKING_PVM;
-    }
-    if (!g_file_test("/sys/module/kvm", G_FILE_TEST_IS_DIR)) {
+    g_autofree char *intel = g_build_filename(sysfs, "module", "kvm_intel", NULL);
+    g_autofree char *amd = g_build_filename(sysfs, "module", "kvm_amd", NULL);
+    g_autofree char *pvm = g_build_filename(sysfs, "module", "kvm_pvm", NULL);
+    g_autofree char *kvm = g_build_filename(sysfs, "module", "kvm", NULL);
+
+    if (!g_file_test(dev, G_FILE_TEST_EXISTS) ||
+        !g_file_test(kvm, G_FILE_TEST_IS_DIR)) {
         return KVM_BACKING_NONE;
     }
+    if (g_file_test(intel, G_FILE_TEST_IS_DIR) ||
+        g_file_test(amd, G_FILE_TEST_IS_DIR)) {
+        return KVM_BACKING_HARDWARE;
+    }
+    if (g_file_test(pvm, G_FILE_TEST_IS_DIR)) {
+        return KVM_BACKING_PVM;
+    }
     return KVM_BACKING_UNKNOWN;
+}
+
+/* Decided once, before the sandbox (kvm_open asks first): a vCPU thread
+ * that names the backing in an error message may not stat files. */
+enum kvm_backing kvm_backing(void)
+{
+    static int cached = -1;
+
+    if (cached < 0) {
+        const char *root = getenv("HUSK_SYSFS_ROOT");
+
+        cached = kvm_backing_at(root && *root ? root : "/sys",
+                                kvm_device_path());
+    }
+    return (enum kvm_backing)cached;
 }
 
 const char *kvm_backing_name(enum kvm_backing b)
 {
     switch (b) {
     case KVM_BACKING_NONE:
-        return "none (no kvm module loaded)";
+        return "none (no /dev/kvm)";
     case KVM_BACKING_HARDWARE:
         return "hardware virtualization (kvm_intel/kvm_amd)";
     case KVM_BACKING_PVM:

@@ -22,7 +22,7 @@ struct kvm {
 
 /* How /dev/kvm is provided on this host. */
 enum kvm_backing {
-    KVM_BACKING_NONE,      /* no kvm module */
+    KVM_BACKING_NONE,      /* no /dev/kvm (or no kvm module) */
     KVM_BACKING_HARDWARE,  /* kvm_intel / kvm_amd: VT-x or AMD-V */
     KVM_BACKING_PVM,       /* kvm_pvm: software, no Linux guests */
     KVM_BACKING_UNKNOWN,
@@ -35,7 +35,10 @@ void kvm_close(struct kvm *k);
 int kvm_check_extension(const struct kvm *k, long cap);
 bool kvm_has_msr(const struct kvm *k, uint32_t index);
 
+/* This host's backing ($HUSK_SYSFS_ROOT stands for /sys in tests), and
+ * the decision itself, from a sysfs root and a device path. */
 enum kvm_backing kvm_backing(void);
+enum kvm_backing kvm_backing_at(const char *sysfs, const char *dev);
 const char *kvm_backing_name(enum kvm_backing b);
 const char *kvm_device_path(void);
 

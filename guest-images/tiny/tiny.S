@@ -123,6 +123,10 @@ mmio:
     jmp exit_al
 
 smp:
+    /* N ("s2": N = 2) first: the copy below moves %esi off the command
+     * line. */
+    movzbl 1(%esi), %ebx
+    sub $'0', %ebx
     /* Copy the real-mode AP trampoline below 1 MiB. */
     mov $ap_start, %esi
     mov $AP_TRAMPOLINE, %edi
@@ -135,9 +139,7 @@ smp:
     movl $0x000c4608, LAPIC + 0x300
     call delay
     movl $0x000c4608, LAPIC + 0x300
-    /* Wait, bounded, for N CPUs ("s2": N = 2) to check in. */
-    movzbl 1(%esi), %ebx
-    sub $'0', %ebx
+    /* Wait, bounded, for N CPUs to check in. */
     mov $50000000, %ecx
 1:  mov AP_COUNTER, %eax
     cmp %ebx, %eax

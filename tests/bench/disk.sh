@@ -28,7 +28,8 @@ one() {
     name=\$1
     shift
     dd if=/dev/zero of=/tmp/disk.img bs=1M count=256 2>/dev/null
-    r=\$(timeout 300 "\$@" </dev/null 2>&1 | tr -d '\r' | grep -E '^(SEQ|RAND)' | tr '\n' ' ')
+    r=\$(timeout 300 "\$@" </dev/null 2>/tmp/one.err | tr -d '\r' | grep -E '^(SEQ|RAND)' | tr '\n' ' ')
+    [ -n "\$r" ] || sed "s/^/\$name: /" /tmp/one.err >&2
     echo "\$name \$r" | tee -a \$out
 }
 i=0

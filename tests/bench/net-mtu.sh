@@ -18,8 +18,9 @@ dd if=/dev/urandom of=/tmp/www/big bs=1M count=64 2>/dev/null
 httpd -p 127.0.0.1:8000 -h /tmp/www
 for mtu in $mtus; do
     echo "--- mtu \$mtu"
-    HUSK_SLIRP_STATS=1 husk run --kernel vmlinuz --initrd initramfs.cpio.gz --memory 512M --timeout 250 --net user,mtu=\$mtu --cmdline 'console=ttyS0 quiet husk.run="for i in 1 2 3 4; do t0=\$(cut -d\\  -f1 /proc/uptime); wget -q -O /dev/null http://10.0.2.2:8000/big; t1=\$(cut -d\\  -f1 /proc/uptime); echo MTU-RUN \$i \$t0 \$t1; done; grep -A1 ^Tcp: /proc/net/snmp"' </dev/null 2>&1 | tr -d '\r' | grep -E "MTU-RUN|husk-slirp|Tcp" |
+    HUSK_SLIRP_STATS=1 husk run --kernel vmlinuz --initrd initramfs.cpio.gz --memory 512M --timeout 250 --net user,mtu=\$mtu --cmdline 'console=ttyS0 quiet husk.run="for i in 1 2 3 4; do t0=\$(cut -d\\  -f1 /proc/uptime); wget -q -O /dev/null http://10.0.2.2:8000/big; t1=\$(cut -d\\  -f1 /proc/uptime); echo MTU-RUN \$i \$t0 \$t1; done; grep -A1 ^Tcp: /proc/net/snmp"' </dev/null 2>/tmp/mtu.err | tr -d '\r' | grep -E "MTU-RUN|Tcp" |
         awk '/MTU-RUN/ { printf "run %s: %.2f s, %.1f MB/s\n", \$2, \$4 - \$3, 67.108864 / (\$4 - \$3); next } { print }'
+    grep husk-slirp /tmp/mtu.err >&2 || true
 done
 SCEN
 "$top/tests/bench/run-scenario.sh" net-mtu "$scen" --netns --mem 3072 \

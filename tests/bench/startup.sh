@@ -29,7 +29,8 @@ cat \$out
 echo "--- summary (statuses: husk 42, QEMU (42<<1)|1 = 85)"
 sh ./summarize.sh \$out
 echo "--- husk's KVM ioctls (strace -T, one run)"
-strace -f -T -e trace=ioctl,mmap,execve \$HUSK </dev/null 2>&1 >/dev/null | grep -E "KVM_|execve|mmap\(NULL, 268435456" | sed 's/^\[pid *[0-9]*\] //' | awk '{print}' | tail -n 30
+strace -f -T -o /tmp/strace.txt -e trace=ioctl,mmap,execve \$HUSK </dev/null >/dev/null 2>/dev/null
+grep -E "KVM_|execve|mmap\(NULL, 268435456" /tmp/strace.txt | sed 's/^\[pid *[0-9]*\] //' | awk '{print}' | tail -n 30
 SCEN
 "$top/tests/bench/run-scenario.sh" startup "$scen" --qemu --timeout 1200 \
     --file "$b/guest-images/tiny/tiny.elf:tiny.elf" \

@@ -1,17 +1,21 @@
 #!/bin/sh
-# run-fuzz.sh TARGET FUZZDIR NAME SECONDS: a bounded libFuzzer run.
+# run-fuzz.sh TARGET FUZZDIR NAME SECONDS [ARTIFACTS]: a bounded libFuzzer
+# run.
 #  1. replays every input in FUZZDIR/regress/NAME (crashes found before);
 #  2. fuzzes for SECONDS starting from FUZZDIR/corpus/NAME (read only here:
 #     new inputs go to a scratch directory; `make fuzz` keeps them).
 # Exits non-zero on any crash, leak, sanitizer report or timeout; the input
-# is saved as ./fuzz-artifacts/NAME-crash-* for adding to regress/.
+# is saved as ARTIFACTS/NAME-crash-* (default: fuzz-artifacts beside the
+# target, in the build directory, never the source tree) for adding to
+# regress/.
 set -eu
 target=$1
 dir=$2
 name=$3
 secs=$4
+artifacts=${5:-$(dirname "$target")/fuzz-artifacts}
 keep=${FUZZ_KEEP_CORPUS:-}
-mkdir -p fuzz-artifacts
+mkdir -p "$artifacts"
 if [ -d "$dir/regress/$name" ] && [ -n "$(ls -A "$dir/regress/$name")" ]; then
     "$target" -runs=0 "$dir/regress/$name"/* || exit 1
 fi
@@ -22,11 +26,11 @@ out=$work
 [ -n "$keep" ] && out=$dir/corpus/$name
 rc=0
 "$target" -max_total_time="$secs" -timeout=5 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="fuzz-artifacts/$name-" \
+    -print_final_stats=1 -artifact_prefix="$artifacts/$name-" \
     "$out" "$dir/corpus/$name" > "$work/log" 2>&1 || rc=$?
 grep -E "^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+ *DONE)" "$work/log" || true
 if [ "$rc" != 0 ]; then
     tail -n 40 "$work/log"
-    echo "run-fuzz: $name failed (status $rc); input saved under fuzz-artifacts/"
+    echo "run-fuzz: $name failed (status $rc); input saved under $artifacts/"
     exit 1
 fi

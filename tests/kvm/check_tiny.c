@@ -5,7 +5,12 @@
  * unmapped MMIO access does not kill husk, two vCPUs both run, and every
  * way a guest can end (poweroff, resets, triple fault, panic, timeout).
  *
- *   check_tiny HUSK TINY_ELF     exits 77 (skip) when /dev/kvm is unusable
+ *   check_tiny HUSK TINY_ELF [CASE]
+ *
+ * With CASE, only that case runs (meson registers one test per case, so a
+ * case this host cannot run is reported skipped, with its reason, on its
+ * own); without, all of them (the system suite's re-run in the test host).
+ * Exits 77 (skip) when /dev/kvm is unusable.
  */
 #include <check.h>
 #include <errno.h>
@@ -20,6 +25,7 @@
 #include <unistd.h>
 #include "harness/check_run.h"
 #include "harness/timeline_check.h"
+#include "vmm/kvm.h"
 
 static const char *husk, *tiny;
 
@@ -118,9 +124,28 @@ START_TEST(i8042_reset_is_clean)
 }
 END_TEST
 
+/* A triple fault is a reset (KVM_EXIT_SHUTDOWN), which husk ends as a
+ * clean exit.  PVM's instruction emulator cannot deliver int3 through an
+ * empty IDT: KVM stops the vCPU with an emulation failure (QEMU -accel kvm
+ * stops on the same instruction with "KVM internal error. Suberror: 1").
+ * That, and only with a PVM /dev/kvm, is a skip: on hardware an emulation
+ * failure here is husk's bug. */
 START_TEST(triple_fault_is_a_reset)
 {
-    expect_status("t", 0, NULL, NULL);
+    struct result r = run_tiny("t", NULL, NULL);
+
+    if (r.status == 70 && kvm_backing() == KVM_BACKING_PVM &&
+        strstr(r.err, "KVM internal error, suberror 1")) {
+        check_skip("triple_fault_is_a_reset: this host's /dev/kvm is PVM, "
+                   "whose emulator fails on int3 through an empty IDT "
+                   "(KVM_INTERNAL_ERROR_EMULATION) instead of a triple "
+                   "fault; runs in the nested test host");
+    } else {
+        ck_assert_msg(r.status == 0, "husk exited %d, expected 0\nstderr: %s",
+                      r.status, r.err);
+    }
+    g_free(r.out);
+    g_free(r.err);
 }
 END_TEST
 
@@ -243,7 +268,11 @@ START_TEST(hugepages_without_reservation_fail_cleanly)
 
     if (!g_file_get_contents("/proc/sys/vm/nr_hugepages", &nr, NULL, NULL) ||
         atol(nr) != 0) {
-        return; /* huge pages reserved here: the system suite covers it */
+        check_skip("hugepages_without_reservation_fail_cleanly: huge pages "
+                   "are reserved on this host (vm.nr_hugepages %s); the "
+                   "system suite covers a reservation",
+                   nr ? g_strstrip(nr) : "unreadable");
+        return;
     }
     {
         struct result r = run_tiny("e", "--memory", "64M,hugepages=on");
@@ -364,17 +393,51 @@ START_TEST(sandbox_landlock_hides_other_files)
 }
 END_TEST
 
-/* "Seccomp:" and "NoNewPrivs:" of every thread of a running husk, as
- * "2/1 2/1 2/1" (new string), once it has as many threads as wanted. */
-static char *thread_sandbox_states(const char *extra, unsigned threads)
+/* A thread the kernel attached to the process (task flags, field 9 of
+ * /proc/PID/task/TID/stat): PF_KTHREAD, or PF_USER_WORKER, which Linux 6.4
+ * added for the vhost and KVM worker tasks that are created in the
+ * owner's thread group and never run user code.  Seen here: KVM's NX huge
+ * page recovery worker "kvm-nx-lpage-re" (Linux 6.13 made it such a task;
+ * before, it was a kernel thread outside the process). */
+#define PF_USER_WORKER 0x00004000u
+#define PF_KTHREAD 0x00200000u
+
+static bool kernel_worker(const char *taskdir, const char *tid)
+{
+    g_autofree char *path = g_strdup_printf("%s/%s/stat", taskdir, tid);
+    g_autofree char *text = NULL;
+    const char *p;
+    unsigned long flags = 0;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL) ||
+        !(p = strrchr(text, ')'))) {
+        return false;
+    }
+    /* After "pid (comm)": state ppid pgrp session tty_nr tpgid flags. */
+    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1) {
+        return false;
+    }
+    return flags & (PF_USER_WORKER | PF_KTHREAD);
+}
+
+static gint by_name(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The threads of a running husk (two vCPUs) once all of husk's own are
+ * there and filtered: husk's threads as "name=Seccomp/NoNewPrivs" sorted
+ * by name (new string), and the kernel's workers in *workers. */
+static char *thread_sandbox_states(const char *extra, char **workers)
 {
     const char *argv[] = { husk, "run", "-k", tiny, "-p", "l", "--cpus", "2",
                            "--timeout", "10", extra, NULL };
     g_autofree char *dir = NULL;
-    GString *states = NULL;
+    char *states = NULL;
     GPid pid;
     int ws;
 
+    *workers = NULL;
     ck_assert(g_spawn_async(NULL, (char **)argv, NULL,
                             G_SPAWN_DO_NOT_REAP_CHILD |
                                 G_SPAWN_STDOUT_TO_DEV_NULL |
@@ -383,51 +446,70 @@ static char *thread_sandbox_states(const char *extra, unsigned threads)
     dir = g_strdup_printf("/proc/%d/task", pid);
     for (int i = 0; i < 100; i++) {
         GDir *d = g_dir_open(dir, 0, NULL);
+        GPtrArray *own = g_ptr_array_new_with_free_func(g_free);
+        GString *kw = g_string_new(NULL);
         const char *tid;
-        unsigned n = 0;
+        bool unfiltered = false;
 
         g_usleep(50000);
-        if (states) {
-            g_string_free(states, TRUE);
-        }
-        states = g_string_new(NULL);
         while (d && (tid = g_dir_read_name(d))) {
             g_autofree char *path = g_strdup_printf("%s/%s/status", dir, tid);
             g_autofree char *text = NULL;
-            const char *sc, *nnp;
+            const char *sc, *nnp, *name;
 
             if (!g_file_get_contents(path, &text, NULL, NULL) ||
+                !(name = strstr(text, "Name:\t")) ||
                 !(sc = strstr(text, "\nSeccomp:\t")) ||
                 !(nnp = strstr(text, "\nNoNewPrivs:\t"))) {
                 continue;
             }
-            g_string_append_printf(states, "%s%c/%c", n++ ? " " : "",
-                                   sc[10], nnp[13]);
+            name += 6;
+            if (kernel_worker(dir, tid)) {
+                g_string_append_printf(kw, "%s%.*s", kw->len ? " " : "",
+                                       (int)strcspn(name, "\n"), name);
+                continue;
+            }
+            unfiltered |= sc[10] == '0';
+            g_ptr_array_add(own, g_strdup_printf("%.*s=%c/%c",
+                                                 (int)strcspn(name, "\n"),
+                                                 name, sc[10], nnp[13]));
         }
         if (d) {
             g_dir_close(d);
         }
+        g_ptr_array_sort(own, by_name);
+        g_ptr_array_add(own, NULL);
+        g_free(states);
+        states = g_strjoinv(" ", (char **)own->pdata);
+        g_ptr_array_free(own, TRUE);
+        g_free(*workers);
+        *workers = g_string_free(kw, FALSE);
         /* The main thread is filtered last, just before the guest runs. */
-        if (n == threads && !strstr(states->str, "0/")) {
+        if (!unfiltered && strstr(states, "vcpu1")) {
             break;
         }
     }
     kill(pid, SIGTERM);
     waitpid(pid, &ws, 0);
     g_spawn_close_pid(pid);
-    return g_string_free(states, FALSE);
+    return states;
 }
 
-/* Every thread of a running husk is filtered (main and both vCPUs: three
+/* Every thread husk starts is filtered (main and both vCPUs: three
  * threads, no other), with no_new_privs; --no-sandbox leaves them as they
- * were. */
+ * were.  Threads the kernel attaches to the process are not husk's to
+ * filter; they are told apart by their task flags, never by name. */
 START_TEST(sandbox_covers_every_thread)
 {
-    g_autofree char *on = thread_sandbox_states("--memory=64M", 3);
-    g_autofree char *off = thread_sandbox_states("--no-sandbox", 3);
+    g_autofree char *kw_on = NULL, *kw_off = NULL;
+    g_autofree char *on = thread_sandbox_states("--memory=64M", &kw_on);
+    g_autofree char *off = thread_sandbox_states("--no-sandbox", &kw_off);
 
-    ck_assert_str_eq(on, "2/1 2/1 2/1");
-    ck_assert_str_eq(off, "0/0 0/0 0/0");
+    ck_assert_str_eq(on, "husk=2/1 vcpu0=2/1 vcpu1=2/1");
+    ck_assert_str_eq(off, "husk=0/0 vcpu0=0/0 vcpu1=0/0");
+    if (*kw_on) {
+        printf("kernel workers in husk's process: %s\n", kw_on);
+    }
 }
 END_TEST
 
@@ -445,16 +527,44 @@ START_TEST(memory_above_4g)
 }
 END_TEST
 
+static const struct check_case cases[] = {
+#define CASE(n) { #n, &n##_ttest }
+    CASE(serial_output_reaches_stdout),
+    CASE(exit_port_sets_status),
+    CASE(unmapped_mmio_survives),
+    CASE(two_vcpus_run),
+    CASE(acpi_poweroff_is_clean),
+    CASE(acpi_reset_is_clean),
+    CASE(i8042_reset_is_clean),
+    CASE(triple_fault_is_a_reset),
+    CASE(pvpanic_gives_panic_status),
+    CASE(timeout_gives_124),
+    CASE(more_vcpus_than_kvm_allows),
+    CASE(boot_timeline_is_consistent),
+    CASE(prefault_populates_guest_ram),
+    CASE(hugepages_without_reservation_fail_cleanly),
+    CASE(guest_ram_not_in_core_dumps),
+    CASE(memory_above_4g),
+    CASE(sandbox_stops_forbidden_calls),
+    CASE(sandbox_landlock_hides_other_files),
+    CASE(sandbox_covers_every_thread),
+#undef CASE
+};
+
 int main(int argc, char **argv)
 {
-    Suite *su = suite_create("tiny");
-    TCase *tc = tcase_create("tiny_guest");
     int fd;
-    const char *dev = getenv("HUSK_KVM_DEV") ? getenv("HUSK_KVM_DEV")
-                                             : "/dev/kvm";
+    const char *dev = kvm_device_path();
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: check_tiny HUSK TINY_ELF\n");
+    if (argc == 2 && !strcmp(argv[1], "--list")) {
+        for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+            printf("%s\n", cases[i].name);
+        }
+        return 0;
+    }
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: check_tiny HUSK TINY_ELF [CASE]\n"
+                        "       check_tiny --list\n");
         return 2;
     }
     husk = argv[1];
@@ -466,27 +576,6 @@ int main(int argc, char **argv)
         return 77;
     }
     close(fd);
-
-    tcase_set_timeout(tc, 90);
-    tcase_add_test(tc, serial_output_reaches_stdout);
-    tcase_add_test(tc, exit_port_sets_status);
-    tcase_add_test(tc, unmapped_mmio_survives);
-    tcase_add_test(tc, two_vcpus_run);
-    tcase_add_test(tc, acpi_poweroff_is_clean);
-    tcase_add_test(tc, acpi_reset_is_clean);
-    tcase_add_test(tc, i8042_reset_is_clean);
-    tcase_add_test(tc, triple_fault_is_a_reset);
-    tcase_add_test(tc, pvpanic_gives_panic_status);
-    tcase_add_test(tc, timeout_gives_124);
-    tcase_add_test(tc, more_vcpus_than_kvm_allows);
-    tcase_add_test(tc, boot_timeline_is_consistent);
-    tcase_add_test(tc, prefault_populates_guest_ram);
-    tcase_add_test(tc, hugepages_without_reservation_fail_cleanly);
-    tcase_add_test(tc, guest_ram_not_in_core_dumps);
-    tcase_add_test(tc, memory_above_4g);
-    tcase_add_test(tc, sandbox_stops_forbidden_calls);
-    tcase_add_test(tc, sandbox_landlock_hides_other_files);
-    tcase_add_test(tc, sandbox_covers_every_thread);
-    suite_add_tcase(su, tc);
-    return check_run(su);
+    return check_run_case("tiny", cases, G_N_ELEMENTS(cases),
+                          argc == 4 ? argv[3] : NULL, 90);
 }

@@ -20,6 +20,7 @@
 #include "harness/timeline_check.h"
 
 static const char *srcdir, *husk, *tiny, *check_tiny;
+static const char *scenario_name = "scenarios.sh"; /* in tests/system */
 static char *output;      /* everything the scenarios printed */
 static char *setup_error; /* why the scenarios could not run */
 
@@ -30,24 +31,28 @@ static bool hardware_kvm(void)
             g_file_test("/sys/module/kvm_amd", G_FILE_TEST_IS_DIR));
 }
 
-static char *run_cmd(char **argv, const char *cwd, int *status)
+/* Runs argv; returns its stdout, the data (new string).  Its stderr is
+ * diagnostics: never part of the data, kept in *err for a failure's
+ * message (new string, or NULL).  A first build of the guest downloads
+ * kernel packages and apt warns on stderr; that warning once became part
+ * of the guest directory's path. */
+static char *run_cmd(char **argv, const char *cwd, int *status, char **err)
 {
-    char *out = NULL, *err = NULL;
+    char *out = NULL, *e_out = NULL;
     GError *e = NULL;
     int ws = -1;
 
+    *err = NULL;
     if (!g_spawn_sync(cwd, argv, NULL, G_SPAWN_STDIN_FROM_DEV_NULL, NULL,
-                      NULL, &out, &err, &ws, &e)) {
+                      NULL, &out, &e_out, &ws, &e)) {
         *status = -1;
-        return g_strdup_printf("spawn %s: %s", argv[0], e->message);
+        *err = g_strdup_printf("spawn %s: %s", argv[0], e->message);
+        g_error_free(e);
+        return g_strdup("");
     }
     *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-    {
-        char *all = g_strconcat(out, err, NULL);
-        g_free(out);
-        g_free(err);
-        return all;
-    }
+    *err = e_out;
+    return out;
 }
 
 static void run_scenarios(void)
@@ -55,25 +60,29 @@ static void run_scenarios(void)
     g_autofree char *guest_sh =
         g_build_filename(srcdir, "guest-images", "default-guest.sh", NULL);
     g_autofree char *scen =
-        g_build_filename(srcdir, "tests", "system", "scenarios.sh", NULL);
+        g_build_filename(srcdir, "tests", "system", scenario_name, NULL);
     g_autofree char *testhost =
         g_build_filename(srcdir, "tests", "testhost", "testhost.sh", NULL);
     g_autofree char *gdir = NULL, *vmlinuz = NULL, *vmlinux = NULL,
                     *initrd = NULL, *rootimg = NULL, *bench = NULL,
                     *runstat = NULL, *records = NULL, *fault = NULL,
                     *rr = NULL;
+    g_autofree char *err = NULL;
     int st;
 
     {
         char *argv[] = { guest_sh, NULL };
-        char *out = run_cmd(argv, NULL, &st);
+        char *out = run_cmd(argv, NULL, &st, &err);
 
-        if (st != 0) {
-            setup_error = g_strdup_printf("default-guest.sh failed: %s", out);
+        if (st != 0 || !g_file_test(g_strstrip(out), G_FILE_TEST_IS_DIR)) {
+            setup_error = g_strdup_printf(
+                "default-guest.sh failed (status %d, printed '%s'):\n%s", st,
+                out, err);
             g_free(out);
             return;
         }
-        gdir = g_strstrip(out);
+        gdir = out;
+        g_clear_pointer(&err, g_free);
     }
     bench = g_build_filename(srcdir, "scripts", "husk-bench", NULL);
     {
@@ -106,7 +115,7 @@ static void run_scenarios(void)
         char *argv[] = { "sh", "-c", cmd, NULL };
 
         printf("system: hardware KVM here, running the guests directly\n");
-        output = run_cmd(argv, NULL, &st);
+        output = run_cmd(argv, NULL, &st, &err);
     } else {
         g_autofree char *f1 = g_strdup_printf("%s:vmlinuz", vmlinuz);
         g_autofree char *f2 = g_strdup_printf("%s:vmlinux", vmlinux);
@@ -128,7 +137,7 @@ static void run_scenarios(void)
             g_strdup_printf("%s:bin/runc", runc ? runc : "/usr/sbin/runc");
         g_autofree char *f11 =
             g_strdup_printf("%s:bin/crun", crun ? crun : "/usr/bin/crun");
-        char *argv[32] = { testhost, "--husk", (char *)husk, "--scenario", scen,
+        char *argv[48] = { testhost, "--husk", (char *)husk, "--scenario", scen,
                            "--file", f1, "--file", f2, "--file", f3, "--file",
                            f4, "--file", f5, "--file", f6, "--file", f7,
                            "--file", f8, "--file", f9, "--file", f12,
@@ -149,6 +158,7 @@ static void run_scenarios(void)
             argv[n++] = f11;
         }
         argv[n] = NULL;
+        g_assert(n < G_N_ELEMENTS(argv));
 
         printf("system: no hardware KVM here, running the guests inside the "
                "nested KVM test host\n");
@@ -159,8 +169,9 @@ static void run_scenarios(void)
          * other failure is reported as is. */
         for (int attempt = 1; attempt <= 3; attempt++) {
             g_free(output);
-            output = run_cmd(argv, NULL, &st);
-            if (!strstr(output, "stalled (no console output")) {
+            g_clear_pointer(&err, g_free);
+            output = run_cmd(argv, NULL, &st, &err);
+            if (!err || !strstr(err, "stalled (no console output")) {
                 break;
             }
             printf("system: the test host stalled (attempt %d of 3)%s\n",
@@ -185,8 +196,9 @@ static void run_scenarios(void)
     printf("system: console output in %s/system-console.log\n",
            g_get_current_dir());
     if (!strstr(output, "=== END")) {
-        setup_error = g_strdup_printf("no scenario ran (status %d):\n%s", st,
-                                      output);
+        setup_error = g_strdup_printf(
+            "no scenario ran (status %d):\n%s\nstderr:\n%s", st, output,
+            err ? err : "");
     }
 }
 
@@ -706,19 +718,71 @@ START_TEST(console_input_reaches_the_shell)
 }
 END_TEST
 
+/* --cold: the guest images and the test host built from an empty cache
+ * (a new HUSK_CACHE), and a real guest booted with them, so a first run's
+ * failure (a download, a missing tool, a script that reads stderr as
+ * data) cannot hide behind a warm cache. */
+START_TEST(cold_cache_builds_and_boots)
+{
+    g_autofree char *b = expect("cold-bzimage", 0, "HUSK-GUEST-READY");
+
+    ck_assert_msg(strstr(b, "HUSK-RUN-OK"), "%s", tail(b));
+}
+END_TEST
+
+static char *cold_cache;
+
+static void remove_cold_cache(void)
+{
+    if (cold_cache) {
+        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", cold_cache);
+
+        if (system(cmd) != 0) {
+            fprintf(stderr, "check_system: could not remove %s\n", cold_cache);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     Suite *su = suite_create("system");
     TCase *tc = tcase_create("linux");
+    bool cold = argc == 6 && !strcmp(argv[1], "--cold");
 
+    if (cold) {
+        argv++;
+        argc--;
+    }
     if (argc != 5) {
-        fprintf(stderr, "usage: check_system SRCDIR HUSK TINY_ELF CHECK_TINY\n");
+        fprintf(stderr, "usage: check_system [--cold] SRCDIR HUSK TINY_ELF "
+                        "CHECK_TINY\n");
         return 2;
     }
     srcdir = argv[1];
     husk = argv[2];
     tiny = argv[3];
     check_tiny = argv[4];
+    if (cold) {
+        cold_cache = g_dir_make_tmp("husk-cold-cache-XXXXXX", NULL);
+        if (!cold_cache) {
+            fprintf(stderr, "check_system: no temporary directory\n");
+            return 1;
+        }
+        g_setenv("HUSK_CACHE", cold_cache, TRUE);
+        printf("system: building everything in an empty cache, %s\n",
+               cold_cache);
+        scenario_name = "cold-scenario.sh";
+        tcase_add_unchecked_fixture(tc, run_scenarios, NULL);
+        tcase_set_timeout(tc, 1200);
+        tcase_add_test(tc, cold_cache_builds_and_boots);
+        suite_add_tcase(su, tc);
+        {
+            int rc = check_run(su);
+
+            remove_cold_cache();
+            return rc;
+        }
+    }
 
     tcase_add_unchecked_fixture(tc, run_scenarios, NULL);
     tcase_set_timeout(tc, 1800);

@@ -3,8 +3,10 @@
 # holding husk (in PATH), vmlinuz, vmlinux, initramfs.cpio.gz, tiny.elf and
 # check_tiny.  Each scenario's console output is framed by
 #   === BEGIN name            and            === END name rc=N
-# for check_system.c to judge.  Every run is bounded twice: husk --timeout
-# and busybox timeout.
+# for check_system.c to judge; a command's stderr (husk's diagnostics)
+# follows its stdout (the guest's console, where the markers are) after a
+# line "=== STDERR name", never interleaved with it.  Every run is bounded
+# twice: husk --timeout and busybox timeout.
 
 CMD="console=ttyS0 quiet"
 
@@ -12,8 +14,10 @@ scenario() { # name cmd...
     name=$1
     shift
     echo "=== BEGIN $name"
-    timeout 240 "$@" </dev/null 2>&1
+    timeout 240 "$@" </dev/null 2>"/tmp/scenario-$name.err"
     rc=$?
+    echo "=== STDERR $name"
+    cat "/tmp/scenario-$name.err"
     echo "=== END $name rc=$rc"
 }
 
@@ -355,7 +359,7 @@ dd if=/dev/zero of=/tmp/kick.img bs=1M count=0 seek=64 2>/dev/null
 kw() {
     husk run --kernel vmlinuz --initrd initramfs.cpio.gz --timeout 250 \
         --disk /tmp/kick.img --cmdline "$CMD husk.run=\"a=\$(cut -d' ' -f1 /proc/uptime); dd if=/dev/zero of=/dev/vda bs=1M count=32 conv=fsync 2>/dev/null; b=\$(cut -d' ' -f1 /proc/uptime); echo WRITE-SECONDS=\$(echo \$a \$b | awk '{print \$2 - \$1}')\"" \
-        </dev/null 2>&1 | tr -d '\r' | grep '^WRITE-SECONDS='
+        </dev/null 2>/tmp/kw.err | tr -d '\r' | grep '^WRITE-SECONDS=' || cat /tmp/kw.err >&2
 }
 alone=$(kw)
 timeout 200 husk run --kernel tiny.elf --cmdline q --timeout 180 </dev/null >/dev/null 2>&1 &

@@ -315,6 +315,50 @@ START_TEST(missing_kvm_device)
 }
 END_TEST
 
+/* husk check names each kind of /dev/kvm (from a fake sysfs root and
+ * device node): "none" on a machine whose kernel is a PVM guest itself
+ * (kvm_pvm loaded, no /dev/kvm), PVM where it is bound, hardware. */
+START_TEST(check_names_each_kind_of_kvm)
+{
+    static const struct {
+        const char *module;
+        bool dev;
+        const char *line;
+    } kinds[] = {
+        { "kvm_pvm", false, "kvm backed by:    none (no /dev/kvm)" },
+        { "kvm_pvm", true, "kvm backed by:    PVM, software-backed (kvm_pvm)" },
+        { "kvm_amd", true, "kvm backed by:    hardware virtualization" },
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        g_autofree char *root = g_dir_make_tmp("husk-sysfs-XXXXXX", NULL);
+        g_autofree char *m1 = g_build_filename(root, "module", "kvm", NULL);
+        g_autofree char *m2 =
+            g_build_filename(root, "module", kinds[i].module, NULL);
+        g_autofree char *dev = g_build_filename(root, "kvm", NULL);
+        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", root);
+        g_autofree char *out = NULL;
+        const char *argv[] = { HUSK_BIN, "check", NULL };
+        g_auto(GStrv) env = g_get_environ();
+
+        ck_assert(g_mkdir_with_parents(m1, 0755) == 0 &&
+                  g_mkdir_with_parents(m2, 0755) == 0);
+        if (kinds[i].dev) {
+            ck_assert(g_file_set_contents(dev, "", 0, NULL));
+        }
+        env = g_environ_setenv(env, "HUSK_SYSFS_ROOT", root, TRUE);
+        env = g_environ_setenv(env, "HUSK_KVM_DEV", dev, TRUE);
+        ck_assert(g_spawn_sync(NULL, (char **)argv, env,
+                               G_SPAWN_STDIN_FROM_DEV_NULL |
+                                   G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, NULL, NULL));
+        ck_assert_msg(strstr(out, kinds[i].line), "%s: %s", kinds[i].line,
+                      out);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+}
+END_TEST
+
 START_TEST(help_and_version)
 {
     char *err = NULL;
@@ -343,6 +387,7 @@ int main(void)
     tcase_add_test(ex, disk_errors);
     tcase_add_test(ex, missing_kvm_device);
     tcase_add_test(ex, help_and_version);
+    tcase_add_test(ex, check_names_each_kind_of_kvm);
     suite_add_tcase(su, ex);
     return check_run(su);
 }
