@@ -15,6 +15,9 @@
 #include "vmm/util.h"
 
 #define CTRL_A 0x01
+/* At exit, how long the UART's last output may wait for a reader that
+ * does not read. */
+#define CONSOLE_EXIT_FLUSH_MS 2000
 
 void console_init(struct console *c, GMainContext *ctx, struct vm_ctl *ctl,
                   int in_fd, int out_fd)
@@ -24,24 +27,116 @@ void console_init(struct console *c, GMainContext *ctx, struct vm_ctl *ctl,
     c->ctl = ctl;
     c->in_fd = in_fd;
     c->out_fd = out_fd;
+    g_mutex_init(&c->out_lock);
+    c->ring = g_malloc(CONSOLE_RING_SIZE);
+}
+
+void console_cleanup(struct console *c)
+{
+    if (c->dropped) {
+        g_printerr("husk: %lu bytes of console output were dropped (nobody "
+                   "read husk's output)\n",
+                   c->dropped);
+    }
+    g_free(c->ring);
+    c->ring = NULL;
+    g_mutex_clear(&c->out_lock);
+}
+
+/* One write of what the ring holds, as much as out_fd takes without
+ * blocking (POLLOUT first, then at most PIPE_BUF's worth: a pipe with
+ * room for that much takes it whole).  0 if the ring is empty now,
+ * -EAGAIN if out_fd is full.  out_lock held. */
+static int flush_once_locked(struct console *c)
+{
+    struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+    size_t chunk;
+    ssize_t n;
+
+    while (c->ring_len) {
+        if (c->out_gone) {
+            c->dropped += c->ring_len;
+            c->ring_len = 0;
+            break;
+        }
+        if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLOUT | POLLERR | POLLHUP))) {
+            return -EAGAIN;
+        }
+        chunk = MIN(c->ring_len, CONSOLE_RING_SIZE - c->ring_head);
+        n = write(c->out_fd, c->ring + c->ring_head, MIN(chunk, (size_t)4096));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            return -EAGAIN;
+        }
+        if (n <= 0) {
+            c->out_gone = true; /* closed pipe: drop, keep the guest up */
+            continue;
+        }
+        c->ring_head = (c->ring_head + (size_t)n) % CONSOLE_RING_SIZE;
+        c->ring_len -= (size_t)n;
+    }
+    c->ring_head = 0;
+    return 0;
+}
+
+static gboolean on_uart_writable(gint fd, GIOCondition cond, gpointer opaque);
+
+/* I/O thread: write out, or wait until out_fd takes more. */
+static gboolean flush_ring(gpointer opaque)
+{
+    struct console *c = opaque;
+
+    g_mutex_lock(&c->out_lock);
+    c->flush_queued = false;
+    if (flush_once_locked(c) == -EAGAIN && !c->uart_out_src) {
+        c->uart_out_src = g_unix_fd_source_new(c->out_fd, G_IO_OUT);
+        g_source_set_callback(c->uart_out_src, G_SOURCE_FUNC(on_uart_writable),
+                              c, NULL);
+        g_source_attach(c->uart_out_src, c->ctx);
+    }
+    g_mutex_unlock(&c->out_lock);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean on_uart_writable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    struct console *c = opaque;
+
+    g_mutex_lock(&c->out_lock);
+    g_source_unref(c->uart_out_src);
+    c->uart_out_src = NULL;
+    g_mutex_unlock(&c->out_lock);
+    flush_ring(c);
+    return G_SOURCE_REMOVE;
 }
 
 void console_uart_tx(void *opaque, const uint8_t *buf, size_t len)
 {
     struct console *c = opaque;
+    bool schedule;
 
     tl_mark_once(TL_FIRST_CONSOLE);
-    while (len) {
-        ssize_t n = write(c->out_fd, buf, len);
+    g_mutex_lock(&c->out_lock);
+    while (len && c->ring_len < CONSOLE_RING_SIZE) {
+        size_t tail = (c->ring_head + c->ring_len) % CONSOLE_RING_SIZE;
+        size_t n = MIN(len, MIN(CONSOLE_RING_SIZE - c->ring_len,
+                                CONSOLE_RING_SIZE - tail));
 
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return; /* output gone (closed pipe): drop, keep the guest up */
-        }
+        memcpy(c->ring + tail, buf, n);
+        c->ring_len += n;
         buf += n;
-        len -= (size_t)n;
+        len -= n;
+    }
+    c->dropped += len;
+    /* One wakeup per batch, not per byte: the UART exits once a byte. */
+    schedule = !c->flush_queued && !c->uart_out_src && c->ring_len;
+    c->flush_queued |= schedule;
+    g_mutex_unlock(&c->out_lock);
+    if (schedule) {
+        GSource *src = g_idle_source_new();
+
+        g_source_set_callback(src, flush_ring, c, NULL);
+        g_source_attach(src, c->ctx);
+        g_source_unref(src);
     }
 }
 
@@ -237,11 +332,34 @@ void console_start(struct console *c)
 
 void console_stop(struct console *c)
 {
+    console_stop_flush(c, CONSOLE_EXIT_FLUSH_MS);
+}
+
+void console_stop_flush(struct console *c, int flush_ms)
+{
     unwatch_input(c);
     if (c->out_src) {
         g_source_destroy(c->out_src);
         g_source_unref(c->out_src);
         c->out_src = NULL;
     }
+    /* What the guest printed last (a panic, the final lines) still goes
+     * out, unless the reader has stopped reading for flush_ms. */
+    g_mutex_lock(&c->out_lock);
+    if (c->uart_out_src) {
+        g_source_destroy(c->uart_out_src);
+        g_source_unref(c->uart_out_src);
+        c->uart_out_src = NULL;
+    }
+    while (flush_once_locked(c) == -EAGAIN) {
+        struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+
+        if (poll(&p, 1, flush_ms) <= 0) {
+            c->dropped += c->ring_len;
+            c->ring_len = 0;
+            break;
+        }
+    }
+    g_mutex_unlock(&c->out_lock);
     term_restore();
 }

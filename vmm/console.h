@@ -1,10 +1,14 @@
 /*
  * console.h: the host terminal as the guest's console.  Input from the
  * host (stdin) goes to one guest device, the UART or virtio-console; the
- * escape Ctrl-A x quits.  Output: the UART writes through console_out
- * (blocking, it is a slow device anyway); virtio-console through the
+ * escape Ctrl-A x quits.  Output: the UART's bytes (written on a vCPU
+ * thread) go into a bounded buffer that the I/O thread writes out when
+ * the host side can take them, so a reader that stops reading never
+ * blocks a vCPU (nor the stop that --timeout asks for); past the buffer,
+ * bytes are dropped and counted.  virtio-console writes through the
  * non-blocking vcon_sink, which waits for the terminal instead of
- * dropping or spinning.
+ * dropping or spinning.  A host side that is gone (EPIPE: husk ignores
+ * SIGPIPE) drops output and keeps the guest up.
  *
  * Threads: everything here runs on the I/O thread (the main loop), except
  * the UART's output and rx-space callbacks, which hop over to it.
@@ -33,7 +37,19 @@ struct console {
     struct vcon *vcon;
     struct vcon_sink sink;
     GSource *out_src;        /* waiting for out_fd to drain */
+    /* The UART's output buffer: a ring, vCPU threads append, the I/O
+     * thread writes out.  out_lock orders them; nothing blocks under it. */
+    GMutex out_lock;
+    uint8_t *ring;
+    size_t ring_head, ring_len;
+    bool flush_queued;       /* a flush is scheduled on the I/O thread */
+    GSource *uart_out_src;   /* waiting for out_fd to take more */
+    bool out_gone;           /* EPIPE or another write error: drop */
+    unsigned long dropped;   /* bytes dropped: buffer full or out gone */
 };
+
+/* The UART's output buffer (bytes). */
+#define CONSOLE_RING_SIZE (256 * 1024)
 
 void console_init(struct console *c, GMainContext *ctx, struct vm_ctl *ctl,
                   int in_fd, int out_fd);
@@ -42,8 +58,13 @@ void console_use_uart(struct console *c, struct serial8250 *uart);
 void console_use_vcon(struct console *c, struct vcon *vcon);
 /* Raw mode on a terminal, and start reading input.  Main thread. */
 void console_start(struct console *c);
+/* Stops input, and writes out what the UART buffer still holds for at
+ * most flush_ms without progress.  Main thread. */
 void console_stop(struct console *c);
-/* The UART's output sink (any thread; blocking write). */
+void console_stop_flush(struct console *c, int flush_ms);
+/* The UART's output sink (any thread; never blocks). */
 void console_uart_tx(void *opaque, const uint8_t *buf, size_t len);
+/* Frees the buffer (after console_stop). */
+void console_cleanup(struct console *c);
 
 #endif

@@ -534,6 +534,10 @@ int main(int argc, char **argv)
     /* A file-size limit on a disk image must reach the guest as an I/O
      * error (EFBIG), not kill the VM with SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
+    /* A reader that went away (husk run ... | head) is EPIPE on the
+     * console, which then drops output and keeps the guest up; SIGPIPE
+     * would end husk without restoring the terminal. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         fputs(usage_top, stderr);
         return HUSK_EXIT_USAGE;

@@ -91,6 +91,11 @@ static void vm_request_exit(struct vm_ctl *c, enum vm_exit_reason r,
     }
 }
 
+static bool vm_ctl_stopping(struct vm_ctl *c)
+{
+    return vm_stopping(container_of(c, struct vm, ctl));
+}
+
 static void vm_boot_marker(struct vm_ctl *c, enum vm_marker m, unsigned code)
 {
     tl_mark(m == VM_MARKER_BOOT_TIMER ? TL_MARKER_FC : TL_MARKER_DEBUG, code);
@@ -418,6 +423,7 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     vm->cfg = *cfg;
     vm->ctl.request_exit = vm_request_exit;
     vm->ctl.boot_marker = vm_boot_marker;
+    vm->ctl.stopping = vm_ctl_stopping;
     vm->ctx = g_main_context_new();
     console_init(&vm->console, vm->ctx, &vm->ctl, cfg->console_in,
                  cfg->console_out);
@@ -671,6 +677,9 @@ void vm_destroy(struct vm *vm)
             g_main_context_pop_thread_default(vm->ctx);
         }
         g_main_context_unref(vm->ctx);
+    }
+    if (vm->console.ring) {
+        console_cleanup(&vm->console);
     }
     if (vm->ram_low) {
         munmap(vm->ram_low, vm->ram_low_size);

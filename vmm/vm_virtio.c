@@ -127,6 +127,7 @@ bool vm_virtio_plug(struct vm_virtio *s, struct virtio_dev *dev,
     s->dev = dev;
     dev->kick = kick_fd_signal;
     dev->kick_opaque = s;
+    dev->ctl = &vm->ctl;
     r = bus_add(&vm->mmio, dev->ops->name, s->base, VIRTIO_MMIO_SIZE,
                 &virtio_mmio_ops, dev);
     if (r) {

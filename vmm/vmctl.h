@@ -30,6 +30,11 @@ struct vm_ctl {
     /* The guest wrote a boot marker (code: the byte).  Optional; any
      * thread; must be cheap (a vCPU is waiting). */
     void (*boot_marker)(struct vm_ctl *c, enum vm_marker m, unsigned code);
+    /* True once the VM is ending (an exit was requested: --timeout, a
+     * signal, the guest).  A device thread that waits (a reset draining
+     * the disk, a helper's reply) gives up when it turns true, so no wait
+     * outlives the VM.  Optional; any thread; lock-free. */
+    bool (*stopping)(struct vm_ctl *c);
 };
 
 struct irq_line {

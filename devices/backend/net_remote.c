@@ -19,6 +19,8 @@
 #include "vmm/error.h"
 #include "vmm/util.h"
 
+#define NR_RECV_SLICE_MS 50
+
 struct net_remote {
     struct net_backend be;
     int ctl, evt;
@@ -74,9 +76,13 @@ ssize_t nr_recv(int sock, void *msg, size_t len, int *fds, unsigned *nfds)
         char buf[CMSG_SPACE(sizeof(int) * NR_START_FDS)];
         struct cmsghdr align;
     } u;
+    /* No descriptors wanted: no control buffer, so the kernel installs
+     * none the peer attaches (it drops them and sets MSG_CTRUNC).  Closing
+     * them here instead ran on a vCPU thread, whose sandbox has no close:
+     * a helper could end husk by attaching a descriptor to DONE. */
     struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = u.buf,
-                         .msg_controllen = sizeof(u.buf) };
+                         .msg_control = nfds ? u.buf : NULL,
+                         .msg_controllen = nfds ? sizeof(u.buf) : 0 };
     unsigned max = nfds ? *nfds : 0, got = 0;
     ssize_t r;
 
@@ -132,10 +138,16 @@ static void helper_lost(struct net_remote *r, const char *why)
     syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
 }
 
-/* Sends a request and waits (SO_RCVTIMEO) for its DONE. */
+/* Sends a request and waits for its DONE: at most NR_REPLY_MS in all,
+ * however many stale or interrupted replies come, and no longer than the
+ * VM runs.  It runs on a vCPU thread holding the NIC's lock (the driver's
+ * Status write), so every receive is bounded by SO_RCVTIMEO's slice and
+ * the deadline is checked between them.  Whatever else the helper sends
+ * (a wrong size, descriptors) is a broken helper. */
 static int request(struct net_remote *r, const void *msg, size_t len,
                    const int *fds, unsigned nfds)
 {
+    gint64 deadline = g_get_monotonic_time() + NR_REPLY_MS * 1000;
     struct nr_done d;
     ssize_t n;
 
@@ -148,20 +160,31 @@ static int request(struct net_remote *r, const void *msg, size_t len,
         return (int)n;
     }
     for (;;) {
-        n = nr_recv(r->ctl, &d, sizeof(d), NULL, NULL);
-        if (n == -EAGAIN || n == -EWOULDBLOCK) {
+        if (virtio_dev_stopping(&r->be.dev->vdev)) {
+            helper_lost(r, "had not answered when the VM stopped");
+            return -ECANCELED;
+        }
+        if (g_get_monotonic_time() >= deadline) {
             helper_lost(r, "did not answer in time and was stopped");
             return -ETIMEDOUT;
         }
-        if (n <= 0) {
-            helper_lost(r, "is gone");
-            return n < 0 ? (int)n : -EPIPE;
+        n = nr_recv(r->ctl, &d, sizeof(d), NULL, NULL);
+        if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR) {
+            continue;
         }
-        if (n == sizeof(d) && d.msg == NR_DONE && d.gen == r->gen) {
-            return d.err;
+        if (n == 0 || n == -ECONNRESET || n == -EPIPE) {
+            helper_lost(r, "is gone");
+            return -EPIPE;
+        }
+        if (n != sizeof(d) || d.msg != NR_DONE) {
+            helper_lost(r, "sent a malformed reply and was stopped");
+            return -EPROTO;
+        }
+        if (d.gen == r->gen) {
+            return d.err > 0 || d.err < -4095 ? -EPROTO : d.err;
         }
         /* An answer to an earlier request: cannot happen with one
-         * request at a time, and is skipped if it does. */
+         * request at a time; skipped, within the same deadline. */
     }
 }
 
@@ -233,6 +256,13 @@ static gboolean on_event(gint fd, GIOCondition cond, gpointer opaque)
         return G_SOURCE_CONTINUE;
     }
     g_mutex_lock(&d->lock);
+    if (n < 0 && n != -ECONNRESET) {
+        /* Oversized, truncated or with descriptors: a broken helper,
+         * which may still write guest memory, so it is stopped. */
+        helper_lost(r, "sent a malformed event and was stopped");
+        g_mutex_unlock(&d->lock);
+        return G_SOURCE_REMOVE;
+    }
     if (n <= 0) {
         /* The helper exited (or was killed): say so once. */
         if (!r->dead) {
@@ -286,7 +316,8 @@ struct net_backend *net_remote_new(int ctl, int evt, pid_t pid,
                                    GError **errp)
 {
     struct net_remote *r = g_new0(struct net_remote, 1);
-    struct timeval tv = { NR_REPLY_MS / 1000, (NR_REPLY_MS % 1000) * 1000 };
+    /* One receive's slice of request()'s deadline. */
+    struct timeval tv = { 0, NR_RECV_SLICE_MS * 1000 };
     r->ctl = ctl;
     r->evt = evt;
     /* Without a pidfd a hung helper could not be stopped, and a reset

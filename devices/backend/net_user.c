@@ -121,38 +121,45 @@ static bool handshake(int fd, const char *helper, GError **errp)
     size_t got = 0;
     int r;
 
-    /* 'R' alone, or 'E', a status byte and text up to EOF. */
-    while (got < sizeof(msg) - 1) {
+    /* One message (SEQPACKET): 'R' alone, or 'E', a status byte and the
+     * text.  Read whole: a shorter read discards the rest of the record
+     * (the text once went that way, leaving "see above" with nothing
+     * above). */
+    do {
+        r = poll(&pfd, 1, HELPER_START_MS);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "--net user: %s did not start within %d s", helper,
+                    HELPER_START_MS / 1000);
+        return false;
+    }
+    {
         ssize_t n;
 
         do {
-            r = poll(&pfd, 1, HELPER_START_MS);
-        } while (r < 0 && errno == EINTR);
-        if (r == 0) {
-            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                        "--net user: %s did not start within %d s", helper,
-                        HELPER_START_MS / 1000);
-            return false;
-        }
-        n = recv(fd, msg + got, got ? sizeof(msg) - 1 - got : 1, 0);
-        if (n <= 0) {
-            break;
-        }
-        got += (size_t)n;
-        if (msg[0] == 'R') {
-            return true;
-        }
-        if (msg[0] != 'E') {
-            break;
-        }
+            n = recv(fd, msg, sizeof(msg) - 1, 0);
+        } while (n < 0 && errno == EINTR);
+        got = n > 0 ? (size_t)n : 0;
+    }
+    if (got == 1 && msg[0] == 'R') {
+        return true;
     }
     msg[got] = '\0';
-    if (got >= 2 && msg[0] == 'E') {
+    if (got >= 3 && msg[0] == 'E' && msg[1] != 0) {
+        /* The helper's text: only printable ASCII goes on. */
+        for (char *p = msg + 2; *p; p++) {
+            if (*p < 0x20 || *p > 0x7e) {
+                *p = '?';
+            }
+        }
         g_set_error(errp, HUSK_ERROR, (unsigned char)msg[1], "%s", msg + 2);
         return false;
     }
     g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                "--net user: %s failed to start (see above)", helper);
+                "--net user: %s failed to start (it exited without saying "
+                "why)",
+                helper);
     return false;
 }
 

@@ -379,15 +379,39 @@ void vblk_poll(struct vblk *b)
     g_mutex_unlock(&d->lock);
 }
 
-/* Waits until nothing is in flight.  dev->lock held (dropped meanwhile). */
-static void drain_locked(struct vblk *b)
+/* How long a reset waits for the disk before it gives up on it, and how
+ * long the exit waits before guest memory goes. */
+#define VBLK_RESET_DRAIN_US (10 * G_USEC_PER_SEC)
+#define VBLK_EXIT_DRAIN_US (30 * G_USEC_PER_SEC)
+#define VBLK_DRAIN_SLICE_US 2000
+
+/*
+ * Waits until nothing is in flight.  dev->lock held (dropped meanwhile).
+ * Runs on a vCPU thread (the driver's Status write), so it never blocks
+ * in the backend: it reaps without waiting and sleeps on idle in short
+ * slices (futex, in the vCPU's sandbox list; poll is not), while the I/O
+ * thread or another vCPU finishes the rest.  It ends when the VM stops
+ * (if stop_ends_it) or after timeout_us, and then returns false: what is
+ * still in flight stays counted and is dropped when it completes (its gen
+ * is old).
+ */
+static bool drain_locked(struct vblk *b, bool stop_ends_it, gint64 timeout_us)
 {
-    while (b->inflight) {
-        if (blk_is_async(b->be)) {
-            reap_locked(b, 50);
-        } else {
-            g_cond_wait(&b->idle, &b->vdev.lock);
+    gint64 deadline = g_get_monotonic_time() + timeout_us;
+
+    for (;;) {
+        if (b->inflight && blk_is_async(b->be)) {
+            reap_locked(b, 0);
         }
+        if (!b->inflight) {
+            return true;
+        }
+        if ((stop_ends_it && virtio_dev_stopping(&b->vdev)) ||
+            g_get_monotonic_time() >= deadline) {
+            return false;
+        }
+        g_cond_wait_until(&b->idle, &b->vdev.lock,
+                          g_get_monotonic_time() + VBLK_DRAIN_SLICE_US);
     }
 }
 
@@ -397,7 +421,13 @@ static void vblk_reset(struct virtio_dev *d)
 
     b->reset_gen++;
     b->throttled = false;
-    drain_locked(b);
+    if (!drain_locked(b, true, VBLK_RESET_DRAIN_US) &&
+        !virtio_dev_stopping(d)) {
+        g_warning("virtio-blk: %u requests still in flight %d s after the "
+                  "driver reset the device (the host disk hangs); they are "
+                  "dropped when they complete",
+                  b->inflight, (int)(VBLK_RESET_DRAIN_US / G_USEC_PER_SEC));
+    }
 }
 
 const struct virtio_dev_ops vblk_ops = {
@@ -429,7 +459,10 @@ void vblk_cleanup(struct vblk *b)
      * request: wait for it before the memory can go. */
     g_mutex_lock(&b->vdev.lock);
     b->reset_gen++;
-    drain_locked(b);
+    if (!drain_locked(b, false, VBLK_EXIT_DRAIN_US)) {
+        g_warning("virtio-blk: %u requests still in flight at exit",
+                  b->inflight);
+    }
     g_mutex_unlock(&b->vdev.lock);
     while ((r = b->free_reqs)) {
         b->free_reqs = r->next_free;

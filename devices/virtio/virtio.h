@@ -81,6 +81,9 @@ struct virtio_dev {
      * (no ioeventfd): signal the I/O thread.  NULL: notify inline. */
     void (*kick)(struct virtio_dev *d, unsigned q);
     void *kick_opaque;
+    /* The VM the device sits in (its stopping() ends a device's waits);
+     * NULL in tests that have no VM: waits then end by their deadline. */
+    struct vm_ctl *ctl;
     unsigned long notifies, interrupts;
 };
 
@@ -112,6 +115,12 @@ void virtio_dev_queue_notify_locked(struct virtio_dev *d, unsigned q);
 uint32_t virtio_dev_isr(const struct virtio_dev *d);
 /* InterruptACK: clears bits in both words. */
 void virtio_dev_isr_ack(struct virtio_dev *d, uint32_t bits);
+
+/* The VM is ending: a wait on a register access gives up. */
+static inline bool virtio_dev_stopping(struct virtio_dev *d)
+{
+    return d->ctl && d->ctl->stopping && d->ctl->stopping(d->ctl);
+}
 
 /* True if the negotiated features include bit. */
 static inline bool virtio_has_feature(const struct virtio_dev *d, unsigned bit)

@@ -14,6 +14,7 @@
  *   k  reset through the i8042 (0xfe to port 0x64)
  *   t  triple fault (load an empty IDT, then int3)
  *   l  loop forever (for --timeout)
+ *   w  print "husk-tiny: flood" on COM1 forever (console back-pressure)
  *   q  kick forever: write QueueNotify of the first virtio-mmio device
  *      (0xd0000050) in a tight loop (the kick storm of the load test)
  *   b  boot markers, in this order: 0x41 to port 0x80 (Cloud Hypervisor's
@@ -63,6 +64,8 @@ _start:
     je triple
     cmp $'l', %al
     je forever
+    cmp $'w', %al
+    je flood
     cmp $'q', %al
     je kickstorm
     cmp $'b', %al
@@ -99,6 +102,11 @@ markers:
     movb $124, 0xc0000000
     xor %eax, %eax
     jmp exit_al
+
+flood:
+    mov $msg_flood, %esi
+    call puts
+    jmp flood
 
 kickstorm:
     mov $0xd0000050, %edi
@@ -216,3 +224,5 @@ msg_hello:
     .asciz "husk-tiny: hello\n"
 msg_mmio:
     .asciz "husk-tiny: mmio ok\n"
+msg_flood:
+    .asciz "husk-tiny: flood\n"

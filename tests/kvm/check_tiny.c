@@ -513,6 +513,77 @@ START_TEST(sandbox_covers_every_thread)
 }
 END_TEST
 
+/* husk with the flooding guest (tiny.S "w") and its stdout a pipe; the
+ * test reads keep bytes of it, then stops reading (keep < 0: never
+ * reads) or closes it.  Returns husk's wait status, -1 if it was still
+ * running after 30 s (then it is killed). */
+static int run_flood(int keep, const char *timeout)
+{
+    const char *argv[] = { husk, "run", "-k", tiny, "-p", "w", "--timeout",
+                           timeout, NULL };
+    GPid pid;
+    int out, ws = -1;
+    char buf[64];
+
+    ck_assert(g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
+                                       G_SPAWN_DO_NOT_REAP_CHILD |
+                                           G_SPAWN_STDERR_TO_DEV_NULL,
+                                       NULL, NULL, &pid, NULL, &out, NULL,
+                                       NULL));
+    if (keep >= 0) {
+        for (int got = 0; got < keep;) {
+            ssize_t n = read(out, buf, (size_t)(keep - got));
+
+            ck_assert_int_gt(n, 0);
+            got += (int)n;
+        }
+        close(out);
+        out = -1;
+    }
+    for (int i = 0; i < 300; i++) {
+        if (waitpid(pid, &ws, WNOHANG) == pid) {
+            break;
+        }
+        ws = -1;
+        g_usleep(100000);
+    }
+    if (ws == -1) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    if (out >= 0) {
+        close(out);
+    }
+    g_spawn_close_pid(pid);
+    return ws;
+}
+
+/* A guest printing while nobody reads husk's output: --timeout still
+ * ends the VM (the UART's write once blocked the vCPU thread, and the
+ * stop request never reached it). */
+START_TEST(unread_output_does_not_outlive_timeout)
+{
+    int ws = run_flood(-1, "3");
+
+    ck_assert_msg(ws != -1, "husk still running 30 s after --timeout 3");
+    ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 124,
+                  "wait status 0x%x", ws);
+}
+END_TEST
+
+/* husk run ... | head -c 10: the reader goes away; husk drops the output
+ * and runs on to its own end (it died of SIGPIPE, 141). */
+START_TEST(closed_output_pipe_is_not_fatal)
+{
+    int ws = run_flood(10, "2");
+
+    ck_assert_msg(ws != -1, "husk still running 30 s after --timeout 2");
+    ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 124,
+                  "wait status 0x%x (signal %d)", ws,
+                  WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+}
+END_TEST
+
 START_TEST(more_vcpus_than_kvm_allows)
 {
     expect_status("h", 64, "--cpus", "100000");
@@ -527,32 +598,34 @@ START_TEST(memory_above_4g)
 }
 END_TEST
 
-static const struct check_case cases[] = {
-#define CASE(n) { #n, &n##_ttest }
-    CASE(serial_output_reaches_stdout),
-    CASE(exit_port_sets_status),
-    CASE(unmapped_mmio_survives),
-    CASE(two_vcpus_run),
-    CASE(acpi_poweroff_is_clean),
-    CASE(acpi_reset_is_clean),
-    CASE(i8042_reset_is_clean),
-    CASE(triple_fault_is_a_reset),
-    CASE(pvpanic_gives_panic_status),
-    CASE(timeout_gives_124),
-    CASE(more_vcpus_than_kvm_allows),
-    CASE(boot_timeline_is_consistent),
-    CASE(prefault_populates_guest_ram),
-    CASE(hugepages_without_reservation_fail_cleanly),
-    CASE(guest_ram_not_in_core_dumps),
-    CASE(memory_above_4g),
-    CASE(sandbox_stops_forbidden_calls),
-    CASE(sandbox_landlock_hides_other_files),
-    CASE(sandbox_covers_every_thread),
-#undef CASE
-};
 
 int main(int argc, char **argv)
 {
+    const struct check_case cases[] = {
+#define CASE(n) { #n, n }
+        CASE(serial_output_reaches_stdout),
+        CASE(exit_port_sets_status),
+        CASE(unmapped_mmio_survives),
+        CASE(two_vcpus_run),
+        CASE(acpi_poweroff_is_clean),
+        CASE(acpi_reset_is_clean),
+        CASE(i8042_reset_is_clean),
+        CASE(triple_fault_is_a_reset),
+        CASE(pvpanic_gives_panic_status),
+        CASE(timeout_gives_124),
+        CASE(more_vcpus_than_kvm_allows),
+        CASE(boot_timeline_is_consistent),
+        CASE(prefault_populates_guest_ram),
+        CASE(hugepages_without_reservation_fail_cleanly),
+        CASE(guest_ram_not_in_core_dumps),
+        CASE(memory_above_4g),
+        CASE(sandbox_stops_forbidden_calls),
+        CASE(sandbox_landlock_hides_other_files),
+        CASE(sandbox_covers_every_thread),
+        CASE(unread_output_does_not_outlive_timeout),
+        CASE(closed_output_pipe_is_not_fatal),
+#undef CASE
+    };
     int fd;
     const char *dev = kvm_device_path();
 

@@ -28,6 +28,8 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/virtio_mmio.h"
 #include "harness/check_run.h"
+#include "harness/fake_helper.h"
+#include "harness/sandboxed.h"
 #include "harness/frames.h"
 #include "harness/test_vm.h"
 #include "harness/vdriver.h"
@@ -302,10 +304,190 @@ START_TEST(hung_helper_does_not_hang_a_reset)
 }
 END_TEST
 
+/* A forwarding rule on a port that is taken: the helper's own reason
+ * reaches the user (the first byte of its message used to be read alone
+ * and the rest of the record discarded: "failed to start (see above)"
+ * with nothing above). */
+START_TEST(busy_hostfwd_port_says_why)
+{
+    struct net_user_opts o = { .ipv6 = false, .mtu = 1500, .nr_fwd = 1 };
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t alen = sizeof(a);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GMainContext) c = g_main_context_new();
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(s, 1), 0);
+    ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &alen), 0);
+    o.fwd[0] = (struct net_user_fwd){ .host_port = ntohs(a.sin_port),
+                                      .guest_port = 80 };
+    inet_pton(AF_INET, "127.0.0.1", &o.fwd[0].host_addr);
+    inet_pton(AF_INET, "10.0.2.15", &o.fwd[0].guest_addr);
+    ck_assert_ptr_null(net_user_new(&o, c, &err));
+    ck_assert_msg(err && strstr(err->message, "cannot listen") &&
+                      !strstr(err->message, "see above"),
+                  "%s", err ? err->message : "no error");
+    close(s);
+}
+END_TEST
+
+/*
+ * A hostile helper (fake_helper.h) instead of husk-slirp, with the START
+ * sent as husk sends it: from the driver's DRIVER_OK write on a vCPU
+ * thread under the vCPU seccomp filter, holding the NIC's lock.
+ */
+enum hostile {
+    H_FD_IN_DONE,      /* DONE with a descriptor attached */
+    H_STALE_FOREVER,   /* DONEs of an older generation, without end */
+    H_SILENT,          /* never answers */
+    H_OVERSIZED_EVENT, /* answers, then an event larger than any */
+    H_SILENT_VM_STOPS, /* never answers, and the VM is stopping */
+    H_COUNT
+};
+
+static void hostile_serve(int ctl, int evt, void *opaque)
+{
+    enum hostile how = (enum hostile)GPOINTER_TO_INT(opaque);
+    uint8_t buf[4096];
+    uint32_t gen;
+    ssize_t n = fake_helper_recv(ctl, buf, sizeof(buf));
+
+    if (n < 8) {
+        return;
+    }
+    memcpy(&gen, buf + 4, sizeof(gen));
+    switch (how) {
+    case H_FD_IN_DONE: {
+        struct nr_done d = { NR_DONE, gen, 0 };
+
+        fake_helper_send(ctl, &d, sizeof(d), 0);
+        pause();
+        break;
+    }
+    case H_STALE_FOREVER:
+        for (;;) {
+            struct nr_done d = { NR_DONE, gen - 1, 0 };
+
+            if (!fake_helper_send(ctl, &d, sizeof(d), -1)) {
+                return;
+            }
+            g_usleep(1000);
+        }
+    case H_OVERSIZED_EVENT: {
+        struct nr_done d = { NR_DONE, gen, 0 };
+
+        fake_helper_send(ctl, &d, sizeof(d), -1);
+        memset(buf, 0x41, sizeof(buf));
+        fake_helper_send(evt, buf, sizeof(buf), -1);
+        pause();
+        break;
+    }
+    default:
+        pause();
+    }
+}
+
+static struct fake_helper fh;
+
+static bool always_stopping(struct vm_ctl *c)
+{
+    return true;
+}
+
+static struct vm_ctl stopping_ctl = { .stopping = always_stopping };
+
+static void setup_hostile(enum hostile how)
+{
+    g_autoptr(GError) err = NULL;
+    struct net_backend *be;
+    struct nr_env env;
+
+    mem_fd = memfd_create("test-ram", MFD_CLOEXEC);
+    ck_assert_int_eq(ftruncate(mem_fd, RAM), 0);
+    tm.low = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, mem_fd, 0);
+    ck_assert_ptr_ne(tm.low, MAP_FAILED);
+    tm.low_size = RAM;
+    tm.gm.nr = 0;
+    gm_add_region(&tm.gm, 0, RAM, tm.low);
+    test_irq_init(&irq);
+    bus_init(&bus, "mmio");
+    ctx = g_main_context_new();
+    kick[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    kick[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    fake_helper_spawn(&fh, hostile_serve, GINT_TO_POINTER(how), 20);
+    be = net_remote_new(fh.ctl, fh.evt, fh.pid, "user", ctx, &err);
+    ck_assert_msg(be, "%s", err ? err->message : "");
+    vnet_init(&net, be, mac, 1500, &tm.gm, &irq.line);
+    if (how == H_SILENT_VM_STOPS) {
+        net.vdev.ctl = &stopping_ctl;
+    }
+    env = (struct nr_env){ .mem_fd = mem_fd, .nr_regions = 1,
+                           .region = { { 0, RAM, 0 } },
+                           .kick_fd = { kick[0], kick[1] },
+                           .irq_fd = irqfd };
+    net_remote_bind(be, &env);
+    ck_assert_int_eq(bus_add(&bus, "net", BASE, VIRTIO_MMIO_SIZE,
+                             &virtio_mmio_ops, &net.vdev),
+                     0);
+}
+
+static void bring_up_fn(void *opaque)
+{
+    bring_up();
+}
+
+static void io_iteration(void *opaque)
+{
+    g_main_context_iteration(ctx, FALSE);
+}
+
+/* Each hostile helper: husk survives under its real filter, the vCPU is
+ * back within the reply deadline (at once if the VM is stopping), the
+ * guest learns of it (NEEDS_RESET) and the helper is killed. */
+START_TEST(hostile_helper)
+{
+    gint64 t0, took;
+    int st;
+
+    setup_hostile((enum hostile)_i);
+    t0 = g_get_monotonic_time();
+    run_sandboxed(SANDBOX_VCPU, "vcpu0", bring_up_fn, io_iteration, NULL,
+                  NR_REPLY_MS / 1000 + 5);
+    took = g_get_monotonic_time() - t0;
+    ck_assert_int_lt(took, (NR_REPLY_MS + 1000) * 1000LL);
+    if (_i == H_SILENT_VM_STOPS) {
+        ck_assert_int_lt(took, 500 * 1000);
+    }
+    if (_i == H_OVERSIZED_EVENT) {
+        /* The start was answered; the event comes to the I/O thread. */
+        ck_assert_uint_eq(vdrv_status(&drv) & VIRTIO_S_NEEDS_RESET, 0);
+        for (int i = 0; i < 300 && (st = fake_helper_wait(&fh, 0)) < 0; i++) {
+            g_main_context_iteration(ctx, FALSE);
+            g_usleep(10000);
+        }
+    } else {
+        ck_assert_uint_ne(vdrv_status(&drv) & VIRTIO_S_NEEDS_RESET, 0);
+        st = fake_helper_wait(&fh, 3000);
+    }
+    ck_assert_msg(st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+                  "helper not killed (wait status %d)", st);
+    /* A reset afterwards returns at once: the helper is known dead. */
+    t0 = g_get_monotonic_time();
+    vdrv_wr(&drv, VIRTIO_MMIO_STATUS, 0);
+    ck_assert_int_lt(g_get_monotonic_time() - t0, 500 * 1000);
+    ck_assert_uint_eq(vdrv_status(&drv), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("net_remote");
     TCase *tc = tcase_create("helper");
+    TCase *hostile = tcase_create("hostile");
+    TCase *start = tcase_create("start");
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
@@ -315,5 +497,11 @@ int main(void)
     tcase_add_test(tc, malformed_ring_in_the_helper_needs_reset);
     tcase_add_test(tc, hung_helper_does_not_hang_a_reset);
     suite_add_tcase(s, tc);
+    tcase_add_checked_fixture(hostile, NULL, teardown);
+    tcase_set_timeout(hostile, 30);
+    tcase_add_loop_test(hostile, hostile_helper, 0, H_COUNT);
+    tcase_add_test(start, busy_hostfwd_port_says_why);
+    suite_add_tcase(s, start);
+    suite_add_tcase(s, hostile);
     return check_run(s);
 }
