@@ -61,13 +61,10 @@ static void bring_up(void)
     rxbuf = vdrv_alloc(&drv, 64 * KiB, 16);
 }
 
-static void setup(void)
+/* Guest RAM as husk makes it for --net user (one shared memfd), the
+ * kick and interrupt eventfds, the bus and the I/O thread's context. */
+static void guest_side(void)
 {
-    struct net_user_opts o = { .ipv6 = false, .mtu = 1500 };
-    g_autoptr(GError) err = NULL;
-    struct net_backend *be;
-    struct nr_env env;
-
     /* Guest RAM as husk makes it for --net user: one shared memfd. */
     mem_fd = memfd_create("test-ram", MFD_CLOEXEC);
     ck_assert_int_ge(mem_fd, 0);
@@ -85,10 +82,13 @@ static void setup(void)
     kick[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     kick[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    be = net_user_new(&o, ctx, &err);
-    ck_assert_msg(be, "net_user_new: %s", err ? err->message : "?");
-    vnet_init(&net, be, mac, 1500, &tm.gm, &irq.line);
-    ck_assert(net.vdev.queues_remote);
+}
+
+/* The device on the bus, its backend bound to the guest side. */
+static void plug(struct net_backend *be)
+{
+    struct nr_env env;
+
     env = (struct nr_env){ .mem_fd = mem_fd, .nr_regions = 1,
                            .region = { { 0, RAM, 0 } },
                            .kick_fd = { kick[0], kick[1] },
@@ -97,6 +97,20 @@ static void setup(void)
     ck_assert_int_eq(bus_add(&bus, "net", BASE, VIRTIO_MMIO_SIZE,
                              &virtio_mmio_ops, &net.vdev),
                      0);
+}
+
+static void setup(void)
+{
+    struct net_user_opts o = { .ipv6 = false, .mtu = 1500 };
+    g_autoptr(GError) err = NULL;
+    struct net_backend *be;
+
+    guest_side();
+    be = net_user_new(&o, ctx, &err);
+    ck_assert_msg(be, "net_user_new: %s", err ? err->message : "?");
+    vnet_init(&net, be, mac, 1500, &tm.gm, &irq.line);
+    ck_assert(net.vdev.queues_remote);
+    plug(be);
     bring_up();
 }
 
@@ -402,21 +416,8 @@ static void setup_hostile(enum hostile how)
 {
     g_autoptr(GError) err = NULL;
     struct net_backend *be;
-    struct nr_env env;
 
-    mem_fd = memfd_create("test-ram", MFD_CLOEXEC);
-    ck_assert_int_eq(ftruncate(mem_fd, RAM), 0);
-    tm.low = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, mem_fd, 0);
-    ck_assert_ptr_ne(tm.low, MAP_FAILED);
-    tm.low_size = RAM;
-    tm.gm.nr = 0;
-    gm_add_region(&tm.gm, 0, RAM, tm.low);
-    test_irq_init(&irq);
-    bus_init(&bus, "mmio");
-    ctx = g_main_context_new();
-    kick[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    kick[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    guest_side();
     fake_helper_spawn(&fh, hostile_serve, GINT_TO_POINTER(how), 20);
     be = net_remote_new(fh.ctl, fh.evt, fh.pid, "user", ctx, &err);
     ck_assert_msg(be, "%s", err ? err->message : "");
@@ -424,14 +425,7 @@ static void setup_hostile(enum hostile how)
     if (how == H_SILENT_VM_STOPS) {
         net.vdev.ctl = &stopping_ctl;
     }
-    env = (struct nr_env){ .mem_fd = mem_fd, .nr_regions = 1,
-                           .region = { { 0, RAM, 0 } },
-                           .kick_fd = { kick[0], kick[1] },
-                           .irq_fd = irqfd };
-    net_remote_bind(be, &env);
-    ck_assert_int_eq(bus_add(&bus, "net", BASE, VIRTIO_MMIO_SIZE,
-                             &virtio_mmio_ops, &net.vdev),
-                     0);
+    plug(be);
 }
 
 static void bring_up_fn(void *opaque)
