@@ -10,7 +10,7 @@ GUEST_DEPS = busybox-static cpio gzip lz4 kmod e2fsprogs qemu-system-x86
 TEST_DEPS = acpica-tools clang libclang-rt-14-dev runc crun
 KERNEL_DEPS = build-essential bc flex bison libelf-dev lz4 xz-utils
 
-.PHONY: all deps build guest small-kernel demo check unit fuzz clean
+.PHONY: all deps build guest small-kernel demo check unit fuzz soak clean
 
 all: build
 
@@ -50,6 +50,11 @@ fuzz: deps
 	meson configure build-fuzz -Dfuzz_seconds=$${FUZZ_SECONDS:-300}
 	FUZZ_KEEP_CORPUS=1 meson test -C build-fuzz --suite fuzz --num-processes 1 \
 		--timeout-multiplier 0 --print-errorlogs
+
+# make soak KILLS=500: the SIGKILL durability scenario many times over
+# (tests/bench/soak.sh); prints the records lost.
+soak: deps build
+	@tests/bench/soak.sh $${KILLS:-500}
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

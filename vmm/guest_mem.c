@@ -5,6 +5,8 @@
 #include "vmm/guest_mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/memfd.h> /* MFD_HUGE_2MB */
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -125,4 +127,25 @@ uint64_t gm_total(const struct guest_mem *gm)
         t += gm->r[i].size;
     }
     return t;
+}
+
+int gm_memfd_new(const char *name, uint64_t size, bool hugetlb)
+{
+    unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+    int fd, e;
+
+    if (hugetlb) {
+        flags |= MFD_HUGETLB | MFD_HUGE_2MB;
+    }
+    fd = memfd_create(name, flags);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (ftruncate(fd, (off_t)size) < 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+        e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
 }

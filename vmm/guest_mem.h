@@ -47,4 +47,10 @@ int gm_read_le64(const struct guest_mem *gm, uint64_t gpa, uint64_t *out);
 /* Total bytes of RAM in all regions. */
 uint64_t gm_total(const struct guest_mem *gm);
 
+/* Guest RAM as a file to share with another process (a device helper):
+ * a memfd of size bytes (on 2 MiB huge pages if hugetlb), sealed at that
+ * size, so the other process cannot shrink it under husk (whose next
+ * access would be SIGBUS).  The descriptor, or -errno. */
+int gm_memfd_new(const char *name, uint64_t size, bool hugetlb);
+
 #endif

@@ -116,20 +116,23 @@ bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp)
         if (!(roles & SANDBOX_ROLE_BIT(r))) {
             continue;
         }
-        progs[r].len = sandbox_bpf_len[r];
-        progs[r].filter = (struct sock_filter *)sandbox_bpf[r];
-        if (mode != SANDBOX_LOG) {
-            continue;
-        }
-        /* The same program with LOG for the default action: TRAP
-         * appears in the generated filters only as that. */
+        /* A copy: this process's id goes where the rules say "self"
+         * (SANDBOX_SELF_PID, compared as a constant); in LOG mode, LOG
+         * for the default action (TRAP appears in the generated filters
+         * only as that). */
         f = g_memdup2(sandbox_bpf[r], sandbox_bpf_len[r] * sizeof(*f));
         for (unsigned i = 0; i < sandbox_bpf_len[r]; i++) {
-            if (f[i].code == (BPF_RET | BPF_K) &&
+            if (BPF_CLASS(f[i].code) == BPF_JMP && BPF_SRC(f[i].code) == BPF_K &&
+                f[i].k == (uint32_t)SANDBOX_SELF_PID) {
+                f[i].k = (uint32_t)getpid();
+            }
+            if (mode == SANDBOX_LOG && f[i].code == (BPF_RET | BPF_K) &&
                 (f[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRAP) {
                 f[i].k = SECCOMP_RET_LOG;
             }
         }
+        g_free((void *)progs[r].filter);
+        progs[r].len = sandbox_bpf_len[r];
         progs[r].filter = f;
     }
     sigemptyset(&sa.sa_mask);
@@ -173,7 +176,7 @@ struct ruleset_attr {
 };
 
 static bool landlock(const struct sandbox_file *files, unsigned n,
-                     bool no_net, GError **errp)
+                     unsigned flags, GError **errp)
 {
     int abi = sandbox_landlock_abi(), fd;
     struct ruleset_attr attr = { .handled_access_fs = landlock_fs_rights(abi) };
@@ -183,13 +186,13 @@ static bool landlock(const struct sandbox_file *files, unsigned n,
         return true; /* not in this kernel: husk check says so */
     }
     /* husk itself connects and binds nothing (slirp is in husk-slirp,
-     * whose jail leaves the network open: slirp must reach the world). */
-    if (abi >= 4 && no_net) {
+     * whose jail leaves TCP open: slirp must reach the world). */
+    if (abi >= 4 && (flags & SANDBOX_JAIL_NO_TCP)) {
         attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP |
                                   LANDLOCK_ACCESS_NET_CONNECT_TCP;
         size = 2 * sizeof(uint64_t);
     }
-    if (abi >= 6 && no_net) {
+    if (abi >= 6 && (flags & SANDBOX_JAIL_SCOPE)) {
         attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET |
                       LANDLOCK_SCOPE_SIGNAL;
         size = sizeof(attr);
@@ -282,7 +285,7 @@ bool sandbox_jail(const struct sandbox_file *files, unsigned nr_files,
                     "sandbox: no_new_privs: %s", g_strerror(errno));
         return false;
     }
-    if (!landlock(files, nr_files, flags & SANDBOX_JAIL_NO_NET, errp)) {
+    if (!landlock(files, nr_files, flags, errp)) {
         return false;
     }
     /* Test hook (tests/kvm): show that a file not given is out of reach. */

@@ -11,11 +11,18 @@
  *    the kernel, initrd and disk images on the command line, in the modes
  *    husk opened them; with ABI 4, no TCP bind or connect either.  This
  *    also covers what seccomp cannot see: io_uring requests.
+ *  - W^X: no executable mapping once a thread is filtered (mmap and
+ *    mprotect are allowed only without PROT_EXEC); signals only to
+ *    husk's own process (tgkill's tgid is checked).
  *  - rlimits: no more descriptors than husk holds after setup (plus a
- *    little), files no larger than the largest writable disk image.
+ *    little).  No RLIMIT_FSIZE: the console may be redirected to a file
+ *    that grows past any disk's size; disk writes are range-checked
+ *    against the image instead, and Landlock keeps other files out.
  *
  * husk-slirp, the user-mode network stack, runs under a list of its own
- * (sockets, no files but /etc/resolv.conf, no KVM).
+ * (IPv4 and IPv6 sockets only, no files but /etc/resolv.conf, no KVM),
+ * scoped by Landlock (no signals or abstract sockets outside itself) and,
+ * when started as root, as the unprivileged user nobody.
  *
  * Order (vm_run): sandbox_jail() in the main thread before any vCPU
  * thread exists (Landlock and no_new_privs are inherited), each vCPU
@@ -61,9 +68,11 @@ bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp);
 
 /* What sandbox_jail closes besides files. */
 #define SANDBOX_JAIL_LIMIT_FDS 1u   /* RLIMIT_NOFILE just above what is open */
-#define SANDBOX_JAIL_NO_NET 2u      /* no TCP bind/connect, no signals or
-                                     * abstract sockets outside (Landlock
-                                     * ABI 4 and 6): husk, not husk-slirp */
+#define SANDBOX_JAIL_SCOPE 2u       /* no signals or abstract UNIX sockets
+                                     * outside this process (Landlock ABI 6) */
+#define SANDBOX_JAIL_NO_TCP 4u      /* no TCP bind/connect (Landlock ABI 4):
+                                     * husk, not husk-slirp */
+#define SANDBOX_JAIL_NO_NET (SANDBOX_JAIL_SCOPE | SANDBOX_JAIL_NO_TCP)
 
 /* Before the threads that inherit it start: no_new_privs, and Landlock
  * over files (nothing reachable but these) plus what flags add.  Errors:
@@ -96,5 +105,19 @@ extern const char *const sandbox_syscall_name[SANDBOX_MAX_SYSCALL_NR];
  * sandbox_ioctls (0-terminated). */
 extern const char *const *const sandbox_syscalls[SANDBOX_NR_ROLES];
 extern const unsigned long *const sandbox_ioctls[SANDBOX_NR_ROLES];
+
+/* Calls allowed only with an argument of a given value: (arg & mask) ==
+ * value, one rule each; several rules for one call are alternatives.
+ * Terminated by name NULL.  A call here is not in sandbox_syscalls. */
+struct sandbox_arg_rule {
+    const char *name;
+    unsigned arg;
+    unsigned long mask, value;
+};
+extern const struct sandbox_arg_rule *const sandbox_arg_rules[SANDBOX_NR_ROLES];
+
+/* The value standing for this process's id in a rule (tgkill's tgid):
+ * the generated filters hold it, sandbox_prepare writes in getpid(). */
+#define SANDBOX_SELF_PID 0x7e1f5e1fUL
 
 #endif

@@ -55,6 +55,25 @@ static int emit_role(FILE *out, enum sandbox_role role, unsigned *allowed)
         r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
         ++*allowed;
     }
+    /* Calls allowed with one argument's value only (W^X, signals to
+     * this process, socket families). */
+    for (const struct sandbox_arg_rule *a = sandbox_arg_rules[role];
+         a->name && !r; a++) {
+        int nr = seccomp_syscall_resolve_name(a->name);
+        struct scmp_arg_cmp cmp = { a->arg, SCMP_CMP_MASKED_EQ, a->mask,
+                                    a->value };
+
+        if (nr == __NR_SCMP_ERROR) {
+            fprintf(stderr, "husk-sandbox-gen: unknown system call '%s' in "
+                            "the %s rules\n",
+                    a->name, role_name[role]);
+            return -EINVAL;
+        }
+        r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, cmp);
+        if (a == sandbox_arg_rules[role] || strcmp(a[-1].name, a->name)) {
+            ++*allowed;
+        }
+    }
     /* ioctl only with the listed requests.  The kernel reads the request
      * as 32 bits, so the comparison must too: otherwise high garbage bits
      * would let TIOCSTI through as some "other" number. */

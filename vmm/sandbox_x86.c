@@ -12,17 +12,19 @@
 #include <linux/if_tun.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 
 #include "vmm/sandbox.h"
 
-/* Both roles: memory, locks, time, signals, thread and process end. */
+/* Every role: memory, locks, time, signals, thread and process end
+ * (mmap, mprotect and tgkill with their arguments checked: below). */
 #define COMMON_CALLS                                                       \
-    "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", /* malloc */ \
+    "brk", "munmap", "mremap", "madvise", /* malloc */                     \
     "futex", "sched_yield", "clock_gettime", "clock_nanosleep",            \
     "nanosleep", "gettimeofday", "getpid", "gettid",                       \
     "rt_sigprocmask", "rt_sigreturn", "rt_sigaction", /* fatal signals */  \
     "sigaltstack", /* the sanitizers' signal handling */                   \
-    "tgkill", /* kicking a vCPU; re-raising a fatal signal */              \
     "exit", "exit_group", "restart_syscall",                               \
     "write", "writev", /* console output, eventfds, messages */            \
     "read", "readv", "pread64", /* eventfds, /proc/self/stat */            \
@@ -60,7 +62,7 @@ static const char *const vcpu_calls[] = {
 static const char *const slirp_calls[] = {
     COMMON_CALLS,
     "poll", "ppoll", "close", "fcntl",
-    "socket", "connect", "bind", "listen", "accept", "accept4",
+    "connect", "bind", "listen", "accept", "accept4",
     "shutdown", "setsockopt", "getsockopt", "getsockname", "getpeername",
     "sendmsg", "recvmsg", "sendto", "recvfrom",
     "openat", "stat", /* /etc/resolv.conf */
@@ -71,6 +73,34 @@ const char *const *const sandbox_syscalls[SANDBOX_NR_ROLES] = {
     [SANDBOX_MAIN] = main_calls,
     [SANDBOX_VCPU] = vcpu_calls,
     [SANDBOX_SLIRP] = slirp_calls,
+};
+
+/* W^X: memory is mapped or re-protected only without PROT_EXEC (husk
+ * is static and loads nothing once the guest runs; husk-slirp's
+ * libraries are loaded before its filter).  tgkill only within this
+ * process: kicking a vCPU, re-raising a fatal signal. */
+#define COMMON_ARG_RULES                                                   \
+    { "mmap", 2, PROT_EXEC, 0 }, { "mprotect", 2, PROT_EXEC, 0 },          \
+    { "tgkill", 0, 0xffffffffUL, SANDBOX_SELF_PID }
+
+static const struct sandbox_arg_rule husk_rules[] = {
+    COMMON_ARG_RULES,
+    { NULL, 0, 0, 0 },
+};
+
+/* slirp's host sockets are IPv4 and IPv6 (TCP, UDP, ICMP): no packet,
+ * netlink or UNIX sockets (its one UNIX socket, to husk, it inherits). */
+static const struct sandbox_arg_rule slirp_rules[] = {
+    COMMON_ARG_RULES,
+    { "socket", 0, 0xffffffffUL, AF_INET },
+    { "socket", 0, 0xffffffffUL, AF_INET6 },
+    { NULL, 0, 0, 0 },
+};
+
+const struct sandbox_arg_rule *const sandbox_arg_rules[SANDBOX_NR_ROLES] = {
+    [SANDBOX_MAIN] = husk_rules,
+    [SANDBOX_VCPU] = husk_rules,
+    [SANDBOX_SLIRP] = slirp_rules,
 };
 
 #define TERMINAL_IOCTLS TCGETS, TCSETS, TCSETSW, TCSETSF /* raw mode */

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <glib.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +41,31 @@ struct helper {
     struct nr_server *srv;
     GMainLoop *loop;
 };
+
+/* Started as root (husk run as root): become nobody once the forwarded
+ * ports are bound, keeping no capability.  slirp then reaches the world
+ * as any unprivileged user does (QEMU's -netdev user as a user): ICMP
+ * echo through it needs net.ipv4.ping_group_range to include nogroup. */
+#define NOBODY 65534
+
+static bool drop_privileges(GError **errp)
+{
+    if (geteuid() != 0 && getuid() != 0) {
+        return true;
+    }
+    if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+        setresuid(NOBODY, NOBODY, NOBODY) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "cannot drop root privileges: %s", g_strerror(errno));
+        return false;
+    }
+    /* A change of credentials clears the parent-death signal: again. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1) {
+        _exit(0);
+    }
+    return true;
+}
 
 /* husk's requests; EOF when husk exits. */
 static gboolean on_control(gint fd, GIOCondition c, gpointer opaque)
@@ -143,7 +169,8 @@ int main(int argc, char **argv)
         int r;
 
         if (!sandbox_prepare(sandbox, SANDBOX_ROLE_BIT(SANDBOX_SLIRP), &err) ||
-            !sandbox_jail(&resolv, have ? 1 : 0, 0, &err)) {
+            (sandbox != SANDBOX_OFF && !drop_privileges(&err)) ||
+            !sandbox_jail(&resolv, have ? 1 : 0, SANDBOX_JAIL_SCOPE, &err)) {
             fail(fd, err->code, err->message);
         }
         r = sandbox_enter(SANDBOX_SLIRP, "slirp");

@@ -161,13 +161,11 @@ static bool ram_is_shared(const struct vm *vm)
 /* Guest RAM as one memfd (hugetlbfs-backed with hugepages=on). */
 static bool map_memory_fd(struct vm *vm, GError **errp)
 {
-    unsigned flags = MFD_CLOEXEC;
-
-    if (vm->cfg.mem_hugepages) {
-        flags |= MFD_HUGETLB | MFD_HUGE_2MB;
-    }
-    vm->ram_fd = memfd_create("husk-guest-ram", flags);
-    if (vm->ram_fd < 0 || ftruncate(vm->ram_fd, (off_t)vm->cfg.mem) < 0) {
+    vm->ram_fd = gm_memfd_new("husk-guest-ram", vm->cfg.mem,
+                              vm->cfg.mem_hugepages);
+    if (vm->ram_fd < 0) {
+        errno = -vm->ram_fd;
+        vm->ram_fd = -1;
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
                     "cannot make %" PRIu64 " MiB of shared guest memory "
                     "for --net user: %s",

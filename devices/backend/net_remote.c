@@ -7,6 +7,7 @@
 #include "devices/backend/net_remote.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <signal.h>
 #include <string.h>
@@ -323,8 +324,9 @@ struct net_backend *net_remote_new(int ctl, int evt, pid_t pid,
     /* Without a pidfd a hung helper could not be stopped, and a reset
      * could not promise the guest its memory back: no pidfd, no NIC. */
     r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    r->isr_fd = memfd_create("husk-net-isr", MFD_CLOEXEC);
-    if (r->pidfd < 0 || r->isr_fd < 0 || ftruncate(r->isr_fd, 4096) < 0 ||
+    /* Sealed at one page: the helper cannot shrink it under husk. */
+    r->isr_fd = gm_memfd_new("husk-net-isr", 4096, false);
+    if (r->pidfd < 0 || r->isr_fd < 0 ||
         (r->isr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
                        r->isr_fd, 0)) == MAP_FAILED ||
         setsockopt(ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
@@ -336,6 +338,8 @@ struct net_backend *net_remote_new(int ctl, int evt, pid_t pid,
         }
         if (r->isr_fd >= 0) {
             close(r->isr_fd);
+        } else {
+            errno = -r->isr_fd;
         }
         if (r->pidfd >= 0) {
             close(r->pidfd);

@@ -1,6 +1,6 @@
 #!/bin/sh
-# run-fuzz.sh TARGET FUZZDIR NAME SECONDS [ARTIFACTS]: a bounded libFuzzer
-# run.
+# run-fuzz.sh TARGET FUZZDIR NAME SECONDS [ARTIFACTS [MIN_COV]]: a bounded
+# libFuzzer run.
 #  1. replays every input in FUZZDIR/regress/NAME (crashes found before);
 #  2. fuzzes for SECONDS starting from FUZZDIR/corpus/NAME (read only here:
 #     new inputs go to a scratch directory; `make fuzz` keeps them).
@@ -14,6 +14,7 @@ dir=$2
 name=$3
 secs=$4
 artifacts=${5:-$(dirname "$target")/fuzz-artifacts}
+min_cov=${6:-0}
 keep=${FUZZ_KEEP_CORPUS:-}
 mkdir -p "$artifacts"
 if [ -d "$dir/regress/$name" ] && [ -n "$(ls -A "$dir/regress/$name")" ]; then
@@ -21,6 +22,17 @@ if [ -d "$dir/regress/$name" ] && [ -n "$(ls -A "$dir/regress/$name")" ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The seeds must reach past the input's parsing into the code under test:
+# the coverage of the corpus alone, before any fuzzing, has a floor.
+if [ "$min_cov" -gt 0 ]; then
+    "$target" -runs=0 "$dir/corpus/$name" > "$work/seeds.log" 2>&1 || true
+    cov=$(sed -n 's/.*INITED cov: \([0-9]*\).*/\1/p' "$work/seeds.log" | tail -n1)
+    if [ "${cov:-0}" -lt "$min_cov" ]; then
+        echo "run-fuzz: $name: the seed corpus covers ${cov:-0} edges, below $min_cov: it does not reach the code past the parser"
+        exit 1
+    fi
+    echo "run-fuzz: $name: seed corpus coverage $cov edges (floor $min_cov)"
+fi
 mkdir -p "$dir/corpus/$name"
 out=$work
 [ -n "$keep" ] && out=$dir/corpus/$name

@@ -35,8 +35,10 @@ void fake_helper_spawn(struct fake_helper *h,
     h->evt = e[0];
 }
 
-ssize_t fake_helper_recv(int sock, void *buf, size_t len)
+ssize_t fake_helper_recv(int sock, void *buf, size_t len, int *out,
+                         unsigned *nout)
 {
+    unsigned max = out && nout ? *nout : 0, got = 0;
     union {
         char b[CMSG_SPACE(sizeof(int) * 8)];
         struct cmsghdr align;
@@ -57,9 +59,16 @@ ssize_t fake_helper_recv(int sock, void *buf, size_t len)
 
             memcpy(fds, CMSG_DATA(c), MIN(k, 8) * sizeof(int));
             for (size_t i = 0; i < MIN(k, 8); i++) {
-                close(fds[i]);
+                if (got < max) {
+                    out[got++] = fds[i];
+                } else {
+                    close(fds[i]);
+                }
             }
         }
+    }
+    if (nout) {
+        *nout = got;
     }
     return n;
 }

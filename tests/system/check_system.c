@@ -66,7 +66,7 @@ static void run_scenarios(void)
     g_autofree char *gdir = NULL, *vmlinuz = NULL, *vmlinux = NULL,
                     *initrd = NULL, *rootimg = NULL, *bench = NULL,
                     *runstat = NULL, *records = NULL, *fault = NULL,
-                    *rr = NULL;
+                    *rr = NULL, *dur = NULL;
     g_autofree char *err = NULL;
     int st;
 
@@ -85,6 +85,7 @@ static void run_scenarios(void)
         g_clear_pointer(&err, g_free);
     }
     bench = g_build_filename(srcdir, "scripts", "husk-bench", NULL);
+    dur = g_build_filename(srcdir, "tests", "system", "durability.sh", NULL);
     {
         g_autofree char *bdir = g_path_get_dirname(husk);
 
@@ -108,10 +109,11 @@ static void run_scenarios(void)
             "cp %s %s/tiny.elf && cp %s %s/check_tiny && "
             "ln -s %s %s/root.img && cp %s %s/husk-bench && "
             "cp %s %s/ && cp %s %s/ && cp %s %s/ && cp %s %s/ && "
-            "cd %s && PATH=%s:/usr/sbin:$PATH sh %s",
+            "cp %s %s/ && cd %s && PATH=%s:/usr/sbin:$PATH sh %s",
             bindir, husk, bindir, vmlinuz, dir, vmlinux, dir, initrd, dir,
             tiny, dir, check_tiny, dir, rootimg, dir, bench, dir, runstat,
-            bindir, records, dir, fault, dir, rr, dir, dir, bindir, scen);
+            bindir, records, dir, fault, dir, rr, dir, dur, dir, dir, bindir,
+            scen);
         char *argv[] = { "sh", "-c", cmd, NULL };
 
         printf("system: hardware KVM here, running the guests directly\n");
@@ -131,6 +133,7 @@ static void run_scenarios(void)
         g_autofree char *f12 = g_strdup_printf("%s:husk-records", records);
         g_autofree char *f13 = g_strdup_printf("%s:husk-fault", fault);
         g_autofree char *f14 = g_strdup_printf("%s:husk-rr", rr);
+        g_autofree char *f15 = g_strdup_printf("%s:durability.sh", dur);
         g_autofree char *runc = g_find_program_in_path("runc");
         g_autofree char *crun = g_find_program_in_path("crun");
         g_autofree char *f10 =
@@ -141,7 +144,7 @@ static void run_scenarios(void)
                            "--file", f1, "--file", f2, "--file", f3, "--file",
                            f4, "--file", f5, "--file", f6, "--file", f7,
                            "--file", f8, "--file", f9, "--file", f12,
-                           "--file", f13, "--file", f14,
+                           "--file", f13, "--file", f14, "--file", f15,
                            "--timeout", "2700", NULL };
         unsigned n = 0;
 

@@ -211,39 +211,7 @@ echo "=== END net-tap rc=$((r0 + r1))"
 # first ACK (0 to 2.5 s); every acknowledged record must be in the image.
 # 20 kills, the two disk engines in turn.
 echo "=== BEGIN durability"
-acked=0 lost=0 kills=0 n=0
-while [ $n -lt 20 ]; do
-    engine=io_uring
-    [ $((n % 2)) = 1 ] && engine=sync
-    rm -f /tmp/dur.img
-    dd if=/dev/zero of=/tmp/dur.img bs=1M count=0 seek=32 2>/dev/null
-    # Emptied here: the redirection below happens in the child, and the
-    # last run's ACKs would end the wait at once.
-    : > /tmp/dur.log
-    husk run --kernel vmlinuz --initrd initramfs.cpio.gz --timeout 200 \
-        --disk /tmp/dur.img,aio=$engine \
-        --cmdline "$CMD husk.run=\"husk-records write /dev/vda\"" \
-        </dev/null >/tmp/dur.log 2>&1 &
-    pid=$!
-    w=0
-    while ! grep -q '^ACK' /tmp/dur.log && [ $w -lt 1800 ] && kill -0 $pid 2>/dev/null; do
-        sleep 0.1
-        w=$((w + 1))
-    done
-    rnd=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-    sleep "$((rnd % 3)).$((rnd / 3 % 10))"
-    kill -9 $pid 2>/dev/null && kills=$((kills + 1))
-    wait $pid
-    last=$(tr -d '\r' < /tmp/dur.log | grep '^ACK [0-9]*$' | tail -n 1 | cut -d' ' -f2)
-    r=$(./husk-records verify /tmp/dur.img "${last:-0}")
-    echo "kill $n ($engine): $r"
-    acked=$((acked + ${last:-0}))
-    l=$(echo "$r" | sed -n 's/.*RECORDS-LOST=\([0-9]*\).*/\1/p')
-    lost=$((lost + ${l:-1}))
-    n=$((n + 1))
-done
-rm -f /tmp/dur.img
-echo "DURABILITY kills=$kills acked=$acked lost=$lost"
+sh ./durability.sh 20
 echo "=== END durability rc=0"
 
 # Disk error matrix (issue 6): host errors reach the guest as I/O errors,

@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "vmm/guest_mem.h"
 #include "harness/check_run.h"
 
@@ -87,6 +90,26 @@ START_TEST(read_write_little_endian)
 }
 END_TEST
 
+/* Shared guest RAM is sealed at its size: the process it is shared with
+ * can neither shrink nor grow it, nor lift the seals. */
+START_TEST(memfd_is_sealed)
+{
+    int fd = gm_memfd_new("test", 1 << 20, false);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_END), 1 << 20);
+    ck_assert_int_eq(ftruncate(fd, 0), -1);
+    ck_assert_int_eq(errno, EPERM);
+    ck_assert_int_eq(ftruncate(fd, 2 << 20), -1);
+    ck_assert_int_eq(errno, EPERM);
+    ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1);
+    ck_assert_int_eq(errno, EPERM);
+    ck_assert_int_eq(fcntl(fd, F_GET_SEALS),
+                     F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+    close(fd);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("guest_mem");
@@ -94,6 +117,7 @@ int main(void)
 
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, add_rejects_bad_regions);
+    tcase_add_test(tc, memfd_is_sealed);
     tcase_add_test(tc, ptr_inside_regions);
     tcase_add_test(tc, ptr_rejects_outside_and_straddling);
     tcase_add_test(tc, ptr_rejects_zero_and_wrapping_lengths);

@@ -66,9 +66,8 @@ static void bring_up(void)
 static void guest_side(void)
 {
     /* Guest RAM as husk makes it for --net user: one shared memfd. */
-    mem_fd = memfd_create("test-ram", MFD_CLOEXEC);
+    mem_fd = gm_memfd_new("test-ram", RAM, false);
     ck_assert_int_ge(mem_fd, 0);
-    ck_assert_int_eq(ftruncate(mem_fd, RAM), 0);
     tm.low = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, mem_fd, 0);
     ck_assert_ptr_ne(tm.low, MAP_FAILED);
     tm.low_size = RAM;
@@ -295,6 +294,28 @@ static pid_t helper_pid(void)
     return (pid_t)atoi(buf);
 }
 
+/* Started by root, husk-slirp runs as nobody with no capability (it
+ * could otherwise open packet sockets or read any file). */
+START_TEST(helper_runs_unprivileged)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/status", helper_pid());
+    g_autofree char *st = NULL;
+
+    if (getuid() != 0) {
+        check_skip("helper_runs_unprivileged: not run as root, nothing to "
+                   "drop");
+        return;
+    }
+    ck_assert(g_file_get_contents(path, &st, NULL, NULL));
+    ck_assert_msg(strstr(st, "\nUid:\t65534\t65534\t65534\t65534\n") &&
+                      strstr(st, "\nGid:\t65534\t65534\t65534\t65534\n") &&
+                      (strstr(st, "\nGroups:\t\n") || strstr(st, "\nGroups:\t \n")) &&
+                      strstr(st, "\nCapEff:\t0000000000000000\n") &&
+                      strstr(st, "\nCapPrm:\t0000000000000000\n"),
+                  "%s", st);
+}
+END_TEST
+
 START_TEST(hung_helper_does_not_hang_a_reset)
 {
     pid_t pid = helper_pid();
@@ -358,6 +379,7 @@ enum hostile {
     H_SILENT,          /* never answers */
     H_OVERSIZED_EVENT, /* answers, then an event larger than any */
     H_SILENT_VM_STOPS, /* never answers, and the VM is stopping */
+    H_SHRINKS_MEMORY,  /* tries to shrink guest RAM and the ISR page */
     H_COUNT
 };
 
@@ -366,13 +388,28 @@ static void hostile_serve(int ctl, int evt, void *opaque)
     enum hostile how = (enum hostile)GPOINTER_TO_INT(opaque);
     uint8_t buf[4096];
     uint32_t gen;
-    ssize_t n = fake_helper_recv(ctl, buf, sizeof(buf));
+    int fds[NR_START_FDS];
+    unsigned nfds = NR_START_FDS;
+    ssize_t n = fake_helper_recv(ctl, buf, sizeof(buf), fds, &nfds);
 
     if (n < 8) {
         return;
     }
     memcpy(&gen, buf + 4, sizeof(gen));
     switch (how) {
+    case H_SHRINKS_MEMORY: {
+        /* Sealed memfds refuse it (EPERM); DONE says what happened. */
+        struct nr_done d = { NR_DONE, gen, 0 };
+
+        if (nfds != NR_START_FDS ||
+            ftruncate(fds[NR_FD_MEM], 0) == 0 || errno != EPERM ||
+            ftruncate(fds[NR_FD_ISR], 0) == 0 || errno != EPERM) {
+            d.err = -EINVAL;
+        }
+        fake_helper_send(ctl, &d, sizeof(d), -1);
+        pause();
+        break;
+    }
     case H_FD_IN_DONE: {
         struct nr_done d = { NR_DONE, gen, 0 };
 
@@ -455,7 +492,12 @@ START_TEST(hostile_helper)
     if (_i == H_SILENT_VM_STOPS) {
         ck_assert_int_lt(took, 500 * 1000);
     }
-    if (_i == H_OVERSIZED_EVENT) {
+    if (_i == H_SHRINKS_MEMORY) {
+        /* The helper could shrink neither: START succeeded. */
+        ck_assert_uint_eq(vdrv_status(&drv) & VIRTIO_S_NEEDS_RESET, 0);
+        kill(fh.pid, SIGKILL);
+        st = fake_helper_wait(&fh, 3000);
+    } else if (_i == H_OVERSIZED_EVENT) {
         /* The start was answered; the event comes to the I/O thread. */
         ck_assert_uint_eq(vdrv_status(&drv) & VIRTIO_S_NEEDS_RESET, 0);
         for (int i = 0; i < 300 && (st = fake_helper_wait(&fh, 0)) < 0; i++) {
@@ -490,6 +532,7 @@ int main(void)
     tcase_add_test(tc, reset_stops_the_helper);
     tcase_add_test(tc, malformed_ring_in_the_helper_needs_reset);
     tcase_add_test(tc, hung_helper_does_not_hang_a_reset);
+    tcase_add_test(tc, helper_runs_unprivileged);
     suite_add_tcase(s, tc);
     tcase_add_checked_fixture(hostile, NULL, teardown);
     tcase_set_timeout(hostile, 30);

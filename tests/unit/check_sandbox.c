@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -205,6 +206,19 @@ START_TEST(lists_resolve)
             ck_assert_msg(g_hash_table_add(seen, (gpointer)*c),
                           "%s listed twice", *c);
         }
+        /* Each call with argument rules counts once; rules of one call
+         * stand together. */
+        for (const struct sandbox_arg_rule *a = sandbox_arg_rules[r]; a->name;
+             a++) {
+            ck_assert_msg(!g_hash_table_contains(seen, a->name) ||
+                              !strcmp(a[-1].name, a->name),
+                          "%s both listed and in the argument rules, or its "
+                          "rules apart",
+                          a->name);
+            if (g_hash_table_add(seen, (gpointer)a->name)) {
+                n++;
+            }
+        }
         ck_assert_uint_eq(sandbox_allowed_count(r), n + 1);
     }
 }
@@ -314,7 +328,7 @@ START_TEST(jail_network_per_role)
     ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sa, &len), 0);
     port_for_child = ntohs(sa.sin_port);
     /* husk-slirp's jail: files closed, the network open. */
-    st = in_child(jailed_connect, (void *)(long)0, &e1);
+    st = in_child(jailed_connect, (void *)(long)SANDBOX_JAIL_SCOPE, &e1);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
                   "husk-slirp's jail refused a TCP connect: %s (%s)",
                   WIFEXITED(st) ? g_strerror(WEXITSTATUS(st)) : "?", e1);
@@ -329,6 +343,123 @@ START_TEST(jail_network_per_role)
 }
 END_TEST
 
+/* One call in a role's filter: which, and whether it must pass. */
+struct call_case {
+    enum sandbox_role role;
+    const char *what;
+    bool allowed;
+};
+
+static void do_call(void *arg)
+{
+    const struct call_case *c = arg;
+    pid_t parent = getppid();
+    long r = 0;
+
+    enter(SANDBOX_ON, c->role, "main");
+    if (!strcmp(c->what, "mmap rw")) {
+        r = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED;
+    } else if (!strcmp(c->what, "mmap rwx")) {
+        r = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED;
+    } else if (!strcmp(c->what, "mprotect x")) {
+        static char page[4096] __attribute__((aligned(4096)));
+
+        r = mprotect(page, sizeof(page), PROT_READ | PROT_EXEC);
+    } else if (!strcmp(c->what, "tgkill self")) {
+        r = syscall(SYS_tgkill, getpid(), gettid(), 0);
+    } else if (!strcmp(c->what, "tgkill parent")) {
+        r = syscall(SYS_tgkill, parent, parent, 0);
+    } else if (!strcmp(c->what, "socket inet")) {
+        r = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) < 0;
+    } else if (!strcmp(c->what, "socket inet6")) {
+        r = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0) < 0;
+    } else if (!strcmp(c->what, "socket packet")) {
+        r = socket(AF_PACKET, SOCK_RAW, 0);
+    } else if (!strcmp(c->what, "socket netlink")) {
+        r = socket(AF_NETLINK, SOCK_RAW, 0);
+    } else if (!strcmp(c->what, "socket unix")) {
+        r = socket(AF_UNIX, SOCK_STREAM, 0);
+    }
+    _exit(r ? 1 : 0);
+}
+
+/* W^X in every role (no executable memory once the guest runs), signals
+ * only to husk's own process, and husk-slirp's sockets only of the
+ * families slirp needs (not AF_PACKET, netlink or UNIX). */
+START_TEST(argument_rules)
+{
+    static const struct call_case cases[] = {
+        { SANDBOX_MAIN, "mmap rw", true },
+        { SANDBOX_MAIN, "mmap rwx", false },
+        { SANDBOX_VCPU, "mmap rwx", false },
+        { SANDBOX_SLIRP, "mmap rwx", false },
+        { SANDBOX_MAIN, "mprotect x", false },
+        { SANDBOX_VCPU, "mprotect x", false },
+        { SANDBOX_SLIRP, "mprotect x", false },
+        { SANDBOX_MAIN, "tgkill self", true },
+        { SANDBOX_VCPU, "tgkill self", true },
+        { SANDBOX_SLIRP, "tgkill self", true },
+        { SANDBOX_VCPU, "tgkill parent", false },
+        { SANDBOX_SLIRP, "tgkill parent", false },
+        { SANDBOX_SLIRP, "socket inet", true },
+        { SANDBOX_SLIRP, "socket inet6", true },
+        { SANDBOX_SLIRP, "socket packet", false },
+        { SANDBOX_SLIRP, "socket netlink", false },
+        { SANDBOX_SLIRP, "socket unix", false },
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *err = NULL;
+        int st = in_child(do_call, (void *)&cases[i], &err);
+        const char *call = cases[i].what;
+        g_autofree char *want = g_strdup_printf(
+            "forbidden system call: %.*s", (int)strcspn(call, " "), call);
+
+        if (cases[i].allowed) {
+            ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                          "role %d %s: 0x%x %s", cases[i].role, call, st, err);
+        } else {
+            ck_assert_msg(WIFEXITED(st) &&
+                              WEXITSTATUS(st) == HUSK_EXIT_SANDBOX &&
+                              strstr(err, want),
+                          "role %d %s: 0x%x %s", cases[i].role, call, st, err);
+        }
+    }
+}
+END_TEST
+
+static void scoped_kill_parent(void *arg)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!sandbox_prepare(SANDBOX_ON, ~0u, &err) ||
+        !sandbox_jail(NULL, 0, (unsigned)(long)arg, &err)) {
+        fprintf(stderr, "jail: %s\n", err->message);
+        _exit(99);
+    }
+    _exit(kill(getppid(), 0) == 0 ? 0 : errno);
+}
+
+/* husk-slirp's jail scopes signals (and abstract sockets) to itself where
+ * Landlock can (ABI 6): it cannot signal husk. */
+START_TEST(slirp_jail_is_scoped)
+{
+    g_autofree char *e = NULL;
+    int st = in_child(scoped_kill_parent, (void *)(long)SANDBOX_JAIL_SCOPE,
+                      &e);
+
+    ck_assert(WIFEXITED(st));
+    if (sandbox_landlock_abi() >= 6) {
+        ck_assert_msg(WEXITSTATUS(st) == EPERM, "signalled its parent: %d %s",
+                      WEXITSTATUS(st), e);
+    } else {
+        ck_assert_int_eq(WEXITSTATUS(st), 0);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sandbox");
@@ -340,6 +471,8 @@ int main(void)
     tcase_add_test(tc, ioctl_requests_filtered);
     tcase_add_test(tc, jail_limits_files_and_descriptors);
     tcase_add_test(tc, jail_network_per_role);
+    tcase_add_test(tc, argument_rules);
+    tcase_add_test(tc, slirp_jail_is_scoped);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
