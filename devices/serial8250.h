@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/bus.h"
-#include "vmm/vmctl.h"
+#include "lib/bus.h"
+#include "lib/vmctl.h"
 
 #define SERIAL_RX_BUF 256
 

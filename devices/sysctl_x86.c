@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "firmware/layout_x86.h"
+#include "lib/layout_x86.h"
 
 #define SLP_EN 0x20
 #define SLP_TYP(v) (((v) >> 2) & 0x7)

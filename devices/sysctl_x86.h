@@ -22,8 +22,8 @@
 
 #include <stdint.h>
 
-#include "vmm/bus.h"
-#include "vmm/vmctl.h"
+#include "lib/bus.h"
+#include "lib/vmctl.h"
 
 struct sysctl_x86 {
     struct vm_ctl *ctl;

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "vmm/util.h"
+#include "lib/util.h"
 
 uint8_t acpi_checksum(const uint8_t *buf, size_t len)
 {

@@ -14,9 +14,9 @@
 
 #include "firmware/acpi.h"
 #include "firmware/aml.h"
-#include "firmware/layout_x86.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "lib/layout_x86.h"
+#include "lib/error.h"
+#include "lib/util.h"
 
 #define FADT_LEN 276
 #define FADT_REV 6

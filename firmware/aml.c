@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/util.h"
+#include "lib/util.h"
 
 #define AML_ZERO 0x00
 #define AML_ONE 0x01

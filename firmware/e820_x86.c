@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "firmware/layout_x86.h"
+#include "lib/layout_x86.h"
 
 int e820_add(struct e820_map *m, uint64_t addr, uint64_t size, uint32_t type)
 {

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "firmware/e820_x86.h"
-#include "firmware/layout_x86.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "lib/layout_x86.h"
+#include "lib/error.h"
+#include "lib/util.h"
 
 #define BZ_MIN_LEN 0x250        /* through xloadflags and cmdline_size */
 #define BZ_HDR_MAGIC 0x53726448 /* "HdrS" */

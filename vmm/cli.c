@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/util.h"
+#include "lib/util.h"
 #include "vmm/vm.h"
 
 bool cli_parse_size(const char *s, uint64_t *out)

@@ -12,7 +12,7 @@
 
 #include "vmm/term.h"
 #include "vmm/timeline.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 
 #define CTRL_A 0x01
 /* At exit, how long the UART's last output may wait for a reader that

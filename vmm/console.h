@@ -21,7 +21,7 @@
 
 #include "devices/serial8250.h"
 #include "devices/virtio/console.h"
-#include "vmm/vmctl.h"
+#include "lib/vmctl.h"
 
 struct console {
     GMainContext *ctx;

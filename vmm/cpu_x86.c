@@ -15,9 +15,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "firmware/layout_x86.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "lib/layout_x86.h"
+#include "lib/error.h"
+#include "lib/util.h"
 
 #define MSR_IA32_MISC_ENABLE 0x1a0
 #define MSR_MTRR_DEF_TYPE 0x2ff

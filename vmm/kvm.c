@@ -11,7 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "vmm/error.h"
+#include "lib/error.h"
 
 #define CPUID_MAX_ENTRIES 256
 

@@ -20,13 +20,13 @@
 
 #include "devices/backend/net_user.h"
 #include "vmm/cli.h"
-#include "vmm/error.h"
+#include "lib/error.h"
 #include "vmm/kvm.h"
-#include "vmm/log.h"
-#include "vmm/paths.h"
+#include "lib/log.h"
+#include "lib/paths.h"
 #include "vmm/sandbox.h"
 #include "vmm/timeline.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 #include "vmm/vm.h"
 
 #define DEFAULT_MEM (256 * MiB)

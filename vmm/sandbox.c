@@ -23,7 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "vmm/error.h"
+#include "lib/error.h"
 #include "vmm/term.h"
 
 /* Landlock's constants past the oldest header this builds with. */

@@ -34,7 +34,7 @@
 
 #include "devices/backend/net_remote_serve.h"
 #include "devices/backend/slirp_stack.h"
-#include "vmm/error.h"
+#include "lib/error.h"
 #include "vmm/sandbox.h"
 
 struct helper {

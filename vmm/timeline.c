@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/error.h"
+#include "lib/error.h"
 
 bool tl_on;
 static int64_t t0_ns;

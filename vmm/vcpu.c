@@ -13,8 +13,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "vmm/error.h"
-#include "vmm/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 #include "vmm/timeline.h"
 #include "vmm/vm.h"
 

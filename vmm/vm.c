@@ -24,11 +24,11 @@
 #include "devices/backend/blk_file.h"
 #include "firmware/acpi_x86.h"
 #include "firmware/kernel_x86.h"
-#include "firmware/layout_x86.h"
+#include "lib/layout_x86.h"
 #include "vmm/cpu_x86.h"
-#include "vmm/error.h"
+#include "lib/error.h"
 #include "vmm/timeline.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 
 /* KVM wants these two pages for VMX real-mode emulation; in the hole. */
 #define KVM_TSS_ADDR 0xfffbd000ULL

@@ -20,15 +20,15 @@
 #include "devices/virtio/rng.h"
 #include "devices/sysctl_x86.h"
 #include "firmware/fw_device.h"
-#include "vmm/bus.h"
+#include "lib/bus.h"
 #include "vmm/console.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 #include "devices/backend/net_remote.h"
 #include "vmm/kvm.h"
 #include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm_virtio.h"
-#include "vmm/vmctl.h"
+#include "lib/vmctl.h"
 
 #define VM_MAX_FW_DEVICES 32
 #define VM_MAX_DISKS 8

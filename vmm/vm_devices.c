@@ -12,9 +12,9 @@
 #include <sys/ioctl.h>
 
 #include "devices/backend/net_tap.h"
-#include "firmware/layout_x86.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "lib/layout_x86.h"
+#include "lib/error.h"
+#include "lib/util.h"
 #include "vmm/vm.h"
 
 static void kvm_irq_set(struct irq_line *l, bool level)
@@ -99,7 +99,10 @@ static bool create_nics(struct vm *vm, GError **errp)
         struct net_backend *be;
         struct vm_virtio *slot;
 
-        user.sandbox = vm->cfg.sandbox; /* the helper follows husk */
+        /* The helper follows husk. */
+        user.helper_sandbox = vm->cfg.sandbox == SANDBOX_OFF   ? "off"
+                              : vm->cfg.sandbox == SANDBOX_LOG ? "log"
+                                                               : NULL;
         be = c->kind == VM_NET_USER
                  ? net_user_new(&user, vm->ctx, errp)
                  : net_tap_open(c->tap_name, c->tap_fd, vm->ctx, errp);

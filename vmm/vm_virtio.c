@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "devices/virtio/virtio_mmio.h"
-#include "firmware/layout_x86.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "lib/layout_x86.h"
+#include "lib/error.h"
+#include "lib/util.h"
 #include "vmm/vm.h"
 
 static void irqfd_set(struct irq_line *l, bool level)

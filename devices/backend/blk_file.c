@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "devices/backend/blk_uring.h"
-#include "devices/virtio/virtqueue.h"
-#include "vmm/error.h"
+#include "lib/iov.h"
+#include "lib/error.h"
 
 struct blk_file {
     struct blk_backend be;

@@ -21,7 +21,7 @@
 #include <liburing.h>
 #include <sys/syscall.h>
 
-#include "devices/virtio/virtqueue.h"
+#include "lib/iov.h"
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "devices/virtio/net.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "lib/error.h"
+#include "lib/util.h"
 
 #define NR_RECV_SLICE_MS 50
 

@@ -32,7 +32,7 @@
 #include <sys/types.h>
 
 #include "devices/backend/net_backend.h"
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 #define NR_REPLY_MS 2000
 

@@ -21,7 +21,8 @@
 
 #include "devices/backend/net_remote.h"
 #include "devices/virtio/net.h"
-#include "vmm/util.h"
+#include "lib/iov.h"
+#include "lib/util.h"
 
 struct nr_server {
     struct net_backend be;     /* the in-process slirp backend */

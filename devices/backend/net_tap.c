@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "devices/backend/net_fd.h"
-#include "vmm/error.h"
+#include "lib/error.h"
 
 #define TX_OFFLOADS                                                       \
     ((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_HOST_TSO4) |     \

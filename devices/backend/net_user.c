@@ -19,9 +19,8 @@
 #include <unistd.h>
 
 #include "devices/backend/net_remote.h"
-#include "vmm/error.h"
-#include "vmm/paths.h"
-#include "vmm/sandbox.h"
+#include "lib/error.h"
+#include "lib/paths.h"
 
 #ifndef HUSK_LIBEXECDIR
 #define HUSK_LIBEXECDIR "/usr/local/libexec"
@@ -204,10 +203,9 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
         g_ptr_array_add(argv, g_strdup("--no-ipv6"));
     }
     g_ptr_array_add(argv, g_strdup_printf("--mtu=%u", o->mtu));
-    if (o->sandbox != SANDBOX_ON) {
-        g_ptr_array_add(argv, g_strdup(o->sandbox == SANDBOX_OFF
-                                           ? "--sandbox=off"
-                                           : "--sandbox=log"));
+    if (o->helper_sandbox) {
+        g_ptr_array_add(argv,
+                        g_strdup_printf("--sandbox=%s", o->helper_sandbox));
     }
     for (unsigned i = 0; i < o->nr_fwd; i++) {
         g_autofree char *f = net_user_fwd_string(&o->fwd[i]);

@@ -51,7 +51,8 @@ struct net_user_opts {
     bool restrict_;             /* restrict=on: forwarded ports only */
     bool ipv6;                  /* ipv6=on (the default) */
     unsigned mtu;               /* the link's MTU (NET_USER_MTU_DEFAULT) */
-    int sandbox;                /* enum sandbox_mode for the helper */
+    const char *helper_sandbox; /* husk-slirp's --sandbox= (off, log);
+                                 * NULL: its default, on */
     struct net_user_fwd fwd[NET_USER_MAX_FWD];
     char *fwd_spec[NET_USER_MAX_FWD]; /* as given, for the helper */
     unsigned nr_fwd;

@@ -29,8 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/error.h"
-#include "vmm/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 
 #define RXQ_MAX_FRAMES 512
 #define RXQ_MAX_BYTES (4u << 20)

@@ -24,8 +24,9 @@
 #include <linux/virtio_ids.h>
 #include <string.h>
 
-#include "vmm/log.h"
-#include "vmm/util.h"
+#include "lib/iov.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 #define SECTOR 512ULL
 #define BLK_QUEUE_SIZE 256

@@ -10,7 +10,8 @@
 #include <linux/virtio_ids.h>
 #include <string.h>
 
-#include "vmm/util.h"
+#include "lib/iov.h"
+#include "lib/util.h"
 
 #define CON_QUEUE_SIZE 128
 

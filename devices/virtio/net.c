@@ -20,8 +20,9 @@
 #include <linux/virtio_net.h>
 #include <string.h>
 
-#include "vmm/log.h"
-#include "vmm/util.h"
+#include "lib/iov.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 #define ETH_HLEN_MIN 14
 

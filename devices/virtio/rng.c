@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "vmm/util.h"
+#include "lib/util.h"
 
 #define RNG_QUEUE_SIZE 64
 #define RNG_MAX_REQUEST (64 * 1024)

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "vmm/log.h"
+#include "lib/log.h"
 
 void virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
                      void *opaque, const struct guest_mem *gm,

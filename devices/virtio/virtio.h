@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "devices/virtio/virtqueue.h"
-#include "vmm/vmctl.h"
+#include "lib/vmctl.h"
 
 #define VIRTIO_MAX_QUEUES 8
 

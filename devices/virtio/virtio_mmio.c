@@ -15,8 +15,8 @@
 #include <linux/virtio_mmio.h>
 #include <string.h>
 
-#include "vmm/log.h"
-#include "vmm/util.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 #define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
 #define VIRTIO_MMIO_VERSION_2 2

@@ -6,7 +6,7 @@
 #define HUSK_VIRTIO_MMIO_H
 
 #include "devices/virtio/virtio.h"
-#include "vmm/bus.h"
+#include "lib/bus.h"
 
 #define VIRTIO_MMIO_SIZE 0x1000  /* one 4 KiB window per device */
 #define VIRTIO_MMIO_CONFIG 0x100 /* device config space starts here */

@@ -10,7 +10,7 @@
 #include <linux/virtio_ring.h>
 #include <string.h>
 
-#include "vmm/util.h"
+#include "lib/util.h"
 
 /* Ring layouts (§2.7.6, §2.7.8): offsets into the avail and used rings. */
 #define AVAIL_FLAGS 0
@@ -324,63 +324,4 @@ bool vq_should_notify(struct virtqueue *vq)
     }
     /* vring_need_event(): did used_idx pass used_event since last time? */
     return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
-}
-
-/* Copies between iovecs (from byte off) and buf, in either direction. */
-static size_t iov_copy(const struct iovec *iov, unsigned n, size_t off,
-                       uint8_t *buf, size_t len, bool to_buf)
-{
-    size_t done = 0;
-
-    for (unsigned i = 0; i < n && done < len; i++) {
-        uint8_t *base = iov[i].iov_base;
-        size_t l;
-
-        if (off >= iov[i].iov_len) {
-            off -= iov[i].iov_len;
-            continue;
-        }
-        l = MIN(iov[i].iov_len - off, len - done);
-        if (to_buf) {
-            memcpy(buf + done, base + off, l);
-        } else {
-            memcpy(base + off, buf + done, l);
-        }
-        done += l;
-        off = 0;
-    }
-    return done;
-}
-
-unsigned iov_slice(const struct iovec *src, unsigned n, size_t skip,
-                   size_t len, struct iovec *dst, unsigned max)
-{
-    unsigned k = 0;
-
-    for (unsigned i = 0; i < n && len && k < max; i++) {
-        size_t l = src[i].iov_len;
-
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        dst[k].iov_base = (uint8_t *)src[i].iov_base + skip;
-        dst[k].iov_len = MIN(l - skip, len);
-        len -= dst[k].iov_len;
-        skip = 0;
-        k++;
-    }
-    return k;
-}
-
-size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf,
-                  size_t len)
-{
-    return iov_copy(iov, n, off, buf, len, true);
-}
-
-size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t off,
-                    const void *buf, size_t len)
-{
-    return iov_copy(iov, n, off, (uint8_t *)buf, len, false);
 }

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 #define VQ_MAX_SIZE 1024 /* largest queue (and indirect table) accepted */
 #define VQ_MAX_SG VQ_MAX_SIZE
@@ -92,17 +92,5 @@ bool vq_should_notify(struct virtqueue *vq);
 
 /* True if the driver has made buffers available that were not popped. */
 bool vq_has_avail(struct virtqueue *vq);
-
-/* The bytes of src from offset skip, at most len of them, as at most max
- * iovecs in dst (pointing into the same buffers; dst may be src, to drop
- * a prefix in place); returns the count. */
-unsigned iov_slice(const struct iovec *src, unsigned n, size_t skip,
-                   size_t len, struct iovec *dst, unsigned max);
-
-/* Copy between an iovec array and a flat buffer; return bytes copied. */
-size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf,
-                  size_t len);
-size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t off,
-                    const void *buf, size_t len);
 
 #endif

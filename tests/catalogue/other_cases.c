@@ -12,12 +12,12 @@
 
 #include "devices/backend/slirp_stack.h"
 #include "firmware/kernel_x86.h"
-#include "firmware/layout_x86.h"
+#include "lib/layout_x86.h"
 #include "harness/fake_bzimage.h"
 #include "harness/frames.h"
 #include "tests/catalogue/catalogue.h"
 #include "tests/catalogue/other_cases.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 
 /* ---------------------------------------------------------------- S */
 

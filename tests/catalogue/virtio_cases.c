@@ -15,7 +15,7 @@
 #include "devices/virtio/virtio.h"
 #include "tests/catalogue/catalogue.h"
 #include "tests/catalogue/virtio_cases.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 
 #define V1 (1ULL << VIRTIO_F_VERSION_1)
 #define F(bit) (1ULL << (bit))

@@ -11,9 +11,9 @@
 
 #include "firmware/acpi_x86.h"
 #include "firmware/kernel_x86.h"
-#include "firmware/layout_x86.h"
+#include "lib/layout_x86.h"
 #include "harness/test_vm.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -20,7 +20,7 @@
 #include "devices/virtio/virtio_mmio.h"
 #include "harness/blk_mem.h"
 #include "harness/test_vm.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 
 #define RAM (1 << 20)
 #define BASE 0xd0000000ULL

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "devices/virtio/virtqueue.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 
 #define RAM (64 * 1024)
 

@@ -19,7 +19,7 @@
 #include "harness/blk_mem.h"
 #include "harness/test_vm.h"
 #include "harness/vdriver.h"
-#include "vmm/bus.h"
+#include "lib/bus.h"
 
 #define DK_RAM (4 * 1024 * 1024)
 #define DK_BASE 0xd0000000ULL

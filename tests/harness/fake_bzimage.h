@@ -10,7 +10,7 @@
 #include <asm/bootparam.h>
 #include <string.h>
 
-#include "vmm/util.h"
+#include "lib/util.h"
 
 static inline void make_bzimage(uint8_t *img, size_t payload)
 {

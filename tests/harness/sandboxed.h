@@ -15,7 +15,7 @@
 #include <glib.h>
 #include <sys/prctl.h>
 
-#include "vmm/log.h"
+#include "lib/log.h"
 #include "vmm/sandbox.h"
 
 struct sandboxed_run {

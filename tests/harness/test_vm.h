@@ -8,8 +8,8 @@
 
 #include <stdlib.h>
 
-#include "vmm/guest_mem.h"
-#include "vmm/vmctl.h"
+#include "lib/guest_mem.h"
+#include "lib/vmctl.h"
 
 struct test_irq {
     struct irq_line line;

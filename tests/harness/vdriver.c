@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "devices/virtio/virtio.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 
 void vdrv_init(struct vdrv *d, struct test_mem *tm, struct bus *bus,
                uint64_t base, uint64_t alloc_start, uint64_t alloc_end)

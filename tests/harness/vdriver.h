@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "harness/test_vm.h"
-#include "vmm/bus.h"
+#include "lib/bus.h"
 
 struct vdrv_buf {
     uint64_t gpa;

@@ -11,8 +11,8 @@
 #include "firmware/acpi.h"
 #include "firmware/acpi_x86.h"
 #include "firmware/aml.h"
-#include "firmware/layout_x86.h"
-#include "vmm/util.h"
+#include "lib/layout_x86.h"
+#include "lib/util.h"
 #include "harness/check_run.h"
 
 #define AREA 0x20000

@@ -27,8 +27,8 @@
 #include "harness/sandboxed.h"
 #include "harness/test_vm.h"
 #include "harness/vdriver.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "lib/error.h"
+#include "lib/util.h"
 
 #define RAM (16 * MiB)
 #define BASE 0xd0000000ULL

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "vmm/bus.h"
+#include "lib/bus.h"
 #include "harness/check_run.h"
 
 struct rec {

@@ -11,8 +11,8 @@
 
 #include "vmm/cli.h"
 #include "vmm/vm.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "lib/error.h"
+#include "lib/util.h"
 #include "harness/check_run.h"
 
 START_TEST(sizes)

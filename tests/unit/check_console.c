@@ -18,7 +18,7 @@
 #include "harness/test_vm.h"
 #include "harness/vdriver.h"
 #include "vmm/console.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 #include "harness/check_run.h"
 #include "harness/sandboxed.h"
 #include <signal.h>

@@ -9,7 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 #include "harness/check_run.h"
 
 static uint8_t ram_a[4096], ram_b[8192];

@@ -10,11 +10,11 @@
 
 #include "firmware/e820_x86.h"
 #include "firmware/kernel_x86.h"
-#include "firmware/layout_x86.h"
+#include "lib/layout_x86.h"
 #include "harness/fake_bzimage.h"
 #include "harness/test_vm.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "lib/error.h"
+#include "lib/util.h"
 #include "harness/check_run.h"
 
 #define RAM (64 * MiB)

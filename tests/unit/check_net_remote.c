@@ -33,7 +33,7 @@
 #include "harness/frames.h"
 #include "harness/test_vm.h"
 #include "harness/vdriver.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 
 #define RAM (4 * MiB)
 #define BASE 0xd0000000ULL

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "harness/check_run.h"
-#include "vmm/error.h"
+#include "lib/error.h"
 #include "vmm/sandbox.h"
 
 typedef void (*child_fn)(void *arg);

@@ -13,8 +13,8 @@
 #include "devices/backend/slirp_stack.h"
 #include "harness/check_run.h"
 #include "harness/frames.h"
-#include "vmm/error.h"
-#include "vmm/util.h"
+#include "lib/error.h"
+#include "lib/util.h"
 
 static const uint8_t guest_mac[6] = { 0x02, 0x68, 0x75, 0xaa, 0xbb, 0xcc };
 static GMainContext *ctx;

@@ -5,7 +5,7 @@
 #include <check.h>
 
 #include "devices/sysctl_x86.h"
-#include "firmware/layout_x86.h"
+#include "lib/layout_x86.h"
 #include "harness/test_vm.h"
 #include "harness/check_run.h"
 

@@ -18,7 +18,7 @@
 #include "harness/blk_mem.h"
 #include "harness/test_vm.h"
 #include "harness/vdriver.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 #include "harness/check_run.h"
 
 #define RAM (4 * MiB)

@@ -11,7 +11,7 @@
 #include "devices/virtio/virtio_mmio.h"
 #include "harness/test_vm.h"
 #include "harness/vdriver.h"
-#include "vmm/util.h"
+#include "lib/util.h"
 #include "harness/check_run.h"
 
 #define RAM (2 * MiB)

@@ -1,7 +1,7 @@
 /*
  * log.c: the rate limiter behind guest_error().
  */
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>

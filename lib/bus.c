@@ -4,14 +4,14 @@
  * device's read/write handler only ever sees off + size <= its length.
  */
 #define G_LOG_DOMAIN "husk"
-#include "vmm/bus.h"
+#include "lib/bus.h"
 
 #include <errno.h>
 #include <glib.h>
 #include <string.h>
 
-#include "vmm/log.h"
-#include "vmm/util.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 void bus_init(struct bus *b, const char *name)
 {

@@ -2,7 +2,7 @@
  * guest_mem.c: range-checked access to guest RAM (see guest_mem.h).
  * The region list is fixed before vCPUs start, so lookups take no lock.
  */
-#include "vmm/guest_mem.h"
+#include "lib/guest_mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "vmm/util.h"
+#include "lib/util.h"
 
 int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size,
                   void *hva)

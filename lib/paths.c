@@ -1,7 +1,7 @@
 /*
  * paths.c: see paths.h.
  */
-#include "vmm/paths.h"
+#include "lib/paths.h"
 
 #include <glib.h>
 #include <unistd.h>

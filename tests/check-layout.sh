@@ -1,0 +1,23 @@
+#!/bin/sh
+# check-layout.sh SRCDIR: the architecture's include rules, one line each
+# (README "Where the code is").  Prints every offending line and exits 1
+# if any rule is broken.
+#   lib/       the floor: includes only itself
+#   devices/   devices and backends: the floor and themselves, no KVM
+#   firmware/  what the guest is told at boot: the floor and itself
+#   vmm/       the only layer that talks to KVM
+cd "${1:-.}" || exit 2
+bad=0
+rule() { # name grep-output
+    if [ -n "$2" ]; then
+        echo "layout: $1:"
+        echo "$2" | sed 's/^/  /'
+        bad=1
+    fi
+}
+rule "only vmm/ includes <linux/kvm.h>" "$(grep -rn --include='*.[ch]' '#include <linux/kvm.h>' lib devices firmware)"
+rule "lib/ includes only lib/" "$(grep -rn --include='*.[ch]' '#include "' lib | grep -v '#include "lib/')"
+rule "devices/ includes only lib/ and devices/" "$(grep -rn --include='*.[ch]' '#include "' devices | grep -v -e '#include "lib/' -e '#include "devices/')"
+rule "firmware/ includes only lib/ and firmware/" "$(grep -rn --include='*.[ch]' '#include "' firmware | grep -v -e '#include "lib/' -e '#include "firmware/')"
+[ "$bad" = 0 ] && echo "layout: every include rule holds"
+exit "$bad"
