@@ -11,8 +11,8 @@
 
 #include <string.h>
 
-#define UART_RX 0  /* DLAB=0, read */
-#define UART_TX 0  /* DLAB=0, write */
+#define UART_RX 0 /* DLAB=0, read */
+#define UART_TX 0 /* DLAB=0, write */
 #define UART_IER 1
 #define UART_IIR 2 /* read */
 #define UART_FCR 2 /* write */
@@ -50,9 +50,10 @@ static void irq_noop(struct irq_line *l, bool level)
 {
 }
 
-static struct irq_line no_irq = { .set = irq_noop };
+static struct irq_line no_irq = {.set = irq_noop};
 
-void serial8250_init(struct serial8250 *s, struct irq_line *irq,
+void serial8250_init(struct serial8250 *s,
+                     struct irq_line *irq,
                      void (*tx)(void *, const uint8_t *, size_t),
                      void *tx_opaque)
 {
@@ -106,7 +107,8 @@ static uint8_t rx_pop_locked(struct serial8250 *s)
     return c;
 }
 
-static size_t rx_push_locked(struct serial8250 *s, const uint8_t *buf,
+static size_t rx_push_locked(struct serial8250 *s,
+                             const uint8_t *buf,
                              size_t len)
 {
     size_t n = 0;
@@ -191,7 +193,9 @@ static uint64_t serial_read(void *opaque, uint64_t off, unsigned size)
     return v;
 }
 
-static void serial_write(void *opaque, uint64_t off, uint64_t val,
+static void serial_write(void *opaque,
+                         uint64_t off,
+                         uint64_t val,
                          unsigned size)
 {
     struct serial8250 *s = opaque;

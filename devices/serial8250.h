@@ -38,7 +38,8 @@ struct serial8250 {
 
 extern const struct bus_ops serial8250_ops;
 
-void serial8250_init(struct serial8250 *s, struct irq_line *irq,
+void serial8250_init(struct serial8250 *s,
+                     struct irq_line *irq,
                      void (*tx)(void *, const uint8_t *, size_t),
                      void *tx_opaque);
 void serial8250_cleanup(struct serial8250 *s);

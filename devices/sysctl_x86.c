@@ -73,8 +73,7 @@ const struct bus_ops sysctl_acpi_pm_ops = {
     .write = pm_write,
 };
 
-static void i8042_write(void *opaque, uint64_t off, uint64_t val,
-                        unsigned size)
+static void i8042_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
     struct sysctl_x86 *s = opaque;
 
@@ -95,7 +94,9 @@ static uint64_t pvpanic_read(void *opaque, uint64_t off, unsigned size)
     return PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
 }
 
-static void pvpanic_write(void *opaque, uint64_t off, uint64_t val,
+static void pvpanic_write(void *opaque,
+                          uint64_t off,
+                          uint64_t val,
                           unsigned size)
 {
     struct sysctl_x86 *s = opaque;
@@ -111,8 +112,7 @@ const struct bus_ops sysctl_pvpanic_ops = {
     .write = pvpanic_write,
 };
 
-static void post_write(void *opaque, uint64_t off, uint64_t val,
-                       unsigned size)
+static void post_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
     struct sysctl_x86 *s = opaque;
 
@@ -130,7 +130,9 @@ const struct bus_ops sysctl_post_ops = {
 
 /* Firecracker's boot timer: only its first byte means anything; the low
  * byte of a wider write is the value (its guests write one byte). */
-static void boot_timer_write(void *opaque, uint64_t off, uint64_t val,
+static void boot_timer_write(void *opaque,
+                             uint64_t off,
+                             uint64_t val,
                              unsigned size)
 {
     struct sysctl_x86 *s = opaque;
@@ -151,7 +153,9 @@ static uint64_t absent_read(void *opaque, uint64_t off, unsigned size)
     return ~0ULL;
 }
 
-static void absent_write(void *opaque, uint64_t off, uint64_t val,
+static void absent_write(void *opaque,
+                         uint64_t off,
+                         uint64_t val,
                          unsigned size)
 {
 }
@@ -161,7 +165,9 @@ const struct bus_ops sysctl_absent_ops = {
     .write = absent_write,
 };
 
-static void pci_conf_write(void *opaque, uint64_t off, uint64_t val,
+static void pci_conf_write(void *opaque,
+                           uint64_t off,
+                           uint64_t val,
                            unsigned size)
 {
     struct sysctl_x86 *s = opaque;

@@ -36,7 +36,10 @@ void acpi_table_finish(uint8_t *t, uint32_t len)
     t[9] = acpi_checksum(t, len);
 }
 
-void acpi_gas(uint8_t *p, uint8_t space, uint8_t bit_width, uint8_t access,
+void acpi_gas(uint8_t *p,
+              uint8_t space,
+              uint8_t bit_width,
+              uint8_t access,
               uint64_t addr)
 {
     p[0] = space;

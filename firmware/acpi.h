@@ -21,7 +21,10 @@ void acpi_header(uint8_t *t, const char sig[4], uint32_t len, uint8_t rev);
 void acpi_table_finish(uint8_t *t, uint32_t len);
 
 /* Writes a 12-byte Generic Address Structure (§5.2.3.2). */
-void acpi_gas(uint8_t *p, uint8_t space, uint8_t bit_width, uint8_t access,
+void acpi_gas(uint8_t *p,
+              uint8_t space,
+              uint8_t bit_width,
+              uint8_t access,
               uint64_t addr);
 
 #define ACPI_GAS_MEMORY 0

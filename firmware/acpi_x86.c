@@ -32,8 +32,7 @@
 #define MADT_IOAPIC 1
 #define MADT_X2APIC 9
 
-static void dsdt_serial(GByteArray *sb, const struct fw_device *d,
-                        unsigned uid)
+static void dsdt_serial(GByteArray *sb, const struct fw_device *d, unsigned uid)
 {
     g_autoptr(GByteArray) body = g_byte_array_new();
     g_autoptr(GByteArray) res = g_byte_array_new();
@@ -60,8 +59,7 @@ static void dsdt_pvpanic(GByteArray *sb, const struct fw_device *d)
     aml_device(sb, "PEVT", body);
 }
 
-static void dsdt_virtio(GByteArray *sb, const struct fw_device *d,
-                        unsigned uid)
+static void dsdt_virtio(GByteArray *sb, const struct fw_device *d, unsigned uid)
 {
     g_autoptr(GByteArray) body = g_byte_array_new();
     g_autoptr(GByteArray) res = g_byte_array_new();
@@ -81,7 +79,7 @@ void acpi_x86_dsdt_body(const struct acpi_x86_config *cfg, GByteArray *out)
     g_autoptr(GByteArray) sb = g_byte_array_new();
     g_autoptr(GByteArray) s5 = g_byte_array_new();
     unsigned serial = 0, virtio = 0;
-    static const uint64_t s5_types[2] = { LAYOUT_ACPI_S5_TYPE, 0 };
+    static const uint64_t s5_types[2] = {LAYOUT_ACPI_S5_TYPE, 0};
 
     for (unsigned i = 0; i < cfg->nr_devs; i++) {
         const struct fw_device *d = &cfg->devs[i];
@@ -112,8 +110,7 @@ static size_t build_fadt(uint8_t *t, uint64_t dsdt_gpa)
     put_le16(t + 46, LAYOUT_GSI_SCI);
     put_le16(t + 109, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_MSI |
                           BOOT_ARCH_NO_CMOS_RTC); /* and no 8042 */
-    put_le32(t + 112,
-             FADT_F_WBINVD | FADT_F_RESET_REG_SUP | FADT_F_HW_REDUCED);
+    put_le32(t + 112, FADT_F_WBINVD | FADT_F_RESET_REG_SUP | FADT_F_HW_REDUCED);
     acpi_gas(t + 116, ACPI_GAS_IO, 8, 1, LAYOUT_ACPI_RESET);
     t[128] = LAYOUT_ACPI_RESET_VALUE;
     t[131] = FADT_MINOR;
@@ -149,8 +146,8 @@ static size_t build_madt(uint8_t *t, unsigned nr_cpus)
         if (i < 255) {
             e[0] = MADT_LAPIC;
             e[1] = 8;
-            e[2] = (uint8_t)i; /* ACPI processor UID */
-            e[3] = (uint8_t)i; /* APIC ID */
+            e[2] = (uint8_t)i;  /* ACPI processor UID */
+            e[3] = (uint8_t)i;  /* APIC ID */
             put_le32(e + 4, 1); /* enabled */
             off += 8;
         } else {
@@ -194,8 +191,11 @@ static bool device_fits(const struct fw_device *d)
     }
 }
 
-bool acpi_x86_build(const struct acpi_x86_config *cfg, uint8_t *area,
-                    size_t size, uint64_t gpa, struct acpi_x86_tables *out,
+bool acpi_x86_build(const struct acpi_x86_config *cfg,
+                    uint8_t *area,
+                    size_t size,
+                    uint64_t gpa,
+                    struct acpi_x86_tables *out,
                     GError **errp)
 {
     g_autoptr(GByteArray) aml = g_byte_array_new();
@@ -211,8 +211,7 @@ bool acpi_x86_build(const struct acpi_x86_config *cfg, uint8_t *area,
                         "cannot be described",
                         i, (int)cfg->devs[i].kind,
                         (unsigned long long)cfg->devs[i].base,
-                        (unsigned long long)cfg->devs[i].len,
-                        cfg->devs[i].irq);
+                        (unsigned long long)cfg->devs[i].len, cfg->devs[i].irq);
             return false;
         }
     }

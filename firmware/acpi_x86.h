@@ -13,7 +13,7 @@
 #include "firmware/fw_device.h"
 
 struct acpi_x86_config {
-    unsigned nr_cpus;               /* APIC IDs 0 .. nr_cpus-1 */
+    unsigned nr_cpus; /* APIC IDs 0 .. nr_cpus-1 */
     const struct fw_device *devs;
     unsigned nr_devs;
 };
@@ -30,8 +30,11 @@ struct acpi_x86_tables {
  * Returns false with a HUSK_EXIT_USAGE error if the tables do not fit
  * (too many CPUs or devices).
  */
-bool acpi_x86_build(const struct acpi_x86_config *cfg, uint8_t *area,
-                    size_t size, uint64_t gpa, struct acpi_x86_tables *out,
+bool acpi_x86_build(const struct acpi_x86_config *cfg,
+                    uint8_t *area,
+                    size_t size,
+                    uint64_t gpa,
+                    struct acpi_x86_tables *out,
                     GError **errp);
 
 /* The DSDT's AML body (no header), for tests. */

@@ -161,8 +161,11 @@ void aml_name_eisaid(GByteArray *out, const char *name, const char *id)
     aml_name(out, name, o);
 }
 
-static void aml_named_block(GByteArray *out, const uint8_t *op, size_t oplen,
-                            const char *name, const GByteArray *body)
+static void aml_named_block(GByteArray *out,
+                            const uint8_t *op,
+                            size_t oplen,
+                            const char *name,
+                            const GByteArray *body)
 {
     g_autoptr(GByteArray) inner = g_byte_array_new();
 
@@ -175,14 +178,14 @@ static void aml_named_block(GByteArray *out, const uint8_t *op, size_t oplen,
 
 void aml_scope(GByteArray *out, const char *name, const GByteArray *body)
 {
-    static const uint8_t op[] = { AML_SCOPE };
+    static const uint8_t op[] = {AML_SCOPE};
 
     aml_named_block(out, op, sizeof(op), name, body);
 }
 
 void aml_device(GByteArray *out, const char *name, const GByteArray *body)
 {
-    static const uint8_t op[] = { AML_EXT, AML_DEVICE };
+    static const uint8_t op[] = {AML_EXT, AML_DEVICE};
 
     aml_named_block(out, op, sizeof(op), name, body);
 }
@@ -215,7 +218,7 @@ void aml_buffer(GByteArray *out, const uint8_t *data, size_t len)
 void aml_res_io(GByteArray *res, uint16_t base, uint8_t len)
 {
     /* I/O Port Descriptor (§6.4.2.5): 16-bit decode, fixed base. */
-    uint8_t d[8] = { 0x47, 0x01 };
+    uint8_t d[8] = {0x47, 0x01};
 
     put_le16(d + 2, base);
     put_le16(d + 4, base);
@@ -227,18 +230,20 @@ void aml_res_io(GByteArray *res, uint16_t base, uint8_t len)
 void aml_res_irq_noflags(GByteArray *res, unsigned irq)
 {
     /* IRQ Descriptor without flags (§6.4.2.1): edge, active high. */
-    uint8_t d[3] = { 0x22 };
+    uint8_t d[3] = {0x22};
 
     g_assert(irq < 16);
     put_le16(d + 1, (uint16_t)(1u << irq));
     g_byte_array_append(res, d, sizeof(d));
 }
 
-void aml_res_mem32_fixed(GByteArray *res, uint32_t base, uint32_t len,
+void aml_res_mem32_fixed(GByteArray *res,
+                         uint32_t base,
+                         uint32_t len,
                          bool writable)
 {
     /* 32-bit Fixed Memory Range Descriptor (§6.4.3.4). */
-    uint8_t d[12] = { 0x86, 9, 0 };
+    uint8_t d[12] = {0x86, 9, 0};
 
     d[3] = writable ? 1 : 0;
     put_le32(d + 4, base);
@@ -246,11 +251,13 @@ void aml_res_mem32_fixed(GByteArray *res, uint32_t base, uint32_t len,
     g_byte_array_append(res, d, sizeof(d));
 }
 
-void aml_res_interrupt(GByteArray *res, uint32_t gsi, bool level,
+void aml_res_interrupt(GByteArray *res,
+                       uint32_t gsi,
+                       bool level,
                        bool active_low)
 {
     /* Extended Interrupt Descriptor (§6.4.3.6): consumer, exclusive. */
-    uint8_t d[9] = { 0x89, 6, 0 };
+    uint8_t d[9] = {0x89, 6, 0};
 
     d[3] = 0x01 | (level ? 0 : 0x02) | (active_low ? 0x04 : 0);
     d[4] = 1;
@@ -258,12 +265,13 @@ void aml_res_interrupt(GByteArray *res, uint32_t gsi, bool level,
     g_byte_array_append(res, d, sizeof(d));
 }
 
-void aml_name_resources(GByteArray *out, const char *name,
+void aml_name_resources(GByteArray *out,
+                        const char *name,
                         const GByteArray *res)
 {
     g_autoptr(GByteArray) tmpl = g_byte_array_new();
     g_autoptr(GByteArray) buf = g_byte_array_new();
-    static const uint8_t end_tag[2] = { 0x79, 0x00 }; /* checksum 0: ok */
+    static const uint8_t end_tag[2] = {0x79, 0x00}; /* checksum 0: ok */
 
     g_byte_array_append(tmpl, res->data, res->len);
     g_byte_array_append(tmpl, end_tag, sizeof(end_tag));

@@ -39,12 +39,17 @@ void aml_buffer(GByteArray *out, const uint8_t *data, size_t len);
 /* Resource descriptors, appended to a template under construction. */
 void aml_res_io(GByteArray *res, uint16_t base, uint8_t len);
 void aml_res_irq_noflags(GByteArray *res, unsigned irq);
-void aml_res_mem32_fixed(GByteArray *res, uint32_t base, uint32_t len,
+void aml_res_mem32_fixed(GByteArray *res,
+                         uint32_t base,
+                         uint32_t len,
                          bool writable);
-void aml_res_interrupt(GByteArray *res, uint32_t gsi, bool level,
+void aml_res_interrupt(GByteArray *res,
+                       uint32_t gsi,
+                       bool level,
                        bool active_low);
 /* Name(name, ResourceTemplate() { res }): adds the end tag. */
-void aml_name_resources(GByteArray *out, const char *name,
+void aml_name_resources(GByteArray *out,
+                        const char *name,
                         const GByteArray *res);
 
 #endif

@@ -19,7 +19,7 @@ int e820_add(struct e820_map *m, uint64_t addr, uint64_t size, uint32_t type)
     if (m->nr >= E820_MAX) {
         return -ENOSPC;
     }
-    m->e[m->nr++] = (struct e820_entry){ addr, size, type };
+    m->e[m->nr++] = (struct e820_entry){addr, size, type};
     return 0;
 }
 
@@ -34,7 +34,7 @@ int e820_build(struct e820_map *m, uint64_t low_ram, uint64_t high_ram)
     ret = e820_add(m, 0, LAYOUT_EBDA_START, E820_RAM);
     if (!ret) {
         ret = e820_add(m, LAYOUT_ACPI_START,
-                      LAYOUT_FIRMWARE_END - LAYOUT_ACPI_START, E820_RESERVED);
+                       LAYOUT_FIRMWARE_END - LAYOUT_ACPI_START, E820_RESERVED);
     }
     if (!ret) {
         ret = e820_add(m, LAYOUT_HIMEM, low_ram - LAYOUT_HIMEM, E820_RAM);

@@ -17,10 +17,10 @@ enum fw_dev_kind {
 
 struct fw_device {
     enum fw_dev_kind kind;
-    uint64_t base;     /* port or physical address */
+    uint64_t base; /* port or physical address */
     uint64_t len;
-    uint32_t irq;      /* ISA IRQ or GSI; unused for pvpanic */
-    bool level;        /* level-triggered (virtio-mmio) */
+    uint32_t irq; /* ISA IRQ or GSI; unused for pvpanic */
+    bool level;   /* level-triggered (virtio-mmio) */
 };
 
 #endif

@@ -51,8 +51,7 @@ struct hvm_memmap_table_entry {
 #define PVH_MODLIST (LAYOUT_PVH_INFO + 0x40)
 #define PVH_MEMMAP (LAYOUT_PVH_INFO + 0x80)
 
-static bool data_error(GError **errp, const char *fmt, ...)
-    G_GNUC_PRINTF(2, 3);
+static bool data_error(GError **errp, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static bool data_error(GError **errp, const char *fmt, ...)
 {
@@ -66,7 +65,9 @@ static bool data_error(GError **errp, const char *fmt, ...)
     return false;
 }
 
-bool bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *out,
+bool bzimage_parse(const uint8_t *img,
+                   size_t len,
+                   struct bzimage_info *out,
                    GError **errp)
 {
     unsigned setup_sects;
@@ -82,8 +83,7 @@ bool bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *out,
     }
     out->version = get_le16(img + 0x206);
     if (out->version < BZ_MIN_VERSION) {
-        return data_error(errp,
-                          "boot protocol %u.%02u is too old (need 2.12+)",
+        return data_error(errp, "boot protocol %u.%02u is too old (need 2.12+)",
                           out->version >> 8, out->version & 0xff);
     }
     out->xloadflags = get_le16(img + 0x236);
@@ -129,7 +129,9 @@ static bool elf_range_ok(size_t len, uint64_t off, uint64_t sz)
 }
 
 /* Looks for the PVH entry in the notes of [off, off + sz). */
-static bool pvh_find_note(const uint8_t *img, uint64_t off, uint64_t sz,
+static bool pvh_find_note(const uint8_t *img,
+                          uint64_t off,
+                          uint64_t sz,
                           uint32_t *entry)
 {
     uint64_t pos = 0;
@@ -160,7 +162,9 @@ static bool pvh_find_note(const uint8_t *img, uint64_t off, uint64_t sz,
     return false;
 }
 
-bool pvh_elf_parse(const uint8_t *img, size_t len, struct pvh_info *out,
+bool pvh_elf_parse(const uint8_t *img,
+                   size_t len,
+                   struct pvh_info *out,
                    GError **errp)
 {
     bool is64, found = false;
@@ -172,8 +176,8 @@ bool pvh_elf_parse(const uint8_t *img, size_t len, struct pvh_info *out,
         return data_error(errp, "not an ELF file");
     }
     is64 = img[EI_CLASS] == ELFCLASS64;
-    if ((!is64 && img[EI_CLASS] != ELFCLASS32) ||
-        img[EI_DATA] != ELFDATA2LSB || (is64 && len < sizeof(Elf64_Ehdr))) {
+    if ((!is64 && img[EI_CLASS] != ELFCLASS32) || img[EI_DATA] != ELFDATA2LSB ||
+        (is64 && len < sizeof(Elf64_Ehdr))) {
         return data_error(errp, "ELF file is not little-endian x86");
     }
     {
@@ -230,12 +234,13 @@ bool pvh_elf_parse(const uint8_t *img, size_t len, struct pvh_info *out,
             return data_error(errp, "ELF file has too many segments");
         }
         out->seg[out->nr_segments++] =
-            (struct pvh_segment){ off, filesz, paddr, memsz };
+            (struct pvh_segment){off, filesz, paddr, memsz};
         out->end = MAX(out->end, end);
     }
     if (!found) {
-        return data_error(errp, "ELF file has no PVH entry note "
-                                "(XEN_ELFNOTE_PHYS32_ENTRY)");
+        return data_error(errp,
+                          "ELF file has no PVH entry note "
+                          "(XEN_ELFNOTE_PHYS32_ENTRY)");
     }
     if (out->nr_segments == 0) {
         return data_error(errp, "ELF file has nothing to load");
@@ -243,7 +248,9 @@ bool pvh_elf_parse(const uint8_t *img, size_t len, struct pvh_info *out,
     return true;
 }
 
-bool kernel_detect(const uint8_t *img, size_t len, enum kernel_format *fmt,
+bool kernel_detect(const uint8_t *img,
+                   size_t len,
+                   enum kernel_format *fmt,
                    GError **errp)
 {
     if (len >= SELFMAG && memcmp(img, ELFMAG, SELFMAG) == 0) {
@@ -258,14 +265,15 @@ bool kernel_detect(const uint8_t *img, size_t len, enum kernel_format *fmt,
         *fmt = KERNEL_BZIMAGE; /* let the parser say it is truncated */
         return true;
     }
-    return data_error(errp, "not a kernel (neither a bzImage nor an ELF "
-                            "vmlinux with a PVH note)");
+    return data_error(errp,
+                      "not a kernel (neither a bzImage nor an ELF "
+                      "vmlinux with a PVH note)");
 }
 
 /* 4 GiB identity map with 2 MiB pages, for the 64-bit boot protocol. */
 static int write_page_tables(const struct guest_mem *gm)
 {
-    uint8_t pml4[4096] = { 0 }, pdpt[4096] = { 0 }, pd[4 * 4096];
+    uint8_t pml4[4096] = {0}, pdpt[4096] = {0}, pd[4 * 4096];
     int ret;
 
     put_le64(pml4, LAYOUT_PDPT | 0x3);
@@ -284,7 +292,7 @@ static int write_page_tables(const struct guest_mem *gm)
 /* Boot GDT: the selectors the boot protocols expect (0x10 code, 0x18 data). */
 static int write_gdt(const struct guest_mem *gm)
 {
-    uint8_t gdt[6 * 8] = { 0 };
+    uint8_t gdt[6 * 8] = {0};
 
     put_le64(gdt + 0x10, 0x00af9b000000ffffULL); /* 64-bit code */
     put_le64(gdt + 0x18, 0x00cf93000000ffffULL); /* flat data */
@@ -303,19 +311,26 @@ static int write_gdt(const struct guest_mem *gm)
 static int write_reset_vector(const struct guest_mem *gm)
 {
     static const uint8_t stub[] = {
-        0xb0, LAYOUT_ACPI_RESET_VALUE,                     /* mov al, 0x0e */
-        0xba, LAYOUT_ACPI_RESET & 0xff, LAYOUT_ACPI_RESET >> 8, /* mov dx */
-        0xee,                                              /* out dx, al */
-        0xf4,                                              /* hlt */
-        0xeb, 0xfd,                                        /* jmp hlt */
+        0xb0,
+        LAYOUT_ACPI_RESET_VALUE, /* mov al, 0x0e */
+        0xba,
+        LAYOUT_ACPI_RESET & 0xff,
+        LAYOUT_ACPI_RESET >> 8, /* mov dx */
+        0xee,                   /* out dx, al */
+        0xf4,                   /* hlt */
+        0xeb,
+        0xfd, /* jmp hlt */
     };
 
     return gm_write(gm, LAYOUT_RESET_VECTOR, stub, sizeof(stub));
 }
 
 static bool place_initrd(const struct guest_mem *gm,
-                         const struct kernel_load_args *a, uint64_t lowest,
-                         uint64_t max_addr, uint64_t *where, GError **errp)
+                         const struct kernel_load_args *a,
+                         uint64_t lowest,
+                         uint64_t max_addr,
+                         uint64_t *where,
+                         GError **errp)
 {
     uint64_t top = MIN(a->low_ram, max_addr + 1), addr;
 
@@ -336,8 +351,10 @@ static bool place_initrd(const struct guest_mem *gm,
     return true;
 }
 
-static bool write_cmdline(const struct guest_mem *gm, const char *cmdline,
-                          size_t max, GError **errp)
+static bool write_cmdline(const struct guest_mem *gm,
+                          const char *cmdline,
+                          size_t max,
+                          GError **errp)
 {
     size_t n = cmdline ? strlen(cmdline) : 0;
 
@@ -358,7 +375,8 @@ static bool write_cmdline(const struct guest_mem *gm, const char *cmdline,
 
 static bool load_bzimage(const struct guest_mem *gm,
                          const struct kernel_load_args *a,
-                         struct kernel_entry *out, GError **errp)
+                         struct kernel_entry *out,
+                         GError **errp)
 {
     struct bzimage_info bz;
     struct boot_params bp;
@@ -426,7 +444,8 @@ static bool load_bzimage(const struct guest_mem *gm,
 }
 
 static bool load_pvh(const struct guest_mem *gm,
-                     const struct kernel_load_args *a, struct kernel_entry *out,
+                     const struct kernel_load_args *a,
+                     struct kernel_entry *out,
                      GError **errp)
 {
     struct pvh_info pi;
@@ -445,9 +464,8 @@ static bool load_pvh(const struct guest_mem *gm,
 
         /* Below 1 MiB lie husk's boot structures and firmware area. */
         if (s->paddr < LAYOUT_HIMEM) {
-            return data_error(errp,
-                              "ELF segment at 0x%" PRIx64 " is below 1 MiB",
-                              s->paddr);
+            return data_error(
+                errp, "ELF segment at 0x%" PRIx64 " is below 1 MiB", s->paddr);
         }
         dst = gm_ptr(gm, s->paddr, s->memsz);
         if (!dst) {
@@ -484,7 +502,7 @@ static bool load_pvh(const struct guest_mem *gm,
     si.memmap_paddr = PVH_MEMMAP;
     si.memmap_entries = map.nr;
     if (initrd_addr) {
-        mod = (struct hvm_modlist_entry){ initrd_addr, a->initrd_len, 0, 0 };
+        mod = (struct hvm_modlist_entry){initrd_addr, a->initrd_len, 0, 0};
         si.nr_modules = 1;
         si.modlist_paddr = PVH_MODLIST;
         if (gm_write(gm, PVH_MODLIST, &mod, sizeof(mod))) {
@@ -492,8 +510,8 @@ static bool load_pvh(const struct guest_mem *gm,
         }
     }
     if (gm_write(gm, LAYOUT_PVH_INFO, &si, sizeof(si)) ||
-        gm_write(gm, PVH_MEMMAP, mm, map.nr * sizeof(mm[0])) ||
-        write_gdt(gm) || write_reset_vector(gm)) {
+        gm_write(gm, PVH_MEMMAP, mm, map.nr * sizeof(mm[0])) || write_gdt(gm) ||
+        write_reset_vector(gm)) {
         return data_error(errp, "guest memory too small for boot structures");
     }
     out->format = KERNEL_PVH_ELF;
@@ -502,8 +520,10 @@ static bool load_pvh(const struct guest_mem *gm,
     return true;
 }
 
-bool kernel_load(const struct guest_mem *gm, const struct kernel_load_args *a,
-                 struct kernel_entry *out, GError **errp)
+bool kernel_load(const struct guest_mem *gm,
+                 const struct kernel_load_args *a,
+                 struct kernel_entry *out,
+                 GError **errp)
 {
     enum kernel_format fmt;
 

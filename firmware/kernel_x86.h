@@ -26,17 +26,17 @@ enum kernel_format {
 };
 
 struct bzimage_info {
-    uint16_t version;        /* boot protocol version, e.g. 0x020f */
-    unsigned setup_size;     /* bytes of real-mode setup, incl. boot sector */
-    size_t payload_off;      /* where the protected-mode kernel starts */
+    uint16_t version;    /* boot protocol version, e.g. 0x020f */
+    unsigned setup_size; /* bytes of real-mode setup, incl. boot sector */
+    size_t payload_off;  /* where the protected-mode kernel starts */
     size_t payload_len;
-    uint32_t cmdline_max;    /* longest command line, without the NUL */
+    uint32_t cmdline_max; /* longest command line, without the NUL */
     uint32_t initrd_addr_max;
     uint32_t kernel_alignment;
     uint32_t init_size;
     uint8_t loadflags;
     uint16_t xloadflags;
-    unsigned hdr_end;        /* end of the setup header in the file */
+    unsigned hdr_end; /* end of the setup header in the file */
 };
 
 #define PVH_MAX_SEGMENTS 16
@@ -49,41 +49,47 @@ struct pvh_segment {
 };
 
 struct pvh_info {
-    uint32_t entry;          /* 32-bit physical entry point */
+    uint32_t entry; /* 32-bit physical entry point */
     unsigned nr_segments;
     struct pvh_segment seg[PVH_MAX_SEGMENTS];
-    uint64_t end;            /* highest paddr + memsz of any segment */
+    uint64_t end; /* highest paddr + memsz of any segment */
 };
 
 /* What the loader placed in guest memory, for the vCPU's entry state. */
 struct kernel_entry {
     enum kernel_format format;
-    uint64_t entry;          /* RIP (bzImage: 64-bit) or EIP (PVH) */
-    uint64_t boot_info;      /* RSI (zero page) or EBX (hvm_start_info) */
+    uint64_t entry;     /* RIP (bzImage: 64-bit) or EIP (PVH) */
+    uint64_t boot_info; /* RSI (zero page) or EBX (hvm_start_info) */
 };
 
 /* Parses a bzImage setup header.  Errors are HUSK_EXIT_DATAERR. */
-bool bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *out,
+bool bzimage_parse(const uint8_t *img,
+                   size_t len,
+                   struct bzimage_info *out,
                    GError **errp);
 
 /* Parses an ELF image and finds its PVH entry note. */
-bool pvh_elf_parse(const uint8_t *img, size_t len, struct pvh_info *out,
+bool pvh_elf_parse(const uint8_t *img,
+                   size_t len,
+                   struct pvh_info *out,
                    GError **errp);
 
 /* What the file looks like: 0 and *fmt set, or a HUSK_EXIT_DATAERR error. */
-bool kernel_detect(const uint8_t *img, size_t len, enum kernel_format *fmt,
+bool kernel_detect(const uint8_t *img,
+                   size_t len,
+                   enum kernel_format *fmt,
                    GError **errp);
 
 /* Inputs for placing a kernel into guest memory. */
 struct kernel_load_args {
     const uint8_t *kernel;
     size_t kernel_len;
-    const uint8_t *initrd;   /* may be NULL */
+    const uint8_t *initrd; /* may be NULL */
     size_t initrd_len;
-    const char *cmdline;     /* may be NULL */
-    uint64_t low_ram;        /* bytes of RAM below the 32-bit hole */
-    uint64_t high_ram;       /* bytes of RAM from 4 GiB */
-    uint64_t rsdp;           /* guest address of the ACPI RSDP, or 0 */
+    const char *cmdline; /* may be NULL */
+    uint64_t low_ram;    /* bytes of RAM below the 32-bit hole */
+    uint64_t high_ram;   /* bytes of RAM from 4 GiB */
+    uint64_t rsdp;       /* guest address of the ACPI RSDP, or 0 */
 };
 
 /*
@@ -93,7 +99,9 @@ struct kernel_load_args {
  * HUSK_EXIT_DATAERR for a bad image, HUSK_EXIT_USAGE for a command line that
  * is too long or an initrd that does not fit.
  */
-bool kernel_load(const struct guest_mem *gm, const struct kernel_load_args *a,
-                 struct kernel_entry *out, GError **errp);
+bool kernel_load(const struct guest_mem *gm,
+                 const struct kernel_load_args *a,
+                 struct kernel_entry *out,
+                 GError **errp);
 
 #endif

@@ -19,8 +19,12 @@ void bus_init(struct bus *b, const char *name)
     b->name = name;
 }
 
-int bus_add(struct bus *b, const char *name, uint64_t base, uint64_t len,
-            const struct bus_ops *ops, void *opaque)
+int bus_add(struct bus *b,
+            const char *name,
+            uint64_t base,
+            uint64_t len,
+            const struct bus_ops *ops,
+            void *opaque)
 {
     uint64_t end;
     unsigned pos;
@@ -42,7 +46,7 @@ int bus_add(struct bus *b, const char *name, uint64_t base, uint64_t len,
         return -EEXIST;
     }
     memmove(&b->r[pos + 1], &b->r[pos], (b->nr - pos) * sizeof(b->r[0]));
-    b->r[pos] = (struct bus_range){ name, base, len, ops, opaque };
+    b->r[pos] = (struct bus_range){name, base, len, ops, opaque};
     b->nr++;
     return 0;
 }
@@ -72,7 +76,8 @@ const struct bus_range *bus_find(const struct bus *b, uint64_t addr)
 }
 
 /* The range that holds all of [addr, addr + size), or NULL. */
-static const struct bus_range *bus_find_access(struct bus *b, uint64_t addr,
+static const struct bus_range *bus_find_access(struct bus *b,
+                                               uint64_t addr,
                                                unsigned size)
 {
     const struct bus_range *r;
@@ -111,7 +116,7 @@ bool bus_read(struct bus *b, uint64_t addr, void *data, unsigned size)
 bool bus_write(struct bus *b, uint64_t addr, const void *data, unsigned size)
 {
     const struct bus_range *r = bus_find_access(b, addr, size);
-    uint8_t le[8] = { 0 };
+    uint8_t le[8] = {0};
 
     if (!r || !r->ops->write) {
         __atomic_add_fetch(&b->unmapped, 1, __ATOMIC_RELAXED);

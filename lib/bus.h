@@ -39,8 +39,12 @@ void bus_init(struct bus *b, const char *name);
  * Adds [base, base + len).  0, -EINVAL for len 0 or wrap-around, -EEXIST on
  * overlap with a registered range, -ENOSPC when full.  Setup thread only.
  */
-int bus_add(struct bus *b, const char *name, uint64_t base, uint64_t len,
-            const struct bus_ops *ops, void *opaque);
+int bus_add(struct bus *b,
+            const char *name,
+            uint64_t base,
+            uint64_t len,
+            const struct bus_ops *ops,
+            void *opaque);
 
 /* After this, bus_add() is a programming error. */
 void bus_freeze(struct bus *b);

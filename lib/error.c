@@ -3,4 +3,4 @@
  */
 #include "lib/error.h"
 
-G_DEFINE_QUARK(husk-error-quark, husk_error)
+G_DEFINE_QUARK(husk - error - quark, husk_error)

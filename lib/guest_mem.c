@@ -13,8 +13,7 @@
 
 #include "lib/util.h"
 
-int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size,
-                  void *hva)
+int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size, void *hva)
 {
     uint64_t end;
 
@@ -30,7 +29,7 @@ int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size,
             return -EINVAL;
         }
     }
-    gm->r[gm->nr++] = (struct gm_region){ gpa, size, hva };
+    gm->r[gm->nr++] = (struct gm_region){gpa, size, hva};
     return 0;
 }
 
@@ -67,7 +66,9 @@ int gm_read(const struct guest_mem *gm, uint64_t gpa, void *dst, size_t len)
  * page.  A hint: kernels before 5.14 say EINVAL and the copy faults. */
 #define GM_POPULATE_MIN (256 * KiB)
 
-int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *src,
+int gm_write(const struct guest_mem *gm,
+             uint64_t gpa,
+             const void *src,
              size_t len)
 {
     void *p = gm_ptr(gm, gpa, len);

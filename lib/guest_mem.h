@@ -26,9 +26,9 @@ struct guest_mem {
     unsigned nr;
 };
 
-/* Adds a region; -EINVAL for size 0, wrap-around or overlap, -ENOSPC if full. */
-int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size,
-                  void *hva);
+/* Adds a region; -EINVAL for size 0, wrap-around or overlap, -ENOSPC if full.
+ */
+int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size, void *hva);
 
 /*
  * Host pointer for [gpa, gpa + len) iff it lies inside one region, else NULL.
@@ -38,7 +38,9 @@ void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, size_t len);
 
 /* Copy in or out of guest memory: 0, or -EFAULT if the range is not RAM. */
 int gm_read(const struct guest_mem *gm, uint64_t gpa, void *dst, size_t len);
-int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *src,
+int gm_write(const struct guest_mem *gm,
+             uint64_t gpa,
+             const void *src,
              size_t len);
 int gm_read_le16(const struct guest_mem *gm, uint64_t gpa, uint16_t *out);
 int gm_read_le32(const struct guest_mem *gm, uint64_t gpa, uint32_t *out);

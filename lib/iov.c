@@ -10,8 +10,12 @@
 #include "lib/util.h"
 
 /* Copies between iovecs (from byte off) and buf, in either direction. */
-static size_t iov_copy(const struct iovec *iov, unsigned n, size_t off,
-                       uint8_t *buf, size_t len, bool to_buf)
+static size_t iov_copy(const struct iovec *iov,
+                       unsigned n,
+                       size_t off,
+                       uint8_t *buf,
+                       size_t len,
+                       bool to_buf)
 {
     size_t done = 0;
 
@@ -35,8 +39,12 @@ static size_t iov_copy(const struct iovec *iov, unsigned n, size_t off,
     return done;
 }
 
-unsigned iov_slice(const struct iovec *src, unsigned n, size_t skip,
-                   size_t len, struct iovec *dst, unsigned max)
+unsigned iov_slice(const struct iovec *src,
+                   unsigned n,
+                   size_t skip,
+                   size_t len,
+                   struct iovec *dst,
+                   unsigned max)
 {
     unsigned k = 0;
 
@@ -56,14 +64,20 @@ unsigned iov_slice(const struct iovec *src, unsigned n, size_t skip,
     return k;
 }
 
-size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf,
+size_t iov_to_buf(const struct iovec *iov,
+                  unsigned n,
+                  size_t off,
+                  void *buf,
                   size_t len)
 {
     return iov_copy(iov, n, off, buf, len, true);
 }
 
-size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t off,
-                    const void *buf, size_t len)
+size_t iov_from_buf(const struct iovec *iov,
+                    unsigned n,
+                    size_t off,
+                    const void *buf,
+                    size_t len)
 {
     return iov_copy(iov, n, off, (uint8_t *)buf, len, false);
 }

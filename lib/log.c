@@ -21,8 +21,10 @@ bool log_ratelimit_ok(gint64 *window_start, unsigned *count)
     return (*count)++ < 10;
 }
 
-static void log_handler(const gchar *domain, GLogLevelFlags level,
-                        const gchar *msg, gpointer opaque)
+static void log_handler(const gchar *domain,
+                        GLogLevelFlags level,
+                        const gchar *msg,
+                        gpointer opaque)
 {
     static int debug = -1;
 

@@ -24,15 +24,15 @@ void log_init(void);
 /* True if this call site may log now: at most 10 messages per 5 seconds. */
 bool log_ratelimit_ok(gint64 *window_start, unsigned *count);
 
-#define guest_error(fmt, ...)                                             \
-    do {                                                                  \
-        static gint64 ge_win_;                                            \
-        static unsigned ge_cnt_;                                          \
-        __atomic_add_fetch(&guest_error_count, 1, __ATOMIC_RELAXED);      \
-        if (log_ratelimit_ok(&ge_win_, &ge_cnt_)) {                       \
-            g_log(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "guest error: " fmt,   \
-                  ##__VA_ARGS__);                                         \
-        }                                                                 \
+#define guest_error(fmt, ...)                                           \
+    do {                                                                \
+        static gint64 ge_win_;                                          \
+        static unsigned ge_cnt_;                                        \
+        __atomic_add_fetch(&guest_error_count, 1, __ATOMIC_RELAXED);    \
+        if (log_ratelimit_ok(&ge_win_, &ge_cnt_)) {                     \
+            g_log(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "guest error: " fmt, \
+                  ##__VA_ARGS__);                                       \
+        }                                                               \
     } while (0)
 
 #endif

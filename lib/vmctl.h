@@ -8,14 +8,14 @@
 #include <stdbool.h>
 
 enum vm_exit_reason {
-    VM_EXIT_POWEROFF,  /* ACPI S5 */
-    VM_EXIT_RESET,     /* ACPI reset register, i8042, triple fault */
-    VM_EXIT_PORT,      /* the guest wrote the exit-status port */
-    VM_EXIT_PANIC,     /* pvpanic */
-    VM_EXIT_TIMEOUT,   /* --timeout */
-    VM_EXIT_SIGNAL,    /* SIGTERM/SIGINT/SIGHUP to husk */
-    VM_EXIT_QUIT,      /* Ctrl-A x on the console */
-    VM_EXIT_ERROR,     /* KVM could not run the guest */
+    VM_EXIT_POWEROFF, /* ACPI S5 */
+    VM_EXIT_RESET,    /* ACPI reset register, i8042, triple fault */
+    VM_EXIT_PORT,     /* the guest wrote the exit-status port */
+    VM_EXIT_PANIC,    /* pvpanic */
+    VM_EXIT_TIMEOUT,  /* --timeout */
+    VM_EXIT_SIGNAL,   /* SIGTERM/SIGINT/SIGHUP to husk */
+    VM_EXIT_QUIT,     /* Ctrl-A x on the console */
+    VM_EXIT_ERROR,    /* KVM could not run the guest */
 };
 
 /* Boot markers a guest writes (timeline.h). */

@@ -29,7 +29,7 @@ static double now_ms(void)
 int main(int argc, char **argv)
 {
     const char *marker = NULL;
-    int i = 1, pfd[2] = { -1, -1 }, ws;
+    int i = 1, pfd[2] = {-1, -1}, ws;
     double t0, t_marker = -1, t_end;
     struct rusage ru;
     pid_t pid;
@@ -89,7 +89,6 @@ int main(int argc, char **argv)
            t_end, t_marker,
            (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
                (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3,
-           ru.ru_maxrss,
-           WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+           ru.ru_maxrss, WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
     return 0;
 }

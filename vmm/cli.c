@@ -76,8 +76,10 @@ bool cli_parse_uint(const char *s, unsigned *out)
 }
 
 /* One trailing ",option" of --disk; false if suffix is not one. */
-static bool disk_option(const char *opt, bool *read_only,
-                        enum blk_engine *engine, bool *bad)
+static bool disk_option(const char *opt,
+                        bool *read_only,
+                        enum blk_engine *engine,
+                        bool *bad)
 {
     if (!strcmp(opt, "ro") || !strcmp(opt, "rw")) {
         *read_only = !strcmp(opt, "ro");
@@ -95,7 +97,9 @@ static bool disk_option(const char *opt, bool *read_only,
     return true;
 }
 
-bool cli_parse_disk(const char *arg, char **path, bool *read_only,
+bool cli_parse_disk(const char *arg,
+                    char **path,
+                    bool *read_only,
                     enum blk_engine *engine)
 {
     g_autofree char *p = g_strdup(arg);
@@ -121,8 +125,7 @@ bool cli_parse_onoff(const char *v, bool *out)
 {
     if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")) {
         *out = true;
-    } else if (!strcmp(v, "off") || !strcmp(v, "no") ||
-               !strcmp(v, "false")) {
+    } else if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false")) {
         *out = false;
     } else {
         return false;
@@ -145,8 +148,8 @@ static bool parse_mac(const char *v, uint8_t mac[6])
         mac[i] = (uint8_t)(hi << 4 | lo);
     }
     /* Unicast and not all zeroes. */
-    return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] |
-                             mac[5]);
+    return !(mac[0] & 1) &&
+           (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
 }
 
 /* A stable MAC for a NIC without mac=: 02:68:75 ("hu", locally
@@ -178,7 +181,9 @@ void cli_net_config_clear(struct vm_net_config *c)
     c->tap_fd = -1;
 }
 
-bool cli_parse_net(const char *arg, unsigned index, struct vm_net_config *c,
+bool cli_parse_net(const char *arg,
+                   unsigned index,
+                   struct vm_net_config *c,
                    char **why)
 {
     g_auto(GStrv) parts = g_strsplit(arg, ",", -1);
@@ -223,8 +228,7 @@ bool cli_parse_net(const char *arg, unsigned index, struct vm_net_config *c,
                                        NET_USER_MAX_FWD);
                 goto fail;
             }
-            if (!net_user_parse_fwd(val, &c->user.fwd[c->user.nr_fwd],
-                                    &fwhy)) {
+            if (!net_user_parse_fwd(val, &c->user.fwd[c->user.nr_fwd], &fwhy)) {
                 *why = g_strdup_printf("hostfwd=%s: %s", val, fwhy);
                 goto fail;
             }
@@ -266,8 +270,9 @@ bool cli_parse_net(const char *arg, unsigned index, struct vm_net_config *c,
         }
     }
     if (c->kind == VM_NET_TAP && !c->tap_name && !fd_given) {
-        *why = g_strdup("tap needs a device name (tap=NAME) or a descriptor "
-                        "(tap,fd=N)");
+        *why = g_strdup(
+            "tap needs a device name (tap=NAME) or a descriptor "
+            "(tap,fd=N)");
         goto fail;
     }
     if (!mac_set) {

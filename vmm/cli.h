@@ -21,7 +21,9 @@ bool cli_parse_uint(const char *s, unsigned *out);
 
 /* "PATH[,ro|,rw][,aio=io_uring|sync|auto]": *path is a new string the
  * caller frees.  False for an empty path or an unknown aio= value. */
-bool cli_parse_disk(const char *arg, char **path, bool *read_only,
+bool cli_parse_disk(const char *arg,
+                    char **path,
+                    bool *read_only,
                     enum blk_engine *engine);
 
 struct vm_net_config;
@@ -34,7 +36,9 @@ struct vm_net_config;
  * index is the NIC's position (for the generated MAC).  False and a
  * message in *why (new string, caller frees) on bad input.
  */
-bool cli_parse_net(const char *arg, unsigned index, struct vm_net_config *out,
+bool cli_parse_net(const char *arg,
+                   unsigned index,
+                   struct vm_net_config *out,
                    char **why);
 void cli_net_config_clear(struct vm_net_config *c);
 

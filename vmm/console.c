@@ -19,8 +19,11 @@
  * does not read. */
 #define CONSOLE_EXIT_FLUSH_MS 2000
 
-void console_init(struct console *c, GMainContext *ctx, struct vm_ctl *ctl,
-                  int in_fd, int out_fd)
+void console_init(struct console *c,
+                  GMainContext *ctx,
+                  struct vm_ctl *ctl,
+                  int in_fd,
+                  int out_fd)
 {
     memset(c, 0, sizeof(*c));
     c->ctx = ctx;
@@ -34,9 +37,10 @@ void console_init(struct console *c, GMainContext *ctx, struct vm_ctl *ctl,
 void console_cleanup(struct console *c)
 {
     if (c->dropped) {
-        g_printerr("husk: %lu bytes of console output were dropped (nobody "
-                   "read husk's output)\n",
-                   c->dropped);
+        g_printerr(
+            "husk: %lu bytes of console output were dropped (nobody "
+            "read husk's output)\n",
+            c->dropped);
     }
     g_free(c->ring);
     c->ring = NULL;
@@ -49,7 +53,7 @@ void console_cleanup(struct console *c)
  * -EAGAIN if out_fd is full.  out_lock held. */
 static int flush_once_locked(struct console *c)
 {
-    struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+    struct pollfd p = {.fd = c->out_fd, .events = POLLOUT};
     size_t chunk;
     ssize_t n;
 
@@ -59,7 +63,8 @@ static int flush_once_locked(struct console *c)
             c->ring_len = 0;
             break;
         }
-        if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLOUT | POLLERR | POLLHUP))) {
+        if (poll(&p, 1, 0) <= 0 ||
+            !(p.revents & (POLLOUT | POLLERR | POLLHUP))) {
             return -EAGAIN;
         }
         chunk = MIN(c->ring_len, CONSOLE_RING_SIZE - c->ring_head);
@@ -266,7 +271,7 @@ static gboolean on_input(gint fd, GIOCondition cond, gpointer opaque)
 static ssize_t sink_write(struct vcon_sink *s, const void *buf, size_t len)
 {
     struct console *c = container_of(s, struct console, sink);
-    struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+    struct pollfd p = {.fd = c->out_fd, .events = POLLOUT};
     ssize_t n;
 
     tl_mark_once(TL_FIRST_CONSOLE);
@@ -352,7 +357,7 @@ void console_stop_flush(struct console *c, int flush_ms)
         c->uart_out_src = NULL;
     }
     while (flush_once_locked(c) == -EAGAIN) {
-        struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+        struct pollfd p = {.fd = c->out_fd, .events = POLLOUT};
 
         if (poll(&p, 1, flush_ms) <= 0) {
             c->dropped += c->ring_len;

@@ -28,31 +28,34 @@ struct console {
     struct vm_ctl *ctl;
     int in_fd, out_fd;
     bool tty;
-    bool escape;             /* saw Ctrl-A */
-    GSource *in_src;         /* NULL while paused or after EOF */
+    bool escape;     /* saw Ctrl-A */
+    GSource *in_src; /* NULL while paused or after EOF */
     bool in_eof;
-    uint8_t pending[256];    /* input read but not yet taken by the guest */
+    uint8_t pending[256]; /* input read but not yet taken by the guest */
     size_t pending_len, pending_off;
     struct serial8250 *uart; /* input target, unless vcon is set */
     struct vcon *vcon;
     struct vcon_sink sink;
-    GSource *out_src;        /* waiting for out_fd to drain */
+    GSource *out_src; /* waiting for out_fd to drain */
     /* The UART's output buffer: a ring, vCPU threads append, the I/O
      * thread writes out.  out_lock orders them; nothing blocks under it. */
     GMutex out_lock;
     uint8_t *ring;
     size_t ring_head, ring_len;
-    bool flush_queued;       /* a flush is scheduled on the I/O thread */
-    GSource *uart_out_src;   /* waiting for out_fd to take more */
-    bool out_gone;           /* EPIPE or another write error: drop */
-    unsigned long dropped;   /* bytes dropped: buffer full or out gone */
+    bool flush_queued;     /* a flush is scheduled on the I/O thread */
+    GSource *uart_out_src; /* waiting for out_fd to take more */
+    bool out_gone;         /* EPIPE or another write error: drop */
+    unsigned long dropped; /* bytes dropped: buffer full or out gone */
 };
 
 /* The UART's output buffer (bytes). */
 #define CONSOLE_RING_SIZE (256 * 1024)
 
-void console_init(struct console *c, GMainContext *ctx, struct vm_ctl *ctl,
-                  int in_fd, int out_fd);
+void console_init(struct console *c,
+                  GMainContext *ctx,
+                  struct vm_ctl *ctl,
+                  int in_fd,
+                  int out_fd);
 /* Guest input goes to the UART (default) or to virtio-console. */
 void console_use_uart(struct console *c, struct serial8250 *uart);
 void console_use_vcon(struct console *c, struct vcon *vcon);

@@ -44,8 +44,10 @@ static unsigned bits_for(unsigned n)
     return b;
 }
 
-static void set_topology_leaf(struct kvm_cpuid2 *c, uint32_t leaf,
-                              unsigned id, unsigned nr_cpus)
+static void set_topology_leaf(struct kvm_cpuid2 *c,
+                              uint32_t leaf,
+                              unsigned id,
+                              unsigned nr_cpus)
 {
     unsigned j = 0;
 
@@ -80,15 +82,17 @@ static void set_topology_leaf(struct kvm_cpuid2 *c, uint32_t leaf,
 }
 
 struct kvm_cpuid2 *cpu_x86_cpuid(const struct kvm_cpuid2 *supported,
-                                 unsigned id, unsigned nr_cpus)
+                                 unsigned id,
+                                 unsigned nr_cpus)
 {
     size_t sz = sizeof(*supported) +
                 (supported->nent + 6) * sizeof(supported->entries[0]);
     struct kvm_cpuid2 *c = g_malloc0(sz);
     uint32_t max_basic = 0;
 
-    memcpy(c, supported,
-           sizeof(*supported) + supported->nent * sizeof(supported->entries[0]));
+    memcpy(
+        c, supported,
+        sizeof(*supported) + supported->nent * sizeof(supported->entries[0]));
     for (unsigned i = 0; i < c->nent; i++) {
         if (c->entries[i].function == 0) {
             max_basic = c->entries[i].eax;
@@ -121,13 +125,13 @@ struct kvm_cpuid2 *cpu_x86_cpuid(const struct kvm_cpuid2 *supported,
             break;
         case 0x80000008:
             /* AMD: NC = cores - 1, ApicIdCoreIdSize. */
-            e->ecx = (e->ecx & ~0xf0ffu) | (nr_cpus - 1) |
-                     (bits_for(nr_cpus) << 12);
+            e->ecx =
+                (e->ecx & ~0xf0ffu) | (nr_cpus - 1) | (bits_for(nr_cpus) << 12);
             break;
         case 0x8000001e:
-            e->eax = id;            /* extended APIC ID */
-            e->ebx = id & 0xff;     /* core ID, one thread per core */
-            e->ecx = 0;             /* node 0 */
+            e->eax = id;        /* extended APIC ID */
+            e->ebx = id & 0xff; /* core ID, one thread per core */
+            e->ecx = 0;         /* node 0 */
             break;
         case 0x80000022:
             e->eax = e->ebx = e->ecx = e->edx = 0; /* PerfMonV2 */
@@ -150,8 +154,11 @@ struct kvm_cpuid2 *cpu_x86_cpuid(const struct kvm_cpuid2 *supported,
     return c;
 }
 
-bool cpu_x86_init(int vcpu_fd, const struct kvm *k, unsigned id,
-                  unsigned nr_cpus, GError **errp)
+bool cpu_x86_init(int vcpu_fd,
+                  const struct kvm *k,
+                  unsigned id,
+                  unsigned nr_cpus,
+                  GError **errp)
 {
     g_autofree struct kvm_cpuid2 *c = cpu_x86_cpuid(k->cpuid, id, nr_cpus);
     struct {
@@ -168,13 +175,12 @@ bool cpu_x86_init(int vcpu_fd, const struct kvm *k, unsigned id,
     /* Only MSRs KVM lists; a refused MSR is a host limit, not fatal. */
     memset(&msrs, 0, sizeof(msrs));
     if (kvm_has_msr(k, MSR_IA32_MISC_ENABLE)) {
-        msrs.e[n++] = (struct kvm_msr_entry){ .index = MSR_IA32_MISC_ENABLE,
-                                              .data =
-                                                  MISC_ENABLE_FAST_STRING };
+        msrs.e[n++] = (struct kvm_msr_entry){.index = MSR_IA32_MISC_ENABLE,
+                                             .data = MISC_ENABLE_FAST_STRING};
     }
     if (kvm_has_msr(k, MSR_MTRR_DEF_TYPE)) {
-        msrs.e[n++] = (struct kvm_msr_entry){ .index = MSR_MTRR_DEF_TYPE,
-                                              .data = MTRR_ENABLE_WB };
+        msrs.e[n++] = (struct kvm_msr_entry){.index = MSR_MTRR_DEF_TYPE,
+                                             .data = MTRR_ENABLE_WB};
     }
     msrs.hdr.nmsrs = n;
     if (n && ioctl(vcpu_fd, KVM_SET_MSRS, &msrs) != (int)n) {
@@ -183,8 +189,11 @@ bool cpu_x86_init(int vcpu_fd, const struct kvm *k, unsigned id,
     return true;
 }
 
-static void seg_flat(struct kvm_segment *s, uint16_t sel, uint8_t type,
-                     bool code64, bool db)
+static void seg_flat(struct kvm_segment *s,
+                     uint16_t sel,
+                     uint8_t type,
+                     bool code64,
+                     bool db)
 {
     memset(s, 0, sizeof(*s));
     s->base = 0;
@@ -198,8 +207,7 @@ static void seg_flat(struct kvm_segment *s, uint16_t sel, uint8_t type,
     s->g = 1;
 }
 
-bool cpu_x86_set_entry(int vcpu_fd, const struct kernel_entry *e,
-                       GError **errp)
+bool cpu_x86_set_entry(int vcpu_fd, const struct kernel_entry *e, GError **errp)
 {
     struct kvm_sregs sr;
     struct kvm_regs r;

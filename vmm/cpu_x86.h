@@ -13,15 +13,20 @@
 #include "vmm/kvm.h"
 
 /* CPUID and MSRs for vCPU `id` of `nr_cpus`.  Setup thread. */
-bool cpu_x86_init(int vcpu_fd, const struct kvm *k, unsigned id,
-                  unsigned nr_cpus, GError **errp);
+bool cpu_x86_init(int vcpu_fd,
+                  const struct kvm *k,
+                  unsigned id,
+                  unsigned nr_cpus,
+                  GError **errp);
 
 /* Registers for the boot CPU at the kernel's entry point. */
-bool cpu_x86_set_entry(int vcpu_fd, const struct kernel_entry *e,
+bool cpu_x86_set_entry(int vcpu_fd,
+                       const struct kernel_entry *e,
                        GError **errp);
 
 /* The CPUID table vCPU `id` gets (caller frees), for tests and debugging. */
 struct kvm_cpuid2 *cpu_x86_cpuid(const struct kvm_cpuid2 *supported,
-                                 unsigned id, unsigned nr_cpus);
+                                 unsigned id,
+                                 unsigned nr_cpus);
 
 #endif

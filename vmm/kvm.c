@@ -20,10 +20,10 @@ static const struct {
     long cap;
     const char *name;
 } required_caps[] = {
-    { KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
-    { KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
-    { KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
-    { KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
+    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
 };
 
 const char *kvm_device_path(void)
@@ -64,8 +64,8 @@ bool kvm_open(struct kvm *k, GError **errp)
     k->api_version = ioctl(k->fd, KVM_GET_API_VERSION, 0);
     if (k->api_version != KVM_API_VERSION) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                    "%s speaks KVM API %d; husk needs %d", path,
-                    k->api_version, KVM_API_VERSION);
+                    "%s speaks KVM API %d; husk needs %d", path, k->api_version,
+                    KVM_API_VERSION);
         goto out_close;
     }
     for (unsigned i = 0; i < G_N_ELEMENTS(required_caps); i++) {
@@ -100,7 +100,7 @@ bool kvm_open(struct kvm *k, GError **errp)
 
     /* Ask for the count first, then the list. */
     {
-        struct kvm_msr_list probe = { .nmsrs = 0 };
+        struct kvm_msr_list probe = {.nmsrs = 0};
 
         ioctl(k->fd, KVM_GET_MSR_INDEX_LIST, &probe);
         n = probe.nmsrs;
@@ -155,7 +155,8 @@ bool kvm_has_msr(const struct kvm *k, uint32_t index)
  * that host "none", not PVM. */
 enum kvm_backing kvm_backing_at(const char *sysfs, const char *dev)
 {
-    g_autofree char *intel = g_build_filename(sysfs, "module", "kvm_intel", NULL);
+    g_autofree char *intel =
+        g_build_filename(sysfs, "module", "kvm_intel", NULL);
     g_autofree char *amd = g_build_filename(sysfs, "module", "kvm_amd", NULL);
     g_autofree char *pvm = g_build_filename(sysfs, "module", "kvm_pvm", NULL);
     g_autofree char *kvm = g_build_filename(sysfs, "module", "kvm", NULL);
@@ -183,8 +184,8 @@ enum kvm_backing kvm_backing(void)
     if (cached < 0) {
         const char *root = getenv("HUSK_SYSFS_ROOT");
 
-        cached = kvm_backing_at(root && *root ? root : "/sys",
-                                kvm_device_path());
+        cached =
+            kvm_backing_at(root && *root ? root : "/sys", kvm_device_path());
     }
     return (enum kvm_backing)cached;
 }

@@ -16,15 +16,15 @@ struct kvm {
     int api_version;
     int vcpu_mmap_size;
     int max_vcpus;
-    struct kvm_cpuid2 *cpuid;   /* KVM_GET_SUPPORTED_CPUID */
-    struct kvm_msr_list *msrs;  /* KVM_GET_MSR_INDEX_LIST */
+    struct kvm_cpuid2 *cpuid;  /* KVM_GET_SUPPORTED_CPUID */
+    struct kvm_msr_list *msrs; /* KVM_GET_MSR_INDEX_LIST */
 };
 
 /* How /dev/kvm is provided on this host. */
 enum kvm_backing {
-    KVM_BACKING_NONE,      /* no /dev/kvm (or no kvm module) */
-    KVM_BACKING_HARDWARE,  /* kvm_intel / kvm_amd: VT-x or AMD-V */
-    KVM_BACKING_PVM,       /* kvm_pvm: software, no Linux guests */
+    KVM_BACKING_NONE,     /* no /dev/kvm (or no kvm module) */
+    KVM_BACKING_HARDWARE, /* kvm_intel / kvm_amd: VT-x or AMD-V */
+    KVM_BACKING_PVM,      /* kvm_pvm: software, no Linux guests */
     KVM_BACKING_UNKNOWN,
 };
 

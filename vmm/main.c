@@ -34,12 +34,12 @@
 #define MIN_MEM (8 * MiB)
 #define MAX_MEM (1ULL << 40) /* 1 TiB */
 
-
 static const char usage_run[] =
     "Usage: husk run --kernel FILE [OPTIONS]\n"
     "Boot a Linux kernel (bzImage or PVH ELF vmlinux) or any PVH ELF.\n"
     "\n"
-    "  -k, --kernel FILE        kernel image (bzImage, or ELF with a PVH note)\n"
+    "  -k, --kernel FILE        kernel image (bzImage, or ELF with a PVH "
+    "note)\n"
     "  -i, --initrd FILE        initial ramdisk\n"
     "  -p, --cmdline STRING     kernel command line (alias: --append;\n"
     "                           default \"console=ttyS0\")\n"
@@ -53,7 +53,8 @@ static const char usage_run[] =
     "                           dump=on keeps it in husk's core dumps\n"
     "                           (left out by default)\n"
     "  -d, --disk PATH[,ro][,aio=io_uring|sync]\n"
-    "                           a virtio-blk disk (raw image or block device);\n"
+    "                           a virtio-blk disk (raw image or block "
+    "device);\n"
     "                           repeatable: /dev/vda, /dev/vdb, ...; I/O\n"
     "                           through io_uring when the host allows it\n"
     "                           (see 'husk check'), else preadv/pwritev\n"
@@ -142,29 +143,38 @@ static int cmd_run(int argc, char **argv)
 
 static int run_with(int argc, char **argv, struct vm_config *cfgp)
 {
-    enum { OPT_TIMEOUT = 256, OPT_VERSION, OPT_VIRTIO_CMDLINE, OPT_RNG,
-           OPT_NO_RNG, OPT_RNG_RATE, OPT_CONSOLE, OPT_NET, OPT_TIMELINE,
-           OPT_NO_SANDBOX };
+    enum {
+        OPT_TIMEOUT = 256,
+        OPT_VERSION,
+        OPT_VIRTIO_CMDLINE,
+        OPT_RNG,
+        OPT_NO_RNG,
+        OPT_RNG_RATE,
+        OPT_CONSOLE,
+        OPT_NET,
+        OPT_TIMELINE,
+        OPT_NO_SANDBOX
+    };
     static const struct option opts[] = {
-        { "kernel", required_argument, NULL, 'k' },
-        { "initrd", required_argument, NULL, 'i' },
-        { "cmdline", required_argument, NULL, 'p' },
-        { "append", required_argument, NULL, 'p' },
-        { "cpus", required_argument, NULL, 'c' },
-        { "memory", required_argument, NULL, 'm' },
-        { "timeout", required_argument, NULL, OPT_TIMEOUT },
-        { "virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE },
-        { "disk", required_argument, NULL, 'd' },
-        { "rng", no_argument, NULL, OPT_RNG },
-        { "no-rng", no_argument, NULL, OPT_NO_RNG },
-        { "console", required_argument, NULL, OPT_CONSOLE },
-        { "net", required_argument, NULL, OPT_NET },
-        { "rng-rate", required_argument, NULL, OPT_RNG_RATE },
-        { "boot-timeline", optional_argument, NULL, OPT_TIMELINE },
-        { "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, OPT_VERSION },
-        { 0 },
+        {"kernel", required_argument, NULL, 'k'},
+        {"initrd", required_argument, NULL, 'i'},
+        {"cmdline", required_argument, NULL, 'p'},
+        {"append", required_argument, NULL, 'p'},
+        {"cpus", required_argument, NULL, 'c'},
+        {"memory", required_argument, NULL, 'm'},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
+        {"disk", required_argument, NULL, 'd'},
+        {"rng", no_argument, NULL, OPT_RNG},
+        {"no-rng", no_argument, NULL, OPT_NO_RNG},
+        {"console", required_argument, NULL, OPT_CONSOLE},
+        {"net", required_argument, NULL, OPT_NET},
+        {"rng-rate", required_argument, NULL, OPT_RNG_RATE},
+        {"boot-timeline", optional_argument, NULL, OPT_TIMELINE},
+        {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {0},
     };
     /* What is parsed into *cfg (disk paths) is freed by cmd_run. */
     struct vm_config *cfg = cfgp;
@@ -185,8 +195,8 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
      * +40 KiB RSS) and seeds the guest's entropy pool early. */
     cfg->rng = true;
     /* HUSK_SANDBOX=log: for checking the allow-lists (sandbox.h). */
-    cfg->sandbox = !g_strcmp0(g_getenv("HUSK_SANDBOX"), "log") ? SANDBOX_LOG
-                                                               : SANDBOX_ON;
+    cfg->sandbox =
+        !g_strcmp0(g_getenv("HUSK_SANDBOX"), "log") ? SANDBOX_LOG : SANDBOX_ON;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":k:i:p:c:m:d:h", opts, NULL)) != -1) {
@@ -242,13 +252,11 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
             }
             if (cfg->mem < MIN_MEM || cfg->mem > MAX_MEM) {
                 return fail(HUSK_EXIT_USAGE,
-                            "--memory '%s': must be between 8M and 1T",
-                            optarg);
+                            "--memory '%s': must be between 8M and 1T", optarg);
             }
             if (cfg->mem % (4 * KiB)) {
                 return fail(HUSK_EXIT_USAGE,
-                            "--memory '%s': must be a multiple of 4K",
-                            optarg);
+                            "--memory '%s': must be a multiple of 4K", optarg);
             }
             break;
         }
@@ -291,8 +299,8 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
                 return fail(HUSK_EXIT_USAGE, "--net: at most %d NICs",
                             VM_MAX_NICS);
             }
-            if (!cli_parse_net(optarg, cfg->nr_nets,
-                               &cfg->nets[cfg->nr_nets], &why)) {
+            if (!cli_parse_net(optarg, cfg->nr_nets, &cfg->nets[cfg->nr_nets],
+                               &why)) {
                 return fail(HUSK_EXIT_USAGE, "--net '%s': %s", optarg, why);
             }
             cfg->nr_nets++;
@@ -367,12 +375,12 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
         }
     }
     if (optind < argc) {
-        return fail(HUSK_EXIT_USAGE, "unexpected argument '%s'",
-                    argv[optind]);
+        return fail(HUSK_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
     }
     if (cfg->rng_rate && !cfg->rng) {
-        return fail(HUSK_EXIT_USAGE, "--rng-rate with --no-rng: there is no "
-                                     "rng device to limit");
+        return fail(HUSK_EXIT_USAGE,
+                    "--rng-rate with --no-rng: there is no "
+                    "rng device to limit");
     }
     if (cfg->virtio_console && !cmdline_given) {
         /* Kernel messages on both; /dev/console (init's shell) on hvc0. */
@@ -384,9 +392,10 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
     }
     if (kvm_backing() == KVM_BACKING_PVM &&
         g_file_test(kvm_device_path(), G_FILE_TEST_EXISTS)) {
-        g_printerr("husk: warning: /dev/kvm here is PVM (software-backed): "
-                   "tiny guests run, Linux kernels cannot boot "
-                   "(see 'husk check')\n");
+        g_printerr(
+            "husk: warning: /dev/kvm here is PVM (software-backed): "
+            "tiny guests run, Linux kernels cannot boot "
+            "(see 'husk check')\n");
     }
     if (!vm_create(&vm, cfg, &err)) {
         vm_destroy(&vm);
@@ -418,14 +427,14 @@ static int cmd_check(void)
         long cap;
         const char *name;
     } caps[] = {
-        { KVM_CAP_IRQCHIP, "IRQCHIP" },
-        { KVM_CAP_USER_MEMORY, "USER_MEMORY" },
-        { KVM_CAP_EXT_CPUID, "EXT_CPUID" },
-        { KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT" },
-        { KVM_CAP_IOEVENTFD, "IOEVENTFD" },
-        { KVM_CAP_IRQFD, "IRQFD" },
-        { KVM_CAP_X2APIC_API, "X2APIC_API" },
-        { KVM_CAP_TSC_DEADLINE_TIMER, "TSC_DEADLINE_TIMER" },
+        {KVM_CAP_IRQCHIP, "IRQCHIP"},
+        {KVM_CAP_USER_MEMORY, "USER_MEMORY"},
+        {KVM_CAP_EXT_CPUID, "EXT_CPUID"},
+        {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
+        {KVM_CAP_IOEVENTFD, "IOEVENTFD"},
+        {KVM_CAP_IRQFD, "IRQFD"},
+        {KVM_CAP_X2APIC_API, "X2APIC_API"},
+        {KVM_CAP_TSC_DEADLINE_TIMER, "TSC_DEADLINE_TIMER"},
     };
 
     printf("husk %s\n", HUSK_VERSION);
@@ -442,31 +451,34 @@ static int cmd_check(void)
     {
         g_autofree char *helper = net_user_helper_path();
         g_autofree char *out = NULL;
-        const char *argv[] = { helper, "--version", NULL };
+        const char *argv[] = {helper, "--version", NULL};
 
-        if (helper && g_spawn_sync(NULL, (char **)argv, NULL,
-                                   G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
-                                   &out, NULL, NULL, NULL) && out) {
+        if (helper &&
+            g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
+                         NULL, NULL, &out, NULL, NULL, NULL) &&
+            out) {
             g_strchomp(out);
             printf("user networking:  %s (%s)\n", helper, out);
         } else {
-            printf("user networking:  unavailable: husk-slirp not found "
-                   "(--net user needs it; set HUSK_SLIRP=PATH)\n");
+            printf(
+                "user networking:  unavailable: husk-slirp not found "
+                "(--net user needs it; set HUSK_SLIRP=PATH)\n");
         }
     }
     if (sandbox_prepare(SANDBOX_ON, ~0u, &err)) {
         int abi = sandbox_landlock_abi();
 
-        printf("sandbox:          seccomp filters (main thread %u system "
-               "calls, vCPU threads %u, husk-slirp %u), no_new_privs, %s%s, "
-               "RLIMIT_NOFILE; --no-sandbox turns it off\n",
-               sandbox_allowed_count(SANDBOX_MAIN),
-               sandbox_allowed_count(SANDBOX_VCPU),
-               sandbox_allowed_count(SANDBOX_SLIRP),
-               abi ? "Landlock ABI " : "no Landlock (not in this kernel)",
-               abi ? (const char *[]){ "0", "1", "2", "3", "4", "5", "6", "7",
-                                      "8+" }[MIN(abi, 8)]
-                   : "");
+        printf(
+            "sandbox:          seccomp filters (main thread %u system "
+            "calls, vCPU threads %u, husk-slirp %u), no_new_privs, %s%s, "
+            "RLIMIT_NOFILE; --no-sandbox turns it off\n",
+            sandbox_allowed_count(SANDBOX_MAIN),
+            sandbox_allowed_count(SANDBOX_VCPU),
+            sandbox_allowed_count(SANDBOX_SLIRP),
+            abi ? "Landlock ABI " : "no Landlock (not in this kernel)",
+            abi ? (const char *[]){"0", "1", "2", "3", "4", "5", "6", "7",
+                                   "8+"}[MIN(abi, 8)]
+                : "");
     } else {
         printf("sandbox:          unavailable: %s\n", err->message);
         g_clear_error(&err);
@@ -487,16 +499,18 @@ static int cmd_check(void)
     printf("\n");
     kvm_close(&k);
     if (b == KVM_BACKING_PVM) {
-        printf("verdict:          tiny guests only: this /dev/kvm emulates "
-               "guest kernel code in software; a Linux kernel cannot boot "
-               "(use a nested test host, see README)\n");
+        printf(
+            "verdict:          tiny guests only: this /dev/kvm emulates "
+            "guest kernel code in software; a Linux kernel cannot boot "
+            "(use a nested test host, see README)\n");
         return 0;
     }
     if (b == KVM_BACKING_HARDWARE) {
         printf("verdict:          Linux guests can boot\n");
     } else {
-        printf("verdict:          unknown KVM backing; Linux guests may or "
-               "may not boot\n");
+        printf(
+            "verdict:          unknown KVM backing; Linux guests may or "
+            "may not boot\n");
     }
     return 0;
 }

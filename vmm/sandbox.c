@@ -83,10 +83,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
     put(&p, end, "\r\nhusk: sandbox: the ");
     put(&p, end, thread_role[0] ? thread_role : "unnamed");
     put(&p, end, " thread made a forbidden system call: ");
-    put(&p, end, nr >= 0 && nr < SANDBOX_MAX_SYSCALL_NR &&
-                         sandbox_syscall_name[nr]
-                     ? sandbox_syscall_name[nr]
-                     : "?");
+    put(&p, end,
+        nr >= 0 && nr < SANDBOX_MAX_SYSCALL_NR && sandbox_syscall_name[nr]
+            ? sandbox_syscall_name[nr]
+            : "?");
     put(&p, end, " (");
     put(&p, end, q);
     put(&p, end, "); husk stops (--no-sandbox turns the sandbox off)\n");
@@ -97,8 +97,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 
 bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp)
 {
-    struct sigaction sa = { .sa_sigaction = on_sigsys,
-                            .sa_flags = SA_SIGINFO };
+    struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
 
     sb_mode = mode;
     if (mode == SANDBOX_OFF) {
@@ -122,7 +121,8 @@ bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp)
          * only as that). */
         f = g_memdup2(sandbox_bpf[r], sandbox_bpf_len[r] * sizeof(*f));
         for (unsigned i = 0; i < sandbox_bpf_len[r]; i++) {
-            if (BPF_CLASS(f[i].code) == BPF_JMP && BPF_SRC(f[i].code) == BPF_K &&
+            if (BPF_CLASS(f[i].code) == BPF_JMP &&
+                BPF_SRC(f[i].code) == BPF_K &&
                 f[i].k == (uint32_t)SANDBOX_SELF_PID) {
                 f[i].k = (uint32_t)getpid();
             }
@@ -175,11 +175,13 @@ struct ruleset_attr {
     uint64_t scoped;             /* ABI 6 */
 };
 
-static bool landlock(const struct sandbox_file *files, unsigned n,
-                     unsigned flags, GError **errp)
+static bool landlock(const struct sandbox_file *files,
+                     unsigned n,
+                     unsigned flags,
+                     GError **errp)
 {
     int abi = sandbox_landlock_abi(), fd;
-    struct ruleset_attr attr = { .handled_access_fs = landlock_fs_rights(abi) };
+    struct ruleset_attr attr = {.handled_access_fs = landlock_fs_rights(abi)};
     size_t size = sizeof(uint64_t);
 
     if (abi <= 0) {
@@ -188,13 +190,13 @@ static bool landlock(const struct sandbox_file *files, unsigned n,
     /* husk itself connects and binds nothing (slirp is in husk-slirp,
      * whose jail leaves TCP open: slirp must reach the world). */
     if (abi >= 4 && (flags & SANDBOX_JAIL_NO_TCP)) {
-        attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP |
-                                  LANDLOCK_ACCESS_NET_CONNECT_TCP;
+        attr.handled_access_net =
+            LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
         size = 2 * sizeof(uint64_t);
     }
     if (abi >= 6 && (flags & SANDBOX_JAIL_SCOPE)) {
-        attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET |
-                      LANDLOCK_SCOPE_SIGNAL;
+        attr.scoped =
+            LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
         size = sizeof(attr);
     }
     fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
@@ -206,9 +208,9 @@ static bool landlock(const struct sandbox_file *files, unsigned n,
     for (unsigned i = 0; i < n; i++) {
         int pfd = open(files[i].path, O_PATH | O_CLOEXEC);
         struct landlock_path_beneath_attr pb = {
-            .allowed_access = LANDLOCK_ACCESS_FS_READ_FILE |
-                              (files[i].writable ? LANDLOCK_ACCESS_FS_WRITE_FILE
-                                                 : 0),
+            .allowed_access =
+                LANDLOCK_ACCESS_FS_READ_FILE |
+                (files[i].writable ? LANDLOCK_ACCESS_FS_WRITE_FILE : 0),
             .parent_fd = pfd,
         };
 
@@ -256,8 +258,10 @@ static int highest_fd(void)
     return max;
 }
 
-bool sandbox_jail(const struct sandbox_file *files, unsigned nr_files,
-                  unsigned flags, GError **errp)
+bool sandbox_jail(const struct sandbox_file *files,
+                  unsigned nr_files,
+                  unsigned flags,
+                  GError **errp)
 {
     int top;
 
@@ -320,7 +324,7 @@ int sandbox_enter(enum sandbox_role role, const char *role_name)
                               : role == SANDBOX_VCPU ? "vcpu"
                                                      : "slirp")) {
         if (role == SANDBOX_SLIRP) {
-            char *const argv[] = { "/bin/true", NULL };
+            char *const argv[] = {"/bin/true", NULL};
 
             execv(argv[0], argv); /* husk-slirp may open, not exec */
         }

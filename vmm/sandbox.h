@@ -37,22 +37,22 @@
 #include <stdbool.h>
 
 enum sandbox_role {
-    SANDBOX_MAIN,   /* the main thread: I/O loop, signals, exit */
-    SANDBOX_VCPU,   /* a vCPU thread: KVM_RUN and the exits it handles */
-    SANDBOX_SLIRP,  /* the husk-slirp helper process (one thread) */
+    SANDBOX_MAIN,  /* the main thread: I/O loop, signals, exit */
+    SANDBOX_VCPU,  /* a vCPU thread: KVM_RUN and the exits it handles */
+    SANDBOX_SLIRP, /* the husk-slirp helper process (one thread) */
     SANDBOX_NR_ROLES
 };
 
 #define SANDBOX_ROLE_BIT(r) (1u << (r))
-#define SANDBOX_HUSK_ROLES (SANDBOX_ROLE_BIT(SANDBOX_MAIN) | \
-                            SANDBOX_ROLE_BIT(SANDBOX_VCPU))
+#define SANDBOX_HUSK_ROLES \
+    (SANDBOX_ROLE_BIT(SANDBOX_MAIN) | SANDBOX_ROLE_BIT(SANDBOX_VCPU))
 
 enum sandbox_mode {
-    SANDBOX_ON,     /* the default */
-    SANDBOX_OFF,    /* --no-sandbox: for debugging */
-    SANDBOX_LOG,    /* HUSK_SANDBOX=log: allow, but let the kernel log each
-                     * call outside the lists (audit type 1326): how the
-                     * lists are checked against a real boot */
+    SANDBOX_ON,  /* the default */
+    SANDBOX_OFF, /* --no-sandbox: for debugging */
+    SANDBOX_LOG, /* HUSK_SANDBOX=log: allow, but let the kernel log each
+                  * call outside the lists (audit type 1326): how the
+                  * lists are checked against a real boot */
 };
 
 /* A file the guest's devices or the loader use: Landlock lets husk reach
@@ -67,18 +67,22 @@ struct sandbox_file {
 bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp);
 
 /* What sandbox_jail closes besides files. */
-#define SANDBOX_JAIL_LIMIT_FDS 1u   /* RLIMIT_NOFILE just above what is open */
-#define SANDBOX_JAIL_SCOPE 2u       /* no signals or abstract UNIX sockets
-                                     * outside this process (Landlock ABI 6) */
-#define SANDBOX_JAIL_NO_TCP 4u      /* no TCP bind/connect (Landlock ABI 4):
-                                     * husk, not husk-slirp */
+#define SANDBOX_JAIL_LIMIT_FDS 1u /* RLIMIT_NOFILE just above what is open */
+#define SANDBOX_JAIL_SCOPE                    \
+    2u /* no signals or abstract UNIX sockets \
+        * outside this process (Landlock ABI 6) */
+#define SANDBOX_JAIL_NO_TCP                     \
+    4u /* no TCP bind/connect (Landlock ABI 4): \
+        * husk, not husk-slirp */
 #define SANDBOX_JAIL_NO_NET (SANDBOX_JAIL_SCOPE | SANDBOX_JAIL_NO_TCP)
 
 /* Before the threads that inherit it start: no_new_privs, and Landlock
  * over files (nothing reachable but these) plus what flags add.  Errors:
  * HUSK_EXIT_OSERR. */
-bool sandbox_jail(const struct sandbox_file *files, unsigned nr_files,
-                  unsigned flags, GError **errp);
+bool sandbox_jail(const struct sandbox_file *files,
+                  unsigned nr_files,
+                  unsigned flags,
+                  GError **errp);
 
 /* Installs this thread's filter (after sandbox_prepare).  0 or -errno.
  * role_name is what a violation report calls the thread ("vcpu0"). */

@@ -19,53 +19,49 @@
 
 /* Every role: memory, locks, time, signals, thread and process end
  * (mmap, mprotect and tgkill with their arguments checked: below). */
-#define COMMON_CALLS                                                       \
-    "brk", "munmap", "mremap", "madvise", /* malloc */                     \
-    "futex", "sched_yield", "clock_gettime", "clock_nanosleep",            \
-    "nanosleep", "gettimeofday", "getpid", "gettid",                       \
-    "rt_sigprocmask", "rt_sigreturn", "rt_sigaction", /* fatal signals */  \
-    "sigaltstack", /* the sanitizers' signal handling */                   \
-    "exit", "exit_group", "restart_syscall",                               \
-    "write", "writev", /* console output, eventfds, messages */            \
-    "read", "readv", "pread64", /* eventfds, /proc/self/stat */            \
-    "getrandom", /* virtio-rng, glib's hash seeds */                       \
-    "fstat", "newfstatat", "lseek" /* stdio */
+#define COMMON_CALLS                                                          \
+    "brk", "munmap", "mremap", "madvise", /* malloc */                        \
+        "futex", "sched_yield", "clock_gettime", "clock_nanosleep",           \
+        "nanosleep", "gettimeofday", "getpid", "gettid", "rt_sigprocmask",    \
+        "rt_sigreturn", "rt_sigaction", /* fatal signals */                   \
+        "sigaltstack",                  /* the sanitizers' signal handling */ \
+        "exit", "exit_group", "restart_syscall", "write",                     \
+        "writev",                   /* console output, eventfds, messages */  \
+        "read", "readv", "pread64", /* eventfds, /proc/self/stat */           \
+        "getrandom",                /* virtio-rng, glib's hash seeds */       \
+        "fstat", "newfstatat", "lseek" /* stdio */
 
 /* Device work: the main thread does it for queues kicked through
  * ioeventfd, a vCPU thread for those kicked by an MMIO exit. */
-#define DEVICE_CALLS                                                       \
-    "preadv", "pwritev", "preadv2", "pwritev2", "pwrite64",                \
-    "fdatasync", "fsync", "fallocate", /* virtio-blk */                    \
-    "io_uring_enter", /* the io_uring disk engine */                       \
-    "sendmsg", "recvmsg", "sendto", "recvfrom", /* virtio-net backends */ \
-    "pidfd_send_signal", /* stopping a husk-slirp that hangs (only it) */
+#define DEVICE_CALLS                                                          \
+    "preadv", "pwritev", "preadv2", "pwritev2", "pwrite64", "fdatasync",      \
+        "fsync", "fallocate", /* virtio-blk */                                \
+        "io_uring_enter",     /* the io_uring disk engine */                  \
+        "sendmsg", "recvmsg", "sendto", "recvfrom", /* virtio-net backends */ \
+        "pidfd_send_signal", /* stopping a husk-slirp that hangs (only it) */
 
 static const char *const main_calls[] = {
-    COMMON_CALLS,
-    DEVICE_CALLS
-    "poll", "ppoll", /* the glib main loop */
-    "close", /* shutdown */
-    "mincore", "getrusage", /* --boot-timeline's memory figures */
-    "fcntl",
-    NULL,
+    COMMON_CALLS, DEVICE_CALLS "poll",
+    "ppoll",                   /* the glib main loop */
+    "close",                   /* shutdown */
+    "mincore",    "getrusage", /* --boot-timeline's memory figures */
+    "fcntl",      NULL,
 };
 
 static const char *const vcpu_calls[] = {
     COMMON_CALLS,
-    DEVICE_CALLS
-    NULL,
+    DEVICE_CALLS NULL,
 };
 
 /* husk-slirp: libslirp's sockets to the outside world and the frames
  * to and from husk; it reads /etc/resolv.conf again when it changes
  * (Landlock leaves that file only). */
 static const char *const slirp_calls[] = {
-    COMMON_CALLS,
-    "poll", "ppoll", "close", "fcntl",
-    "connect", "bind", "listen", "accept", "accept4",
-    "shutdown", "setsockopt", "getsockopt", "getsockname", "getpeername",
-    "sendmsg", "recvmsg", "sendto", "recvfrom",
-    "openat", "stat", /* /etc/resolv.conf */
+    COMMON_CALLS, "poll",       "ppoll",      "close",       "fcntl",
+    "connect",    "bind",       "listen",     "accept",      "accept4",
+    "shutdown",   "setsockopt", "getsockopt", "getsockname", "getpeername",
+    "sendmsg",    "recvmsg",    "sendto",     "recvfrom",    "openat",
+    "stat", /* /etc/resolv.conf */
     NULL,
 };
 
@@ -79,22 +75,24 @@ const char *const *const sandbox_syscalls[SANDBOX_NR_ROLES] = {
  * is static and loads nothing once the guest runs; husk-slirp's
  * libraries are loaded before its filter).  tgkill only within this
  * process: kicking a vCPU, re-raising a fatal signal. */
-#define COMMON_ARG_RULES                                                   \
-    { "mmap", 2, PROT_EXEC, 0 }, { "mprotect", 2, PROT_EXEC, 0 },          \
-    { "tgkill", 0, 0xffffffffUL, SANDBOX_SELF_PID }
+#define COMMON_ARG_RULES                                      \
+    {"mmap", 2, PROT_EXEC, 0}, {"mprotect", 2, PROT_EXEC, 0}, \
+    {                                                         \
+        "tgkill", 0, 0xffffffffUL, SANDBOX_SELF_PID           \
+    }
 
 static const struct sandbox_arg_rule husk_rules[] = {
     COMMON_ARG_RULES,
-    { NULL, 0, 0, 0 },
+    {NULL, 0, 0, 0},
 };
 
 /* slirp's host sockets are IPv4 and IPv6 (TCP, UDP, ICMP): no packet,
  * netlink or UNIX sockets (its one UNIX socket, to husk, it inherits). */
 static const struct sandbox_arg_rule slirp_rules[] = {
     COMMON_ARG_RULES,
-    { "socket", 0, 0xffffffffUL, AF_INET },
-    { "socket", 0, 0xffffffffUL, AF_INET6 },
-    { NULL, 0, 0, 0 },
+    {"socket", 0, 0xffffffffUL, AF_INET},
+    {"socket", 0, 0xffffffffUL, AF_INET6},
+    {NULL, 0, 0, 0},
 };
 
 const struct sandbox_arg_rule *const sandbox_arg_rules[SANDBOX_NR_ROLES] = {
@@ -106,20 +104,15 @@ const struct sandbox_arg_rule *const sandbox_arg_rules[SANDBOX_NR_ROLES] = {
 #define TERMINAL_IOCTLS TCGETS, TCSETS, TCSETSW, TCSETSF /* raw mode */
 
 static const unsigned long main_ioctls[] = {
-    KVM_IRQ_LINE, /* the UART's interrupt */
+    KVM_IRQ_LINE,  /* the UART's interrupt */
     TUNSETOFFLOAD, /* the guest's offloads, once it has negotiated */
-    BLKDISCARD, BLKZEROOUT, /* discard, write-zeroes on a block device */
-    TERMINAL_IOCTLS,
-    0,
+    BLKDISCARD,      BLKZEROOUT, /* discard, write-zeroes on a block device */
+    TERMINAL_IOCTLS, 0,
 };
 
 static const unsigned long vcpu_ioctls[] = {
-    KVM_RUN, KVM_GET_REGS,
-    KVM_IRQ_LINE,
-    TUNSETOFFLOAD,
-    BLKDISCARD, BLKZEROOUT,
-    TERMINAL_IOCTLS,
-    0,
+    KVM_RUN,    KVM_GET_REGS, KVM_IRQ_LINE,    TUNSETOFFLOAD,
+    BLKDISCARD, BLKZEROOUT,   TERMINAL_IOCTLS, 0,
 };
 
 static const unsigned long slirp_ioctls[] = {

@@ -103,7 +103,7 @@ int main(int argc, char **argv)
     static struct helper h;
     int fd = -1, evt = -1;
     struct slirp_stack *stack;
-    struct net_user_opts o = { .ipv6 = true, .mtu = NET_USER_MTU_DEFAULT };
+    struct net_user_opts o = {.ipv6 = true, .mtu = NET_USER_MTU_DEFAULT};
     g_autoptr(GError) err = NULL;
     enum sandbox_mode sandbox = SANDBOX_ON;
 
@@ -140,15 +140,17 @@ int main(int argc, char **argv)
                    slirp_stack_version());
             return 0;
         } else {
-            fail(fd, HUSK_EXIT_USAGE, "unknown option (this program is "
-                                        "started by husk run --net user)");
+            fail(fd, HUSK_EXIT_USAGE,
+                 "unknown option (this program is "
+                 "started by husk run --net user)");
         }
     }
     if (fd < 0 || fcntl(fd, F_GETFD) < 0 || evt < 0 ||
         fcntl(evt, F_GETFD) < 0) {
-        fail(-1, HUSK_EXIT_USAGE, "needs --fd=N and --events=N, two "
-                                  "SOCK_SEQPACKET sockets (started by "
-                                  "husk run --net user)");
+        fail(-1, HUSK_EXIT_USAGE,
+             "needs --fd=N and --events=N, two "
+             "SOCK_SEQPACKET sockets (started by "
+             "husk run --net user)");
     }
     /* Never outlive husk, even if the socket were somehow kept open. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -164,7 +166,7 @@ int main(int argc, char **argv)
     }
     nr_server_attach(h.srv, stack);
     {
-        struct sandbox_file resolv = { "/etc/resolv.conf", false };
+        struct sandbox_file resolv = {"/etc/resolv.conf", false};
         bool have = g_file_test(resolv.path, G_FILE_TEST_EXISTS);
         int r;
 
@@ -184,13 +186,15 @@ int main(int argc, char **argv)
     /* Frames are dropped only when the queue for a guest without RX room
      * overflows: rare, and worth a line when it happens. */
     if (slirp_stack_dropped(stack) || g_getenv("HUSK_SLIRP_STATS")) {
-        fprintf(stderr, "husk-slirp: %lu frames for the guest dropped "
-                        "(queue full)\n",
+        fprintf(stderr,
+                "husk-slirp: %lu frames for the guest dropped "
+                "(queue full)\n",
                 slirp_stack_dropped(stack));
     }
     if (slirp_stack_fragments(stack) || g_getenv("HUSK_SLIRP_STATS")) {
-        fprintf(stderr, "husk-slirp: %lu IPv4 fragments from the guest "
-                        "dropped (libslirp cannot take them safely)\n",
+        fprintf(stderr,
+                "husk-slirp: %lu IPv4 fragments from the guest "
+                "dropped (libslirp cannot take them safely)\n",
                 slirp_stack_fragments(stack));
     }
     nr_server_free(h.srv); /* stops the queues first */

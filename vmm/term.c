@@ -30,7 +30,7 @@ static void fatal_signal(int sig)
 void term_raw(int fd)
 {
     struct termios t;
-    static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
 
     if (saved_fd >= 0 || !isatty(fd) || tcgetattr(fd, &saved) < 0) {
         return;

@@ -16,25 +16,25 @@
 bool tl_on;
 static int64_t t0_ns;
 static struct tl_entry entries[TL_MAX_ENTRIES];
-static unsigned nr_entries;     /* atomic: slots handed out */
-static unsigned nr_dropped;     /* atomic */
-static int once[TL_NR_EVENTS];  /* atomic */
+static unsigned nr_entries;          /* atomic: slots handed out */
+static unsigned nr_dropped;          /* atomic */
+static int once[TL_NR_EVENTS];       /* atomic */
 static uint64_t mem_guest, mem_peak; /* bytes, 0: not noted */
 
 static const struct {
     const char *key, *name;
 } names[TL_NR_EVENTS] = {
-    [TL_PROCESS_START] = { "process-start", "process start (main)" },
-    [TL_VM_CREATED] = { "vm-created", "KVM VM created" },
-    [TL_MEMORY_READY] = { "memory-ready", "guest memory ready" },
-    [TL_DEVICES_READY] = { "devices-ready", "devices created" },
-    [TL_KERNEL_LOADED] = { "kernel-loaded", "kernel and initrd loaded" },
-    [TL_VCPUS_READY] = { "vcpus-ready", "vCPUs set up" },
-    [TL_FIRST_RUN] = { "first-kvm-run", "first KVM_RUN" },
-    [TL_FIRST_CONSOLE] = { "first-console-byte", "first console byte" },
-    [TL_MARKER_FC] = { "marker-boot-timer", "marker: boot timer" },
-    [TL_MARKER_DEBUG] = { "marker-debug-port", "marker: port 0x80" },
-    [TL_VM_EXIT] = { "vm-exit", "VM exit" },
+    [TL_PROCESS_START] = {"process-start", "process start (main)"},
+    [TL_VM_CREATED] = {"vm-created", "KVM VM created"},
+    [TL_MEMORY_READY] = {"memory-ready", "guest memory ready"},
+    [TL_DEVICES_READY] = {"devices-ready", "devices created"},
+    [TL_KERNEL_LOADED] = {"kernel-loaded", "kernel and initrd loaded"},
+    [TL_VCPUS_READY] = {"vcpus-ready", "vCPUs set up"},
+    [TL_FIRST_RUN] = {"first-kvm-run", "first KVM_RUN"},
+    [TL_FIRST_CONSOLE] = {"first-console-byte", "first console byte"},
+    [TL_MARKER_FC] = {"marker-boot-timer", "marker: boot timer"},
+    [TL_MARKER_DEBUG] = {"marker-debug-port", "marker: port 0x80"},
+    [TL_VM_EXIT] = {"vm-exit", "VM exit"},
 };
 
 static int64_t clock_ns(clockid_t id)
@@ -97,7 +97,7 @@ void tl_enable(void)
         stat_fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
     }
     /* Process start: its time is t0; its CPU time is not known then. */
-    entries[0] = (struct tl_entry){ TL_PROCESS_START, 0, 0, -1, -1 };
+    entries[0] = (struct tl_entry){TL_PROCESS_START, 0, 0, -1, -1};
     nr_entries = 1;
 }
 
@@ -145,8 +145,8 @@ unsigned tl_entries(struct tl_entry *out, unsigned max, unsigned *dropped)
 {
     /* Called after the vCPU threads were joined: every slot handed out
      * has been written (the join orders it). */
-    unsigned n = MIN(__atomic_load_n(&nr_entries, __ATOMIC_ACQUIRE),
-                     TL_MAX_ENTRIES);
+    unsigned n =
+        MIN(__atomic_load_n(&nr_entries, __ATOMIC_ACQUIRE), TL_MAX_ENTRIES);
 
     n = MIN(n, max);
     memcpy(out, entries, n * sizeof(*out));
@@ -215,8 +215,9 @@ void tl_print(FILE *f)
     unsigned dropped, n = tl_entries(e, TL_MAX_ENTRIES, &dropped);
     int64_t prev = 0;
 
-    fprintf(f, "husk: boot timeline (ms since main(); husk CPU = user+sys "
-               "less guest time)\n");
+    fprintf(f,
+            "husk: boot timeline (ms since main(); husk CPU = user+sys "
+            "less guest time)\n");
     fprintf(f, "  %-38s %10s %10s %10s\n", "event", "time", "+delta",
             "husk CPU");
     for (unsigned i = 0; i < n; i++) {
@@ -236,16 +237,16 @@ void tl_print(FILE *f)
         fprintf(f, "  (%u more markers not recorded)\n", dropped);
     }
     if (mem_peak) {
-        fprintf(f, "  memory: peak RSS %.1f MiB = guest RAM touched %.1f MiB "
-                   "+ husk %.1f MiB\n",
+        fprintf(f,
+                "  memory: peak RSS %.1f MiB = guest RAM touched %.1f MiB "
+                "+ husk %.1f MiB\n",
                 mem_peak / 1048576.0, mem_guest / 1048576.0,
                 ((double)mem_peak - (double)mem_guest) / 1048576.0);
     }
     g_free(e);
 }
 
-bool tl_write_json(int fd, const char *exit_reason, int status,
-                   GError **errp)
+bool tl_write_json(int fd, const char *exit_reason, int status, GError **errp)
 {
     struct tl_entry *e = g_new(struct tl_entry, TL_MAX_ENTRIES);
     unsigned dropped, n = tl_entries(e, TL_MAX_ENTRIES, &dropped);
@@ -255,27 +256,29 @@ bool tl_write_json(int fd, const char *exit_reason, int status,
     g_string_append_printf(s,
                            "{\n  \"husk_version\": \"%s\",\n"
                            "  \"clock\": \"CLOCK_MONOTONIC\",\n"
-                           "  \"t0_monotonic_ns\": %" G_GINT64_FORMAT ",\n"
+                           "  \"t0_monotonic_ns\": %" G_GINT64_FORMAT
+                           ",\n"
                            "  \"exit_reason\": \"%s\",\n"
                            "  \"exit_status\": %d,\n"
                            "  \"markers_dropped\": %u,\n"
-                           "  \"peak_rss_kib\": %" G_GUINT64_FORMAT ",\n"
-                           "  \"guest_resident_kib\": %" G_GUINT64_FORMAT ",\n"
+                           "  \"peak_rss_kib\": %" G_GUINT64_FORMAT
+                           ",\n"
+                           "  \"guest_resident_kib\": %" G_GUINT64_FORMAT
+                           ",\n"
                            "  \"events\": [\n",
                            HUSK_VERSION, t0_ns, exit_reason, status, dropped,
                            mem_peak / 1024, mem_guest / 1024);
     /* One event per line: easy for scripts without a JSON parser too. */
     for (unsigned i = 0; i < n; i++) {
-        g_string_append_printf(s,
-                               "    {\"event\": \"%s\", \"code\": %u, "
-                               "\"t_ms\": %.6f, \"cpu_ms\": %.3f, "
-                               "\"guest_ms\": %.3f, \"husk_cpu_ms\": %.3f}%s\n",
-                               tl_event_key(e[i].ev), e[i].code,
-                               (double)e[i].t_ns / 1e6,
-                               e[i].cpu_ns < 0 ? -1.0 : (double)e[i].cpu_ns / 1e6,
-                               e[i].guest_ns < 0 ? -1.0
-                                                 : (double)e[i].guest_ns / 1e6,
-                               vmm_cpu_ms(&e[i]), i + 1 < n ? "," : "");
+        g_string_append_printf(
+            s,
+            "    {\"event\": \"%s\", \"code\": %u, "
+            "\"t_ms\": %.6f, \"cpu_ms\": %.3f, "
+            "\"guest_ms\": %.3f, \"husk_cpu_ms\": %.3f}%s\n",
+            tl_event_key(e[i].ev), e[i].code, (double)e[i].t_ns / 1e6,
+            e[i].cpu_ns < 0 ? -1.0 : (double)e[i].cpu_ns / 1e6,
+            e[i].guest_ns < 0 ? -1.0 : (double)e[i].guest_ns / 1e6,
+            vmm_cpu_ms(&e[i]), i + 1 < n ? "," : "");
     }
     g_string_append(s, "  ]\n}\n");
     /* Written through a descriptor opened before the VM ran: under the

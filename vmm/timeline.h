@@ -29,16 +29,16 @@
 
 enum tl_event {
     TL_PROCESS_START,
-    TL_VM_CREATED,      /* KVM_CREATE_VM and the in-kernel irqchip */
-    TL_MEMORY_READY,    /* guest RAM mapped and given to KVM */
-    TL_DEVICES_READY,   /* every device created and on its bus */
-    TL_KERNEL_LOADED,   /* kernel, initrd, boot parameters, ACPI tables */
-    TL_VCPUS_READY,     /* vCPUs created with CPUID, MSRs, entry state */
-    TL_FIRST_RUN,       /* the first KVM_RUN on any vCPU */
-    TL_FIRST_CONSOLE,   /* the guest's first console byte (UART or hvc) */
-    TL_MARKER_FC,       /* Firecracker boot timer (port 0x3f0 / MMIO) */
-    TL_MARKER_DEBUG,    /* Cloud Hypervisor debug port 0x80 */
-    TL_VM_EXIT,         /* every vCPU stopped */
+    TL_VM_CREATED,    /* KVM_CREATE_VM and the in-kernel irqchip */
+    TL_MEMORY_READY,  /* guest RAM mapped and given to KVM */
+    TL_DEVICES_READY, /* every device created and on its bus */
+    TL_KERNEL_LOADED, /* kernel, initrd, boot parameters, ACPI tables */
+    TL_VCPUS_READY,   /* vCPUs created with CPUID, MSRs, entry state */
+    TL_FIRST_RUN,     /* the first KVM_RUN on any vCPU */
+    TL_FIRST_CONSOLE, /* the guest's first console byte (UART or hvc) */
+    TL_MARKER_FC,     /* Firecracker boot timer (port 0x3f0 / MMIO) */
+    TL_MARKER_DEBUG,  /* Cloud Hypervisor debug port 0x80 */
+    TL_VM_EXIT,       /* every vCPU stopped */
     TL_NR_EVENTS
 };
 
@@ -47,10 +47,10 @@ enum tl_event {
 
 struct tl_entry {
     enum tl_event ev;
-    uint32_t code;      /* the marker's value */
-    int64_t t_ns;       /* since process start */
-    int64_t cpu_ns;     /* husk's user+sys, guest time included; -1: n/a */
-    int64_t guest_ns;   /* of that, running the guest (tick resolution) */
+    uint32_t code;    /* the marker's value */
+    int64_t t_ns;     /* since process start */
+    int64_t cpu_ns;   /* husk's user+sys, guest time included; -1: n/a */
+    int64_t guest_ns; /* of that, running the guest (tick resolution) */
 };
 
 /* The first statement of main(): the time every other one is from. */
@@ -89,8 +89,7 @@ void tl_note_memory(uint64_t guest_resident, uint64_t peak_rss);
 /* The table (stderr at exit) and the JSON file, written to fd (opened
  * before the VM runs: the sandbox allows no opening of files later). */
 void tl_print(FILE *f);
-bool tl_write_json(int fd, const char *exit_reason, int status,
-                   GError **errp);
+bool tl_write_json(int fd, const char *exit_reason, int status, GError **errp);
 
 /* Test hook: forget everything (recording off). */
 void tl_reset(void);

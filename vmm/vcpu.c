@@ -138,11 +138,12 @@ static bool handle_exit(struct vcpu *v)
                             : "");
         return false;
     case KVM_EXIT_FAIL_ENTRY:
-        vm_report_error(v->vm,
-                        "vCPU %u: KVM could not enter the guest "
-                        "(hardware reason 0x%llx)",
-                        v->id, (unsigned long long)run->fail_entry
-                                   .hardware_entry_failure_reason);
+        vm_report_error(
+            v->vm,
+            "vCPU %u: KVM could not enter the guest "
+            "(hardware reason 0x%llx)",
+            v->id,
+            (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
         return false;
     default:
         vm_report_error(v->vm, "vCPU %u: unexpected KVM exit %u", v->id,
@@ -196,8 +197,8 @@ static void *vcpu_thread(void *arg)
          * about a guest that hung.  Shown with HUSK_DEBUG=1. */
         if (ioctl(v->fd, KVM_GET_REGS, &r) == 0) {
             g_debug("vCPU %u stopped at rip=0x%llx rsp=0x%llx rflags=0x%llx",
-                    v->id, (unsigned long long)r.rip,
-                    (unsigned long long)r.rsp, (unsigned long long)r.rflags);
+                    v->id, (unsigned long long)r.rip, (unsigned long long)r.rsp,
+                    (unsigned long long)r.rflags);
         }
     }
     return NULL;

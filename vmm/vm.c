@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/memfd.h> /* MFD_HUGE_2MB */
-#include <linux/mman.h> /* MAP_HUGE_2MB */
+#include <linux/mman.h>  /* MAP_HUGE_2MB */
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
@@ -67,8 +67,7 @@ const char *vm_exit_reason_name(enum vm_exit_reason r)
     return (unsigned)r < G_N_ELEMENTS(n) && n[r] ? n[r] : "?";
 }
 
-static void vm_request_exit(struct vm_ctl *c, enum vm_exit_reason r,
-                            int status)
+static void vm_request_exit(struct vm_ctl *c, enum vm_exit_reason r, int status)
 {
     struct vm *vm = container_of(c, struct vm, ctl);
     int expected = 0;
@@ -161,13 +160,14 @@ static bool ram_is_shared(const struct vm *vm)
 /* Guest RAM as one memfd (hugetlbfs-backed with hugepages=on). */
 static bool map_memory_fd(struct vm *vm, GError **errp)
 {
-    vm->ram_fd = gm_memfd_new("husk-guest-ram", vm->cfg.mem,
-                              vm->cfg.mem_hugepages);
+    vm->ram_fd =
+        gm_memfd_new("husk-guest-ram", vm->cfg.mem, vm->cfg.mem_hugepages);
     if (vm->ram_fd < 0) {
         errno = -vm->ram_fd;
         vm->ram_fd = -1;
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                    "cannot make %" PRIu64 " MiB of shared guest memory "
+                    "cannot make %" PRIu64
+                    " MiB of shared guest memory "
                     "for --net user: %s",
                     vm->cfg.mem / MiB, g_strerror(errno));
         return false;
@@ -186,11 +186,10 @@ static bool map_memory(struct vm *vm, GError **errp)
 
     vm->ram_low_size = MIN(mem, LAYOUT_MMIO_HOLE);
     vm->ram_high_size = mem - vm->ram_low_size;
-    regions[n++] = (typeof(regions[0])){ 0, vm->ram_low_size, &vm->ram_low };
+    regions[n++] = (typeof(regions[0])){0, vm->ram_low_size, &vm->ram_low};
     if (vm->ram_high_size) {
-        regions[n++] = (typeof(regions[0])){ LAYOUT_HIGH_RAM,
-                                             vm->ram_high_size,
-                                             &vm->ram_high };
+        regions[n++] = (typeof(regions[0])){LAYOUT_HIGH_RAM, vm->ram_high_size,
+                                            &vm->ram_high};
     }
     /* Plain memory: NORESERVE, the host pays for the pages the guest
      * touches.  Huge pages: reserved at mmap (no NORESERVE), so a host
@@ -240,8 +239,7 @@ static bool map_memory(struct vm *vm, GError **errp)
         if (vm->ram_fd >= 0 && !vm->cfg.mem_hugepages) {
             madvise(p, regions[i].size, MADV_HUGEPAGE);
         }
-        vm->ram[i] = (struct nr_region){ regions[i].gpa, regions[i].size,
-                                         off };
+        vm->ram[i] = (struct nr_region){regions[i].gpa, regions[i].size, off};
         vm->nr_ram = i + 1;
         off += regions[i].size;
         *regions[i].hva = p;
@@ -277,11 +275,9 @@ static char *build_cmdline(struct vm *vm)
             const struct fw_device *d = &vm->fw_devs[i];
 
             if (d->kind == FW_DEV_VIRTIO_MMIO) {
-                g_string_append_printf(s,
-                                       "%svirtio_mmio.device=%" PRIu64
-                                       "K@0x%" PRIx64 ":%u",
-                                       s->len ? " " : "", d->len / KiB,
-                                       d->base, d->irq);
+                g_string_append_printf(
+                    s, "%svirtio_mmio.device=%" PRIu64 "K@0x%" PRIx64 ":%u",
+                    s->len ? " " : "", d->len / KiB, d->base, d->irq);
             }
         }
     }
@@ -289,7 +285,9 @@ static char *build_cmdline(struct vm *vm)
 }
 
 /* Maps a whole file read-only; *len 0 for an empty file. */
-static uint8_t *map_file(const char *path, const char *what, size_t *len,
+static uint8_t *map_file(const char *path,
+                         const char *what,
+                         size_t *len,
                          GError **errp)
 {
     struct stat st;
@@ -308,8 +306,8 @@ static uint8_t *map_file(const char *path, const char *what, size_t *len,
         return NULL;
     }
     if (st.st_size == 0) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_DATAERR, "%s %s is empty",
-                    what, path);
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_DATAERR, "%s %s is empty", what,
+                    path);
         close(fd);
         return NULL;
     }
@@ -345,16 +343,16 @@ static bool map_inputs(struct vm *vm, GError **errp)
         return false;
     }
     if (vm->cfg.initrd) {
-        vm->initrd_img = map_file(vm->cfg.initrd, "initrd", &vm->initrd_len,
-                                  errp);
+        vm->initrd_img =
+            map_file(vm->cfg.initrd, "initrd", &vm->initrd_len, errp);
         if (!vm->initrd_img) {
             return false;
         }
     }
     for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
-        vm->disk_be[i] = blk_file_open(vm->cfg.disks[i].path,
-                                       vm->cfg.disks[i].read_only,
-                                       vm->cfg.disks[i].engine, errp);
+        vm->disk_be[i] =
+            blk_file_open(vm->cfg.disks[i].path, vm->cfg.disks[i].read_only,
+                          vm->cfg.disks[i].engine, errp);
         if (!vm->disk_be[i]) {
             return false;
         }
@@ -374,13 +372,11 @@ static void unmap_inputs(struct vm *vm)
     }
 }
 
-static bool load_guest(struct vm *vm, struct kernel_entry *entry,
-                       GError **errp)
+static bool load_guest(struct vm *vm, struct kernel_entry *entry, GError **errp)
 {
-    struct acpi_x86_config acfg = { vm->nr_vcpus, vm->fw_devs,
-                                    vm->nr_fw_devs };
+    struct acpi_x86_config acfg = {vm->nr_vcpus, vm->fw_devs, vm->nr_fw_devs};
     struct acpi_x86_tables at;
-    struct kernel_load_args a = { 0 };
+    struct kernel_load_args a = {0};
     g_autofree char *cmdline = build_cmdline(vm);
     uint8_t *acpi = gm_ptr(&vm->gm, LAYOUT_ACPI_START, LAYOUT_ACPI_SIZE);
 
@@ -389,8 +385,8 @@ static bool load_guest(struct vm *vm, struct kernel_entry *entry,
                     "guest memory too small for ACPI tables");
         return false;
     }
-    if (!acpi_x86_build(&acfg, acpi, LAYOUT_ACPI_SIZE, LAYOUT_ACPI_START,
-                        &at, errp)) {
+    if (!acpi_x86_build(&acfg, acpi, LAYOUT_ACPI_SIZE, LAYOUT_ACPI_START, &at,
+                        errp)) {
         return false;
     }
     a.kernel = vm->kernel_img;
@@ -446,7 +442,8 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
         return false;
     }
     /* Needed on Intel (VMX real mode), harmless elsewhere. */
-    ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &(uint64_t){ KVM_IDENTITY_MAP_ADDR });
+    ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR,
+          &(uint64_t){KVM_IDENTITY_MAP_ADDR});
     ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);
     if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
@@ -500,8 +497,11 @@ static gboolean on_timeout(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
-static void attach_source(struct vm *vm, GSource *src, GSourceFunc fn,
-                          gpointer data, GDestroyNotify destroy)
+static void attach_source(struct vm *vm,
+                          GSource *src,
+                          GSourceFunc fn,
+                          gpointer data,
+                          GDestroyNotify destroy)
 {
     g_source_set_callback(src, fn, data, destroy);
     g_source_attach(src, vm->ctx);
@@ -511,7 +511,7 @@ static void attach_source(struct vm *vm, GSource *src, GSourceFunc fn,
 /* SIGTERM, SIGINT, SIGHUP: end the VM; husk exits 128 + signal.  Read
  * from a signalfd in the main loop, not with glib's unix signal sources:
  * those start a worker thread that the sandbox would have no role for. */
-static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP};
 
 static gboolean on_stop_signal(gint fd, GIOCondition cond, gpointer opaque)
 {
@@ -568,13 +568,13 @@ static bool jail(struct vm *vm, GError **errp)
     struct sandbox_file files[VM_MAX_DISKS + 2];
     unsigned n = 0;
 
-    files[n++] = (struct sandbox_file){ vm->cfg.kernel, false };
+    files[n++] = (struct sandbox_file){vm->cfg.kernel, false};
     if (vm->cfg.initrd) {
-        files[n++] = (struct sandbox_file){ vm->cfg.initrd, false };
+        files[n++] = (struct sandbox_file){vm->cfg.initrd, false};
     }
     for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
-        files[n++] = (struct sandbox_file){ vm->cfg.disks[i].path,
-                                            !vm->cfg.disks[i].read_only };
+        files[n++] = (struct sandbox_file){vm->cfg.disks[i].path,
+                                           !vm->cfg.disks[i].read_only};
     }
     return sandbox_jail(files, n, SANDBOX_JAIL_LIMIT_FDS | SANDBOX_JAIL_NO_NET,
                         errp);
@@ -610,8 +610,7 @@ int vm_run(struct vm *vm)
         int r = sandbox_enter(SANDBOX_MAIN, "main");
 
         if (r < 0) {
-            vm_report_error(vm, "cannot enter the sandbox: %s",
-                            g_strerror(-r));
+            vm_report_error(vm, "cannot enter the sandbox: %s", g_strerror(-r));
         }
     }
     open_gate(vm);

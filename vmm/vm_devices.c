@@ -20,7 +20,7 @@
 static void kvm_irq_set(struct irq_line *l, bool level)
 {
     struct kvm_irq_line *k = container_of(l, struct kvm_irq_line, line);
-    struct kvm_irq_level irq = { .irq = k->gsi, .level = level };
+    struct kvm_irq_level irq = {.irq = k->gsi, .level = level};
 
     ioctl(k->vm_fd, KVM_IRQ_LINE, &irq);
 }
@@ -32,8 +32,12 @@ static void kvm_irq_init(struct kvm_irq_line *k, int vm_fd, unsigned gsi)
     k->gsi = gsi;
 }
 
-static bool add_pio(struct vm *vm, const char *name, uint64_t base,
-                    uint64_t len, const struct bus_ops *ops, void *opaque,
+static bool add_pio(struct vm *vm,
+                    const char *name,
+                    uint64_t base,
+                    uint64_t len,
+                    const struct bus_ops *ops,
+                    void *opaque,
                     GError **errp)
 {
     int r = bus_add(&vm->pio, name, base, len, ops, opaque);
@@ -53,8 +57,7 @@ void vm_add_fw_device(struct vm *vm, struct fw_device d)
     vm->fw_devs[vm->nr_fw_devs++] = d;
 }
 
-static gboolean on_disk_completion(gint fd, GIOCondition cond,
-                                   gpointer opaque)
+static gboolean on_disk_completion(gint fd, GIOCondition cond, gpointer opaque)
 {
     vblk_poll(opaque);
     return G_SOURCE_CONTINUE;
@@ -120,11 +123,11 @@ static bool create_nics(struct vm *vm, GError **errp)
             return false;
         }
         if (vm->net[i]->vdev.queues_remote) {
-            struct nr_env env = { .mem_fd = vm->ram_fd,
-                                  .nr_regions = vm->nr_ram,
-                                  .kick_fd = { slot->kick_fd[VNET_RX],
-                                               slot->kick_fd[VNET_TX] },
-                                  .irq_fd = slot->irq_fd };
+            struct nr_env env = {
+                .mem_fd = vm->ram_fd,
+                .nr_regions = vm->nr_ram,
+                .kick_fd = {slot->kick_fd[VNET_RX], slot->kick_fd[VNET_TX]},
+                .irq_fd = slot->irq_fd};
 
             memcpy(env.region, vm->ram, sizeof(env.region));
             net_remote_bind(be, &env);
@@ -213,14 +216,14 @@ static bool create_platform(struct vm *vm, GError **errp)
                  &vm->sysctl, errp) ||
         !add_pio(vm, "pvpanic", LAYOUT_PORT_PVPANIC, 1, &sysctl_pvpanic_ops,
                  &vm->sysctl, errp) ||
-        !add_pio(vm, "post", LAYOUT_PORT_POST, 1, &sysctl_post_ops,
-                 &vm->sysctl, errp) ||
+        !add_pio(vm, "post", LAYOUT_PORT_POST, 1, &sysctl_post_ops, &vm->sysctl,
+                 errp) ||
         !add_pio(vm, "boot-timer", LAYOUT_PORT_BOOT_TIMER, 1,
                  &sysctl_boot_timer_ops, &vm->sysctl, errp) ||
         !add_pio(vm, "cmos-absent", LAYOUT_PORT_CMOS, 2, &sysctl_absent_ops,
                  NULL, errp) ||
-        !add_pio(vm, "pci-conf", LAYOUT_PORT_PCI_CONF, 8,
-                 &sysctl_pci_conf_ops, &vm->sysctl, errp)) {
+        !add_pio(vm, "pci-conf", LAYOUT_PORT_PCI_CONF, 8, &sysctl_pci_conf_ops,
+                 &vm->sysctl, errp)) {
         return false;
     }
     if (bus_add(&vm->mmio, "boot-timer", LAYOUT_BOOT_TIMER_MMIO, 0x1000,
@@ -230,10 +233,10 @@ static bool create_platform(struct vm *vm, GError **errp)
                     LAYOUT_BOOT_TIMER_MMIO);
         return false;
     }
-    vm_add_fw_device(vm, (struct fw_device){ FW_DEV_SERIAL, LAYOUT_PORT_COM1, 8,
-                                          LAYOUT_GSI_COM1, false });
-    vm_add_fw_device(vm, (struct fw_device){ FW_DEV_PVPANIC, LAYOUT_PORT_PVPANIC,
-                                          1, 0, false });
+    vm_add_fw_device(vm, (struct fw_device){FW_DEV_SERIAL, LAYOUT_PORT_COM1, 8,
+                                            LAYOUT_GSI_COM1, false});
+    vm_add_fw_device(vm, (struct fw_device){FW_DEV_PVPANIC, LAYOUT_PORT_PVPANIC,
+                                            1, 0, false});
     return true;
 }
 

@@ -102,7 +102,7 @@ struct vm_virtio *vm_virtio_slot(struct vm *vm, GError **errp)
     if (s->irq_fd < 0) {
         goto fail;
     }
-    irqfd = (struct kvm_irqfd){ .fd = (uint32_t)s->irq_fd, .gsi = gsi };
+    irqfd = (struct kvm_irqfd){.fd = (uint32_t)s->irq_fd, .gsi = gsi};
     if (ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0) {
         goto fail;
     }
@@ -118,8 +118,7 @@ fail:
     return NULL;
 }
 
-bool vm_virtio_plug(struct vm_virtio *s, struct virtio_dev *dev,
-                    GError **errp)
+bool vm_virtio_plug(struct vm_virtio *s, struct virtio_dev *dev, GError **errp)
 {
     struct vm *vm = s->vm;
     int r;
@@ -131,8 +130,8 @@ bool vm_virtio_plug(struct vm_virtio *s, struct virtio_dev *dev,
     r = bus_add(&vm->mmio, dev->ops->name, s->base, VIRTIO_MMIO_SIZE,
                 &virtio_mmio_ops, dev);
     if (r) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
-                    "cannot map %s: %s", dev->ops->name, g_strerror(-r));
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE, "cannot map %s: %s",
+                    dev->ops->name, g_strerror(-r));
         return false;
     }
     s->ioeventfd = true;
@@ -165,15 +164,14 @@ bool vm_virtio_plug(struct vm_virtio *s, struct virtio_dev *dev,
             g_free(w);
             continue;
         }
-        *w = (struct kick_watch){ s, q };
+        *w = (struct kick_watch){s, q};
         src = g_unix_fd_source_new(s->kick_fd[q], G_IO_IN);
         g_source_set_callback(src, G_SOURCE_FUNC(on_kick), w, g_free);
         g_source_attach(src, vm->ctx);
         g_source_unref(src);
     }
-    vm_add_fw_device(vm, (struct fw_device){ FW_DEV_VIRTIO_MMIO, s->base,
-                                             VIRTIO_MMIO_SIZE, s->gsi,
-                                             false });
+    vm_add_fw_device(vm, (struct fw_device){FW_DEV_VIRTIO_MMIO, s->base,
+                                            VIRTIO_MMIO_SIZE, s->gsi, false});
     return true;
 }
 

@@ -19,10 +19,10 @@ struct vm_virtio {
     struct virtio_dev *dev;
     uint64_t base;
     unsigned gsi;
-    struct irq_line irq;                 /* backed by irqfd */
+    struct irq_line irq; /* backed by irqfd */
     int irq_fd;
     int kick_fd[VIRTIO_MAX_QUEUES];
-    bool ioeventfd;                      /* KVM catches QueueNotify */
+    bool ioeventfd; /* KVM catches QueueNotify */
 };
 
 /*
@@ -31,7 +31,8 @@ struct vm_virtio {
  * Setup thread, before vm_start.
  */
 struct vm_virtio *vm_virtio_slot(struct vm *vm, GError **errp);
-bool vm_virtio_plug(struct vm_virtio *slot, struct virtio_dev *dev,
+bool vm_virtio_plug(struct vm_virtio *slot,
+                    struct virtio_dev *dev,
                     GError **errp);
 void vm_virtio_cleanup(struct vm_virtio *slot);
 

@@ -36,21 +36,25 @@ enum blk_op {
  */
 struct blk_io {
     enum blk_op op;
-    bool fua;               /* WRITE: durable (fdatasync) before it finishes */
-    struct iovec *iov;      /* READ / WRITE buffers */
+    bool fua;          /* WRITE: durable (fdatasync) before it finishes */
+    struct iovec *iov; /* READ / WRITE buffers */
     int iovcnt;
-    uint64_t off, len;      /* bytes; len is the whole transfer */
-    long result;            /* on finish: len (or 0 for FLUSH...) or -errno */
+    uint64_t off, len; /* bytes; len is the whole transfer */
+    long result;       /* on finish: len (or 0 for FLUSH...) or -errno */
     /* Backend private. */
     uint64_t done;
-    bool syncing;           /* the fdatasync of a FUA write is running */
+    bool syncing; /* the fdatasync of a FUA write is running */
 };
 
 struct blk_backend_ops {
     /* Synchronous calls: bytes transferred (the whole transfer) or -errno. */
-    ssize_t (*preadv)(struct blk_backend *be, const struct iovec *iov, int n,
+    ssize_t (*preadv)(struct blk_backend *be,
+                      const struct iovec *iov,
+                      int n,
                       uint64_t off);
-    ssize_t (*pwritev)(struct blk_backend *be, const struct iovec *iov, int n,
+    ssize_t (*pwritev)(struct blk_backend *be,
+                       const struct iovec *iov,
+                       int n,
                        uint64_t off);
     int (*flush)(struct blk_backend *be);
     /* Deallocate (discard) or zero a range; only called when the backend
@@ -66,21 +70,23 @@ struct blk_backend_ops {
      */
     int (*submit)(struct blk_backend *be, struct blk_io *io);
     void (*commit)(struct blk_backend *be);
-    int (*reap)(struct blk_backend *be, struct blk_io **out, int max,
+    int (*reap)(struct blk_backend *be,
+                struct blk_io **out,
+                int max,
                 int timeout_ms);
     void (*close)(struct blk_backend *be);
 };
 
 struct blk_backend {
     const struct blk_backend_ops *ops;
-    uint64_t size;          /* bytes */
-    uint32_t block_size;    /* logical block size, >= 512 */
+    uint64_t size;       /* bytes */
+    uint32_t block_size; /* logical block size, >= 512 */
     bool read_only;
-    bool can_discard;       /* offer VIRTIO_BLK_F_DISCARD */
-    bool can_write_zeroes;  /* offer VIRTIO_BLK_F_WRITE_ZEROES */
-    char serial[21];        /* VIRTIO_BLK_ID_BYTES, NUL-terminated */
-    int event_fd;           /* readable when reap has work; -1 if sync */
-    const char *engine;     /* "io_uring", "preadv/pwritev", ... */
+    bool can_discard;      /* offer VIRTIO_BLK_F_DISCARD */
+    bool can_write_zeroes; /* offer VIRTIO_BLK_F_WRITE_ZEROES */
+    char serial[21];       /* VIRTIO_BLK_ID_BYTES, NUL-terminated */
+    int event_fd;          /* readable when reap has work; -1 if sync */
+    const char *engine;    /* "io_uring", "preadv/pwritev", ... */
 };
 
 /* Starts io: 1 if it finished (io->result set), 0 if it will come back
@@ -102,8 +108,10 @@ static inline void blk_commit(struct blk_backend *be)
     }
 }
 
-static inline int blk_reap(struct blk_backend *be, struct blk_io **out,
-                           int max, int timeout_ms)
+static inline int blk_reap(struct blk_backend *be,
+                           struct blk_io **out,
+                           int max,
+                           int timeout_ms)
 {
     return be->ops->reap ? be->ops->reap(be, out, max, timeout_ms) : 0;
 }

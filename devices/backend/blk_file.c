@@ -31,8 +31,11 @@ struct blk_file {
  * A read that hits EOF (the image shrank under us) is EIO; a write that
  * makes no progress is ENOSPC.
  */
-static ssize_t file_rw(struct blk_file *f, const struct iovec *iov, int n,
-                       uint64_t off, bool write)
+static ssize_t file_rw(struct blk_file *f,
+                       const struct iovec *iov,
+                       int n,
+                       uint64_t off,
+                       bool write)
 {
     size_t want = 0, done = 0;
     struct iovec local[64];
@@ -62,14 +65,18 @@ static ssize_t file_rw(struct blk_file *f, const struct iovec *iov, int n,
     return (ssize_t)done;
 }
 
-static ssize_t file_preadv(struct blk_backend *be, const struct iovec *iov,
-                           int n, uint64_t off)
+static ssize_t file_preadv(struct blk_backend *be,
+                           const struct iovec *iov,
+                           int n,
+                           uint64_t off)
 {
     return file_rw((struct blk_file *)be, iov, n, off, false);
 }
 
-static ssize_t file_pwritev(struct blk_backend *be, const struct iovec *iov,
-                            int n, uint64_t off)
+static ssize_t file_pwritev(struct blk_backend *be,
+                            const struct iovec *iov,
+                            int n,
+                            uint64_t off)
 {
     return file_rw((struct blk_file *)be, iov, n, off, true);
 }
@@ -88,13 +95,16 @@ static int file_flush(struct blk_backend *be)
 
 /* Deallocates or zeroes [off, off + len): an ioctl on a block device,
  * fallocate(2) on a file. */
-static int file_range(struct blk_backend *be, uint64_t off, uint64_t len,
-                      unsigned long blk_ioctl, int falloc_mode)
+static int file_range(struct blk_backend *be,
+                      uint64_t off,
+                      uint64_t len,
+                      unsigned long blk_ioctl,
+                      int falloc_mode)
 {
     struct blk_file *f = (struct blk_file *)be;
 
     if (f->is_blockdev) {
-        uint64_t range[2] = { off, len };
+        uint64_t range[2] = {off, len};
         return ioctl(f->fd, blk_ioctl, range) < 0 ? -errno : 0;
     }
     return fallocate(f->fd, falloc_mode | FALLOC_FL_KEEP_SIZE, (off_t)off,
@@ -108,8 +118,7 @@ static int file_discard(struct blk_backend *be, uint64_t off, uint64_t len)
     return file_range(be, off, len, BLKDISCARD, FALLOC_FL_PUNCH_HOLE);
 }
 
-static int file_write_zeroes(struct blk_backend *be, uint64_t off,
-                             uint64_t len)
+static int file_write_zeroes(struct blk_backend *be, uint64_t off, uint64_t len)
 {
     return file_range(be, off, len, BLKZEROOUT, FALLOC_FL_ZERO_RANGE);
 }
@@ -141,11 +150,12 @@ static void file_commit(struct blk_backend *be)
     blk_uring_commit(((struct blk_file *)be)->uring);
 }
 
-static int file_reap(struct blk_backend *be, struct blk_io **out, int max,
+static int file_reap(struct blk_backend *be,
+                     struct blk_io **out,
+                     int max,
                      int timeout_ms)
 {
-    return blk_uring_reap(((struct blk_file *)be)->uring, out, max,
-                          timeout_ms);
+    return blk_uring_reap(((struct blk_file *)be)->uring, out, max, timeout_ms);
 }
 
 static const struct blk_backend_ops file_sync_ops = {
@@ -188,8 +198,10 @@ enum blk_engine blk_engine_default(const char **why)
 
 /* Picks the engine for f: io_uring unless told otherwise or unavailable
  * (then the synchronous calls, or an error if io_uring was demanded). */
-static bool set_engine(struct blk_file *f, const char *path,
-                       enum blk_engine engine, GError **errp)
+static bool set_engine(struct blk_file *f,
+                       const char *path,
+                       enum blk_engine engine,
+                       GError **errp)
 {
     const char *why = NULL;
 
@@ -233,12 +245,14 @@ static void make_serial(struct blk_file *f, const struct stat *st)
                (unsigned long)st->st_dev, (unsigned long)st->st_ino);
 }
 
-struct blk_backend *blk_file_open(const char *path, bool read_only,
-                                  enum blk_engine engine, GError **errp)
+struct blk_backend *blk_file_open(const char *path,
+                                  bool read_only,
+                                  enum blk_engine engine,
+                                  GError **errp)
 {
     struct blk_file *f;
     struct stat st;
-    struct flock fl = { .l_whence = SEEK_SET };
+    struct flock fl = {.l_whence = SEEK_SET};
     int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 
     if (fd < 0) {

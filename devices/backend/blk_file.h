@@ -10,9 +10,9 @@
 #include "devices/backend/blk_backend.h"
 
 enum blk_engine {
-    BLK_ENGINE_AUTO,    /* io_uring if the host allows it, else sync */
-    BLK_ENGINE_URING,   /* io_uring or fail */
-    BLK_ENGINE_SYNC,    /* preadv/pwritev/fdatasync on the I/O thread */
+    BLK_ENGINE_AUTO,  /* io_uring if the host allows it, else sync */
+    BLK_ENGINE_URING, /* io_uring or fail */
+    BLK_ENGINE_SYNC,  /* preadv/pwritev/fdatasync on the I/O thread */
 };
 
 /* Ring entries per disk: the virtio-blk queue size. */
@@ -29,7 +29,9 @@ enum blk_engine blk_engine_default(const char **why);
  * by another process, empty, or not a file or block device),
  * HUSK_EXIT_UNAVAILABLE (engine io_uring demanded but unavailable).
  */
-struct blk_backend *blk_file_open(const char *path, bool read_only,
-                                  enum blk_engine engine, GError **errp);
+struct blk_backend *blk_file_open(const char *path,
+                                  bool read_only,
+                                  enum blk_engine engine,
+                                  GError **errp);
 
 #endif

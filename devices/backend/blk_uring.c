@@ -29,15 +29,15 @@
 struct blk_uring {
     GMutex lock;
     struct io_uring ring;
-    int fd;         /* the disk */
-    int efd;        /* eventfd registered with the ring */
-    bool fixed;     /* restricted: requests name registered file 0 */
+    int fd;     /* the disk */
+    int efd;    /* eventfd registered with the ring */
+    bool fixed; /* restricted: requests name registered file 0 */
 };
 
 static const char *check_ops(struct io_uring *ring)
 {
-    static const int needed[] = { IORING_OP_READV, IORING_OP_WRITEV,
-                                  IORING_OP_FSYNC, IORING_OP_FALLOCATE };
+    static const int needed[] = {IORING_OP_READV, IORING_OP_WRITEV,
+                                 IORING_OP_FSYNC, IORING_OP_FALLOCATE};
     struct io_uring_probe *p = io_uring_get_probe_ring(ring);
     const char *why = NULL;
 
@@ -92,12 +92,12 @@ bool blk_uring_probe(const char **why)
 static const char *restrict_ring(struct blk_uring *u, int fd)
 {
     struct io_uring_restriction res[] = {
-        { .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_READV },
-        { .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_WRITEV },
-        { .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_FSYNC },
-        { .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_FALLOCATE },
-        { .opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED,
-          .sqe_flags = IOSQE_FIXED_FILE },
+        {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_READV},
+        {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_WRITEV},
+        {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_FSYNC},
+        {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_FALLOCATE},
+        {.opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED,
+         .sqe_flags = IOSQE_FIXED_FILE},
     };
 
     if (io_uring_register_files(&u->ring, &fd, 1) < 0) {
@@ -312,9 +312,9 @@ static bool complete_locked(struct blk_uring *u, struct blk_io *io, int res)
         if (io->done < io->len) {
             /* Drop what was done from the front, in place (slot k is
              * written only after slot i >= k was read). */
-            io->iovcnt = (int)iov_slice(io->iov, (unsigned)io->iovcnt,
-                                        (size_t)res, SIZE_MAX, io->iov,
-                                        (unsigned)io->iovcnt);
+            io->iovcnt =
+                (int)iov_slice(io->iov, (unsigned)io->iovcnt, (size_t)res,
+                               SIZE_MAX, io->iov, (unsigned)io->iovcnt);
             goto requeue;
         }
         if (io->op == BLK_OP_WRITE && io->fua) {
@@ -335,7 +335,9 @@ requeue:
     return false;
 }
 
-int blk_uring_reap(struct blk_uring *u, struct blk_io **out, int max,
+int blk_uring_reap(struct blk_uring *u,
+                   struct blk_io **out,
+                   int max,
                    int timeout_ms)
 {
     int n = 0;
@@ -369,7 +371,7 @@ int blk_uring_reap(struct blk_uring *u, struct blk_io **out, int max,
         if (n > 0 || timeout_ms <= 0) {
             return n;
         }
-        struct pollfd pfd = { .fd = u->efd, .events = POLLIN };
+        struct pollfd pfd = {.fd = u->efd, .events = POLLIN};
         if (poll(&pfd, 1, timeout_ms) <= 0) {
             return n;
         }
@@ -410,7 +412,9 @@ void blk_uring_commit(struct blk_uring *u)
 {
 }
 
-int blk_uring_reap(struct blk_uring *u, struct blk_io **out, int max,
+int blk_uring_reap(struct blk_uring *u,
+                   struct blk_io **out,
+                   int max,
                    int timeout_ms)
 {
     return 0;

@@ -25,7 +25,9 @@ int blk_uring_event_fd(const struct blk_uring *u);
  * WRITE_ZEROES are fallocate(2) punch-hole and zero-range. */
 int blk_uring_submit(struct blk_uring *u, struct blk_io *io);
 void blk_uring_commit(struct blk_uring *u);
-int blk_uring_reap(struct blk_uring *u, struct blk_io **out, int max,
+int blk_uring_reap(struct blk_uring *u,
+                   struct blk_io **out,
+                   int max,
                    int timeout_ms);
 
 /* Test hook: submits one request with this opcode (no arguments) on the

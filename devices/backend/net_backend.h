@@ -61,14 +61,14 @@ struct net_backend_ops {
 
 struct net_backend {
     const struct net_backend_ops *ops;
-    struct vnet *dev;       /* where received frames go (vnet_init sets) */
-    bool vnet_hdr;          /* frames carry the header both ways (TAP) */
-    uint64_t offloads;      /* VIRTIO_NET_F_* offload bits it can handle */
+    struct vnet *dev;  /* where received frames go (vnet_init sets) */
+    bool vnet_hdr;     /* frames carry the header both ways (TAP) */
+    uint64_t offloads; /* VIRTIO_NET_F_* offload bits it can handle */
     /* Frames it delivers (without a header) were built by a stack we run,
      * whose checksums are right: with GUEST_CSUM the device marks them
      * DATA_VALID and the guest skips verifying them.  (slirp) */
     bool rx_csum_valid;
-    const char *kind;       /* "user", "tap", "fd" */
+    const char *kind; /* "user", "tap", "fd" */
     /* With start_queues: the interrupt-status word the serving process
      * sets (virtio_dev.isr_shared). */
     uint32_t *isr_shared;

@@ -30,9 +30,9 @@ struct net_fd_state {
     int fd;
     GSource *src;
     gpointer tag;
-    GIOCondition cur_ev;    /* what the source watches now */
-    uint8_t *buf;           /* one frame read from fd */
-    size_t held;            /* bytes of a frame waiting for RX buffers */
+    GIOCondition cur_ev; /* what the source watches now */
+    uint8_t *buf;        /* one frame read from fd */
+    size_t held;         /* bytes of a frame waiting for RX buffers */
     bool tx_blocked;
     bool eof_logged;
     net_fd_offload_fn set_offloads;
@@ -58,7 +58,7 @@ static void set_events(struct net_fd_state *s)
 /* Offers the held frame to the guest; true if it was taken. */
 static bool deliver_held(struct net_fd_state *s)
 {
-    struct iovec iov = { s->buf, s->held };
+    struct iovec iov = {s->buf, s->held};
 
     if (!vnet_receive(s->be.dev, &iov, 1)) {
         return false;
@@ -168,9 +168,12 @@ static const struct net_backend_ops fd_ops = {
     .close = fd_close,
 };
 
-struct net_backend *net_fd_new(int fd, bool vnet_hdr, uint64_t offloads,
+struct net_backend *net_fd_new(int fd,
+                               bool vnet_hdr,
+                               uint64_t offloads,
                                net_fd_offload_fn set_offloads,
-                               const char *kind, GMainContext *ctx)
+                               const char *kind,
+                               GMainContext *ctx)
 {
     struct net_fd_state *s = g_new0(struct net_fd_state, 1);
     int fl = fcntl(fd, F_GETFL);

@@ -17,8 +17,11 @@ typedef void (*net_fd_offload_fn)(int fd, uint64_t features);
 /* Takes ownership of fd (made non-blocking).  vnet_hdr: frames carry a
  * NET_HDR_LEN header both ways; offloads: VIRTIO_NET_F_* bits it handles;
  * set_offloads may be NULL. */
-struct net_backend *net_fd_new(int fd, bool vnet_hdr, uint64_t offloads,
+struct net_backend *net_fd_new(int fd,
+                               bool vnet_hdr,
+                               uint64_t offloads,
                                net_fd_offload_fn set_offloads,
-                               const char *kind, GMainContext *ctx);
+                               const char *kind,
+                               GMainContext *ctx);
 
 #endif

@@ -25,14 +25,14 @@
 struct net_remote {
     struct net_backend be;
     int ctl, evt;
-    int pidfd;              /* the helper, to stop one that hangs */
+    int pidfd; /* the helper, to stop one that hangs */
     struct nr_env env;
     bool bound;
-    uint32_t *isr;          /* the shared interrupt-status word's page */
+    uint32_t *isr; /* the shared interrupt-status word's page */
     int isr_fd;
-    uint32_t gen;           /* of the current START */
+    uint32_t gen; /* of the current START */
     bool started, dead;
-    GSource *evt_src;       /* the event socket's watch */
+    GSource *evt_src; /* the event socket's watch */
 };
 
 static struct net_remote *to_remote(struct net_backend *be)
@@ -40,15 +40,18 @@ static struct net_remote *to_remote(struct net_backend *be)
     return container_of(be, struct net_remote, be);
 }
 
-ssize_t nr_send(int sock, const void *msg, size_t len, const int *fds,
+ssize_t nr_send(int sock,
+                const void *msg,
+                size_t len,
+                const int *fds,
                 unsigned nfds)
 {
-    struct iovec iov = { (void *)msg, len };
+    struct iovec iov = {(void *)msg, len};
     union {
         char buf[CMSG_SPACE(sizeof(int) * NR_START_FDS)];
         struct cmsghdr align;
     } u;
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
     ssize_t r;
 
     g_assert(nfds <= NR_START_FDS);
@@ -72,7 +75,7 @@ ssize_t nr_send(int sock, const void *msg, size_t len, const int *fds,
 
 ssize_t nr_recv(int sock, void *msg, size_t len, int *fds, unsigned *nfds)
 {
-    struct iovec iov = { msg, len };
+    struct iovec iov = {msg, len};
     union {
         char buf[CMSG_SPACE(sizeof(int) * NR_START_FDS)];
         struct cmsghdr align;
@@ -81,9 +84,10 @@ ssize_t nr_recv(int sock, void *msg, size_t len, int *fds, unsigned *nfds)
      * none the peer attaches (it drops them and sets MSG_CTRUNC).  Closing
      * them here instead ran on a vCPU thread, whose sandbox has no close:
      * a helper could end husk by attaching a descriptor to DONE. */
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = nfds ? u.buf : NULL,
-                         .msg_controllen = nfds ? sizeof(u.buf) : 0 };
+    struct msghdr mh = {.msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = nfds ? u.buf : NULL,
+                        .msg_controllen = nfds ? sizeof(u.buf) : 0};
     unsigned max = nfds ? *nfds : 0, got = 0;
     ssize_t r;
 
@@ -145,8 +149,11 @@ static void helper_lost(struct net_remote *r, const char *why)
  * Status write), so every receive is bounded by SO_RCVTIMEO's slice and
  * the deadline is checked between them.  Whatever else the helper sends
  * (a wrong size, descriptors) is a broken helper. */
-static int request(struct net_remote *r, const void *msg, size_t len,
-                   const int *fds, unsigned nfds)
+static int request(struct net_remote *r,
+                   const void *msg,
+                   size_t len,
+                   const int *fds,
+                   unsigned nfds)
 {
     gint64 deadline = g_get_monotonic_time() + NR_REPLY_MS * 1000;
     struct nr_done d;
@@ -207,9 +214,8 @@ static int remote_start(struct net_backend *be, const struct virtio_dev *d)
     for (unsigned q = 0; q < 2; q++) {
         const struct virtqueue *vq = &d->vq[q];
 
-        m.q[q] = (struct nr_queue){ vq->desc_gpa, vq->avail_gpa,
-                                    vq->used_gpa, vq->active ? vq->size : 0,
-                                    0 };
+        m.q[q] = (struct nr_queue){vq->desc_gpa, vq->avail_gpa, vq->used_gpa,
+                                   vq->active ? vq->size : 0, 0};
     }
     fds[NR_FD_MEM] = r->env.mem_fd;
     fds[NR_FD_KICK0] = r->env.kick_fd[0];
@@ -223,7 +229,7 @@ static int remote_start(struct net_backend *be, const struct virtio_dev *d)
 static void remote_stop(struct net_backend *be)
 {
     struct net_remote *r = to_remote(be);
-    struct nr_stop m = { NR_STOP, r->gen };
+    struct nr_stop m = {NR_STOP, r->gen};
 
     if (!r->started) {
         return;
@@ -237,8 +243,8 @@ static void remote_kick(struct net_backend *be, unsigned q)
     struct net_remote *r = to_remote(be);
     uint64_t one = 1;
 
-    if (r->bound && q < 2 &&
-        write(r->env.kick_fd[q], &one, sizeof(one)) < 0 && errno != EAGAIN) {
+    if (r->bound && q < 2 && write(r->env.kick_fd[q], &one, sizeof(one)) < 0 &&
+        errno != EAGAIN) {
         g_debug("net kick: %s", g_strerror(errno));
     }
 }
@@ -267,16 +273,16 @@ static gboolean on_event(gint fd, GIOCondition cond, gpointer opaque)
     if (n <= 0) {
         /* The helper exited (or was killed): say so once. */
         if (!r->dead) {
-            g_warning("--net %s: husk-slirp exited; the guest's network is "
-                      "down",
-                      r->be.kind);
+            g_warning(
+                "--net %s: husk-slirp exited; the guest's network is "
+                "down",
+                r->be.kind);
         }
         r->dead = true;
         g_mutex_unlock(&d->lock);
         return G_SOURCE_REMOVE;
     }
-    if (n == sizeof(b) && b.msg == NR_BROKEN && b.gen == r->gen &&
-        r->started) {
+    if (n == sizeof(b) && b.msg == NR_BROKEN && b.gen == r->gen && r->started) {
         b.why[sizeof(b.why) - 1] = '\0';
         /* The text is the helper's: only printable ASCII goes on. */
         for (char *p = b.why; *p; p++) {
@@ -312,13 +318,16 @@ static const struct net_backend_ops remote_ops = {
     .close = remote_close,
 };
 
-struct net_backend *net_remote_new(int ctl, int evt, pid_t pid,
-                                   const char *kind, GMainContext *ctx,
+struct net_backend *net_remote_new(int ctl,
+                                   int evt,
+                                   pid_t pid,
+                                   const char *kind,
+                                   GMainContext *ctx,
                                    GError **errp)
 {
     struct net_remote *r = g_new0(struct net_remote, 1);
     /* One receive's slice of request()'s deadline. */
-    struct timeval tv = { 0, NR_RECV_SLICE_MS * 1000 };
+    struct timeval tv = {0, NR_RECV_SLICE_MS * 1000};
     r->ctl = ctl;
     r->evt = evt;
     /* Without a pidfd a hung helper could not be stopped, and a reset

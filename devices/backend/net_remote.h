@@ -44,8 +44,14 @@ enum nr_msg {
 };
 
 /* START carries: guest RAM, kick of queue 0 and 1, irqfd, ISR word. */
-enum { NR_FD_MEM, NR_FD_KICK0, NR_FD_KICK1, NR_FD_IRQ, NR_FD_ISR,
-       NR_START_FDS };
+enum {
+    NR_FD_MEM,
+    NR_FD_KICK0,
+    NR_FD_KICK1,
+    NR_FD_IRQ,
+    NR_FD_ISR,
+    NR_START_FDS
+};
 
 /* Guest RAM as a file: region i is [gpa, gpa + size) at offset. */
 struct nr_region {
@@ -60,8 +66,8 @@ struct nr_queue {
 
 struct nr_start {
     uint32_t msg;
-    uint32_t gen;          /* echoed in DONE and BROKEN */
-    uint64_t features;     /* negotiated */
+    uint32_t gen;      /* echoed in DONE and BROKEN */
+    uint64_t features; /* negotiated */
     uint32_t nr_regions;
     uint32_t pad;
     struct nr_region region[GM_MAX_REGIONS];
@@ -76,7 +82,7 @@ struct nr_stop {
 struct nr_done {
     uint32_t msg;
     uint32_t gen;
-    int32_t err;           /* 0 or -errno */
+    int32_t err; /* 0 or -errno */
 };
 
 struct nr_broken {
@@ -101,8 +107,11 @@ struct nr_env {
  * event socket is watched on ctx.  NULL if the shared ISR page cannot be
  * made.
  */
-struct net_backend *net_remote_new(int ctl, int evt, pid_t pid,
-                                   const char *kind, GMainContext *ctx,
+struct net_backend *net_remote_new(int ctl,
+                                   int evt,
+                                   pid_t pid,
+                                   const char *kind,
+                                   GMainContext *ctx,
                                    GError **errp);
 
 /* Hands the backend guest RAM and the eventfds (before DRIVER_OK). */
@@ -111,7 +120,10 @@ void net_remote_bind(struct net_backend *be, const struct nr_env *env);
 /* Sends a message with descriptors (nfds may be 0) on a SEQPACKET
  * socket: 0 or -errno.  Receives one: its length (0 at EOF) or -errno;
  * fds[] gets up to *nfds descriptors, *nfds how many came. */
-ssize_t nr_send(int sock, const void *msg, size_t len, const int *fds,
+ssize_t nr_send(int sock,
+                const void *msg,
+                size_t len,
+                const int *fds,
                 unsigned nfds);
 ssize_t nr_recv(int sock, void *msg, size_t len, int *fds, unsigned *nfds);
 

@@ -25,7 +25,7 @@
 #include "lib/util.h"
 
 struct nr_server {
-    struct net_backend be;     /* the in-process slirp backend */
+    struct net_backend be; /* the in-process slirp backend */
     struct slirp_stack *stack;
     struct vnet net;
     struct guest_mem gm;
@@ -36,7 +36,7 @@ struct nr_server {
     bool started, reported;
     uint32_t gen;
     int fd[NR_START_FDS];
-    uint32_t *isr;          /* NULL when not mapped */
+    uint32_t *isr; /* NULL when not mapped */
     GSource *kick_src[2];
     uint8_t frame[NET_MAX_FRAME]; /* a TX frame made contiguous for slirp */
 };
@@ -55,7 +55,7 @@ static void irq_raise(struct irq_line *l, bool level)
 /* Tells husk once per START that the rings are malformed. */
 static void report_broken(struct nr_server *s)
 {
-    struct nr_broken b = { NR_BROKEN, s->gen, "" };
+    struct nr_broken b = {NR_BROKEN, s->gen, ""};
 
     if (s->reported || !(s->net.vdev.status & VIRTIO_S_NEEDS_RESET)) {
         return;
@@ -95,7 +95,7 @@ static const struct net_backend_ops be_ops = {
 int nr_server_output(void *opaque, const void *frame, size_t len)
 {
     struct nr_server *s = opaque;
-    struct iovec iov = { (void *)frame, len };
+    struct iovec iov = {(void *)frame, len};
     int r = vnet_receive(&s->net, &iov, 1);
 
     report_broken(s);
@@ -200,8 +200,8 @@ static int map_memory(struct nr_server *s, const struct nr_start *m)
             return -EINVAL;
         }
     }
-    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
-             s->fd[NR_FD_ISR], 0);
+    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd[NR_FD_ISR],
+             0);
     if (p == MAP_FAILED) {
         return -errno;
     }
@@ -241,8 +241,8 @@ static int start(struct nr_server *s, const struct nr_start *m)
             r = -EINVAL; /* husk checked it already: not expected */
         }
     }
-    d->status = VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER |
-                VIRTIO_S_FEATURES_OK | VIRTIO_S_DRIVER_OK;
+    d->status = VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK |
+                VIRTIO_S_DRIVER_OK;
     g_mutex_unlock(&d->lock);
     s->gen = m->gen;
     s->reported = false;
@@ -261,7 +261,7 @@ static int start(struct nr_server *s, const struct nr_start *m)
 bool nr_server_control(struct nr_server *s)
 {
     struct nr_start m; /* the largest message */
-    struct nr_done done = { NR_DONE, 0, 0 };
+    struct nr_done done = {NR_DONE, 0, 0};
     int fds[NR_START_FDS];
     unsigned nfds = NR_START_FDS;
     ssize_t n = nr_recv(s->ctl, &m, sizeof(m), fds, &nfds);
@@ -294,7 +294,9 @@ bool nr_server_control(struct nr_server *s)
     return nr_send(s->ctl, &done, sizeof(done), NULL, 0) == 0;
 }
 
-struct nr_server *nr_server_new(int ctl, int evt, uint16_t mtu,
+struct nr_server *nr_server_new(int ctl,
+                                int evt,
+                                uint16_t mtu,
                                 GMainContext *ctx)
 {
     struct nr_server *s = g_new0(struct nr_server, 1);

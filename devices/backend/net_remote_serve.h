@@ -16,7 +16,9 @@ struct nr_server;
 
 /* ctl: husk's requests (answered here); evt: where BROKEN goes.  Kick
  * watches go on ctx. */
-struct nr_server *nr_server_new(int ctl, int evt, uint16_t mtu,
+struct nr_server *nr_server_new(int ctl,
+                                int evt,
+                                uint16_t mtu,
                                 GMainContext *ctx);
 
 /* The stack's output (slirp_output_fn, opaque: the server): a frame for

@@ -23,10 +23,10 @@
 #include "devices/backend/net_fd.h"
 #include "lib/error.h"
 
-#define TX_OFFLOADS                                                       \
-    ((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_HOST_TSO4) |     \
+#define TX_OFFLOADS                                                   \
+    ((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_HOST_TSO4) | \
      (1ULL << VIRTIO_NET_F_HOST_TSO6) | (1ULL << VIRTIO_NET_F_HOST_ECN))
-#define RX_OFFLOADS                                                       \
+#define RX_OFFLOADS                                                          \
     ((1ULL << VIRTIO_NET_F_GUEST_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_TSO4) | \
      (1ULL << VIRTIO_NET_F_GUEST_TSO6) | (1ULL << VIRTIO_NET_F_GUEST_ECN))
 
@@ -58,14 +58,16 @@ static void tap_set_offloads(int fd, uint64_t features)
 }
 
 /* Sets the error (exit 69) and closes fd if it is ours (>= 0). */
-static G_GNUC_PRINTF(3, 4) struct net_backend *fail(int fd, GError **errp,
-                                                    const char *fmt, ...)
+static G_GNUC_PRINTF(3, 4) struct net_backend *fail(int fd,
+                                                    GError **errp,
+                                                    const char *fmt,
+                                                    ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    g_propagate_error(errp, g_error_new_valist(HUSK_ERROR,
-                                               HUSK_EXIT_UNAVAILABLE, fmt, ap));
+    g_propagate_error(
+        errp, g_error_new_valist(HUSK_ERROR, HUSK_EXIT_UNAVAILABLE, fmt, ap));
     va_end(ap);
     if (fd >= 0) {
         close(fd);
@@ -73,7 +75,9 @@ static G_GNUC_PRINTF(3, 4) struct net_backend *fail(int fd, GError **errp,
     return NULL;
 }
 
-struct net_backend *net_tap_open(const char *name, int fd, GMainContext *ctx,
+struct net_backend *net_tap_open(const char *name,
+                                 int fd,
+                                 GMainContext *ctx,
                                  GError **errp)
 {
     struct ifreq ifr;
@@ -90,13 +94,15 @@ struct net_backend *net_tap_open(const char *name, int fd, GMainContext *ctx,
         if (ifr.ifr_flags & IFF_NO_PI) {
             vnet_hdr = (ifr.ifr_flags & IFF_VNET_HDR) != 0;
         } else {
-            return fail(-1, errp, "--net tap,fd: the TAP device must be "
-                                  "opened with IFF_NO_PI");
+            return fail(-1, errp,
+                        "--net tap,fd: the TAP device must be "
+                        "opened with IFF_NO_PI");
         }
     } else {
         if (strlen(name) >= IFNAMSIZ) {
-            return fail(-1, errp, "--net tap=%s: name longer than 15 "
-                                  "characters",
+            return fail(-1, errp,
+                        "--net tap=%s: name longer than 15 "
+                        "characters",
                         name);
         }
         fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);

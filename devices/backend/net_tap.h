@@ -17,7 +17,9 @@
  * Errors: HUSK_EXIT_UNAVAILABLE (no /dev/net/tun, no permission, not a
  * TAP device, device busy), each with the fix in the message.
  */
-struct net_backend *net_tap_open(const char *name, int fd, GMainContext *ctx,
+struct net_backend *net_tap_open(const char *name,
+                                 int fd,
+                                 GMainContext *ctx,
                                  GError **errp);
 
 #endif

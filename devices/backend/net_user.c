@@ -47,7 +47,8 @@ static bool parse_port(const char *s, uint16_t *out)
     return true;
 }
 
-bool net_user_parse_fwd(const char *spec, struct net_user_fwd *f,
+bool net_user_parse_fwd(const char *spec,
+                        struct net_user_fwd *f,
                         const char **why)
 {
     g_autofree char *copy = g_strdup(spec);
@@ -115,7 +116,7 @@ char *net_user_helper_path(void)
 /* Waits for the helper's verdict; true if it said ready. */
 static bool handshake(int fd, const char *helper, GError **errp)
 {
-    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
     char msg[512];
     size_t got = 0;
     int r;
@@ -163,12 +164,13 @@ static bool handshake(int fd, const char *helper, GError **errp)
 }
 
 struct net_backend *net_user_new(const struct net_user_opts *o,
-                                 GMainContext *ctx, GError **errp)
+                                 GMainContext *ctx,
+                                 GError **errp)
 {
     g_autofree char *helper = net_user_helper_path();
     g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GError) err = NULL;
-    int sv[2], ev[2], source[2], target[2] = { 3, 4 };
+    int sv[2], ev[2], source[2], target[2] = {3, 4};
     GPid pid;
     struct net_backend *be;
 
@@ -215,8 +217,8 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
     g_ptr_array_add(argv, NULL);
     if (!g_spawn_async_with_pipes_and_fds(
             NULL, (const char *const *)argv->pdata, NULL,
-            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES, NULL, NULL,
-            -1, -1, -1, source, target, 2, &pid, NULL, NULL, NULL, &err)) {
+            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES, NULL, NULL, -1,
+            -1, -1, source, target, 2, &pid, NULL, NULL, NULL, &err)) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
                     "--net user: cannot start %s: %s", helper, err->message);
         close(sv[0]);

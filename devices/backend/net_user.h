@@ -35,15 +35,15 @@
  * 19.6 s at 65520.  mtu=1500 gives QEMU's behaviour.
  */
 #define NET_USER_MTU_DEFAULT 32768
-#define NET_USER_MTU_MIN 1280        /* IPv6's minimum */
+#define NET_USER_MTU_MIN 1280 /* IPv6's minimum */
 #define NET_USER_MTU_MAX 65521
 
 /* hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:GUESTPORT */
 struct net_user_fwd {
     bool udp;
-    struct in_addr host_addr;   /* 127.0.0.1 unless given */
+    struct in_addr host_addr; /* 127.0.0.1 unless given */
     uint16_t host_port;
-    struct in_addr guest_addr;  /* 10.0.2.15 unless given */
+    struct in_addr guest_addr; /* 10.0.2.15 unless given */
     uint16_t guest_port;
 };
 
@@ -60,7 +60,8 @@ struct net_user_opts {
 
 /* Parses one hostfwd rule (the text after "hostfwd=").  False and a
  * message in *why (static) if it is malformed. */
-bool net_user_parse_fwd(const char *s, struct net_user_fwd *out,
+bool net_user_parse_fwd(const char *s,
+                        struct net_user_fwd *out,
                         const char **why);
 
 /* The same rule back as "tcp:127.0.0.1:8080-10.0.2.15:80" (new string). */
@@ -74,7 +75,8 @@ char *net_user_fwd_string(const struct net_user_fwd *f);
  * (HUSK_EXIT_OSERR), the helper failing to start (HUSK_EXIT_OSERR).
  */
 struct net_backend *net_user_new(const struct net_user_opts *o,
-                                 GMainContext *ctx, GError **errp);
+                                 GMainContext *ctx,
+                                 GError **errp);
 
 /* Where husk would look for husk-slirp (new string), or NULL. */
 char *net_user_helper_path(void);

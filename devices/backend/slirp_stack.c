@@ -52,7 +52,7 @@ struct slirp_source {
 
 struct poll_rec {
     GPollFD pfd;
-    unsigned gen;           /* the last round slirp asked for it */
+    unsigned gen; /* the last round slirp asked for it */
 };
 
 struct slirp_timer {
@@ -73,14 +73,14 @@ struct net_slirp {
      * reads at every poll).  Adding or removing a record wakes the
      * context, so doing that at every prepare made the loop spin at 100%
      * CPU; now it happens only when a socket comes or goes. */
-    GHashTable *recs;       /* fd -> struct poll_rec */
-    GPtrArray *by_idx;      /* slirp's index this round -> struct poll_rec */
+    GHashTable *recs;  /* fd -> struct poll_rec */
+    GPtrArray *by_idx; /* slirp's index this round -> struct poll_rec */
     unsigned gen;
-    gint64 deadline;        /* when slirp wants a look without events */
-    GQueue rxq;             /* GBytes frames waiting for RX buffers */
+    gint64 deadline; /* when slirp wants a look without events */
+    GQueue rxq;      /* GBytes frames waiting for RX buffers */
     size_t rxq_bytes;
     unsigned long dropped;
-    unsigned long fragments;    /* guest IPv4 fragments not passed on */
+    unsigned long fragments; /* guest IPv4 fragments not passed on */
 };
 
 /* ---- slirp -> guest ---------------------------------------------------- */
@@ -124,8 +124,7 @@ void slirp_stack_resume(struct slirp_stack *stack)
 
 /* ---- guest -> slirp ---------------------------------------------------- */
 
-void slirp_stack_input(struct slirp_stack *stack, const void *frame,
-                       size_t len)
+void slirp_stack_input(struct slirp_stack *stack, const void *frame, size_t len)
 {
     struct net_slirp *s = (struct net_slirp *)stack;
 
@@ -383,11 +382,13 @@ void slirp_stack_free(struct slirp_stack *stack)
 }
 
 struct slirp_stack *slirp_stack_new(const struct net_user_opts *o,
-                                    GMainContext *ctx, slirp_output_fn output,
-                                    void *opaque, GError **errp)
+                                    GMainContext *ctx,
+                                    slirp_output_fn output,
+                                    void *opaque,
+                                    GError **errp)
 {
     struct net_slirp *s = g_new0(struct net_slirp, 1);
-    SlirpConfig cfg = { .version = 4 };
+    SlirpConfig cfg = {.version = 4};
 
     cfg.restricted = o->restrict_;
     cfg.in_enabled = true;

@@ -22,8 +22,10 @@ struct slirp_stack;
 typedef int (*slirp_output_fn)(void *opaque, const void *frame, size_t len);
 
 struct slirp_stack *slirp_stack_new(const struct net_user_opts *o,
-                                    GMainContext *ctx, slirp_output_fn output,
-                                    void *opaque, GError **errp);
+                                    GMainContext *ctx,
+                                    slirp_output_fn output,
+                                    void *opaque,
+                                    GError **errp);
 void slirp_stack_free(struct slirp_stack *s);
 
 /* A frame from the guest. */

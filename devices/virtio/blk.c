@@ -42,8 +42,7 @@ static uint64_t vblk_features(struct virtio_dev *d)
 {
     struct vblk *b = to_vblk(d);
     uint64_t f = (1ULL << VIRTIO_BLK_F_SEG_MAX) |
-                 (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
-                 (1ULL << VIRTIO_BLK_F_FLUSH);
+                 (1ULL << VIRTIO_BLK_F_BLK_SIZE) | (1ULL << VIRTIO_BLK_F_FLUSH);
 
     if (b->be->read_only) {
         f |= 1ULL << VIRTIO_BLK_F_RO;
@@ -57,7 +56,9 @@ static uint64_t vblk_features(struct virtio_dev *d)
     return f;
 }
 
-static void vblk_read_config(struct virtio_dev *d, size_t off, void *buf,
+static void vblk_read_config(struct virtio_dev *d,
+                             size_t off,
+                             void *buf,
                              size_t len)
 {
     struct vblk *b = to_vblk(d);
@@ -94,8 +95,8 @@ static bool in_range(const struct vblk *b, uint64_t sector, uint64_t bytes)
 struct vblk_req {
     struct blk_io io;
     struct vblk_req *next_free;
-    unsigned gen;               /* reset_gen when it was popped */
-    uint32_t written;           /* bytes for the driver if it succeeds */
+    unsigned gen;     /* reset_gen when it was popped */
+    uint32_t written; /* bytes for the driver if it succeeds */
     struct vq_elem elem;
     struct iovec data[VQ_MAX_SG];
 };
@@ -129,8 +130,10 @@ static uint8_t status_from_errno(struct vblk *b, long r)
 }
 
 /* DISCARD / WRITE_ZEROES: one segment (max_*_seg = 1). */
-static uint8_t prep_ranges(struct vblk *b, const struct vq_elem *e,
-                           uint32_t type, struct blk_io *io)
+static uint8_t prep_ranges(struct vblk *b,
+                           const struct vq_elem *e,
+                           uint32_t type,
+                           struct blk_io *io)
 {
     struct virtio_blk_discard_write_zeroes seg;
     bool discard = type == VIRTIO_BLK_T_DISCARD;
@@ -186,8 +189,8 @@ static uint8_t prepare(struct vblk *b, struct vblk_req *r, bool flush_ok)
         b->reads++;
         io->op = BLK_OP_READ;
         /* The in iovecs before the status byte. */
-        io->iovcnt = (int)iov_slice(e->in, e->in_num, 0, len, r->data,
-                                    VQ_MAX_SG);
+        io->iovcnt =
+            (int)iov_slice(e->in, e->in_num, 0, len, r->data, VQ_MAX_SG);
         io->iov = r->data;
         io->off = hdr.sector * SECTOR;
         io->len = len;
@@ -241,7 +244,9 @@ static uint8_t prepare(struct vblk *b, struct vblk_req *r, bool flush_ok)
 
 /* Writes the status byte (the last byte of the last writable buffer) and
  * returns the chain.  dev->lock held. */
-static void answer(struct virtqueue *vq, struct vblk_req *r, uint8_t status,
+static void answer(struct virtqueue *vq,
+                   struct vblk_req *r,
+                   uint8_t status,
                    uint32_t written)
 {
     const struct iovec *last = &r->elem.in[r->elem.in_num - 1];
@@ -424,10 +429,11 @@ static void vblk_reset(struct virtio_dev *d)
     b->throttled = false;
     if (!drain_locked(b, true, VBLK_RESET_DRAIN_US) &&
         !virtio_dev_stopping(d)) {
-        g_warning("virtio-blk: %u requests still in flight %d s after the "
-                  "driver reset the device (the host disk hangs); they are "
-                  "dropped when they complete",
-                  b->inflight, (int)(VBLK_RESET_DRAIN_US / G_USEC_PER_SEC));
+        g_warning(
+            "virtio-blk: %u requests still in flight %d s after the "
+            "driver reset the device (the host disk hangs); they are "
+            "dropped when they complete",
+            b->inflight, (int)(VBLK_RESET_DRAIN_US / G_USEC_PER_SEC));
     }
 }
 
@@ -443,8 +449,10 @@ const struct virtio_dev_ops vblk_ops = {
     .queue_notify = vblk_queue_notify,
 };
 
-void vblk_init(struct vblk *b, struct blk_backend *be,
-               const struct guest_mem *gm, struct irq_line *irq)
+void vblk_init(struct vblk *b,
+               struct blk_backend *be,
+               const struct guest_mem *gm,
+               struct irq_line *irq)
 {
     memset(b, 0, sizeof(*b));
     b->be = be;

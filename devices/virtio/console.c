@@ -20,7 +20,9 @@ static struct vcon *to_vcon(struct virtio_dev *d)
     return d->opaque;
 }
 
-static void vcon_read_config(struct virtio_dev *d, size_t off, void *buf,
+static void vcon_read_config(struct virtio_dev *d,
+                             size_t off,
+                             void *buf,
                              size_t len)
 {
     struct virtio_console_config c;
@@ -150,8 +152,10 @@ void vcon_tx_resume(struct vcon *c)
     g_mutex_unlock(&d->lock);
 }
 
-void vcon_init(struct vcon *c, struct vcon_sink *sink,
-               const struct guest_mem *gm, struct irq_line *irq)
+void vcon_init(struct vcon *c,
+               struct vcon_sink *sink,
+               const struct guest_mem *gm,
+               struct irq_line *irq)
 {
     memset(c, 0, sizeof(*c));
     c->sink = sink;

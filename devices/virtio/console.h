@@ -33,18 +33,20 @@ struct vcon_sink {
 struct vcon {
     struct virtio_dev vdev;
     struct vcon_sink *sink;
-    struct vq_elem *tx_elem;   /* a TX chain not yet fully written */
+    struct vq_elem *tx_elem; /* a TX chain not yet fully written */
     bool tx_pending;
-    size_t tx_off;             /* bytes of it already written */
+    size_t tx_off; /* bytes of it already written */
     struct vq_elem *rx_elem;
-    bool rx_wanted;            /* input was refused for lack of buffers */
+    bool rx_wanted; /* input was refused for lack of buffers */
     unsigned long tx_bytes, rx_bytes;
 };
 
 extern const struct virtio_dev_ops vcon_ops;
 
-void vcon_init(struct vcon *c, struct vcon_sink *sink,
-               const struct guest_mem *gm, struct irq_line *irq);
+void vcon_init(struct vcon *c,
+               struct vcon_sink *sink,
+               const struct guest_mem *gm,
+               struct irq_line *irq);
 void vcon_cleanup(struct vcon *c);
 
 /* Host input for the guest: bytes accepted (0 if the guest has no RX

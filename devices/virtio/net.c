@@ -27,11 +27,11 @@
 #define ETH_HLEN_MIN 14
 
 /* Offloads the device passes through when the backend can carry them. */
-#define OFFLOAD_BITS                                                       \
-    ((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |    \
+#define OFFLOAD_BITS                                                         \
+    ((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |       \
      (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
-     (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO) | \
-     (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
+     (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO) |   \
+     (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |   \
      (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO))
 
 static struct vnet *to_vnet(struct virtio_dev *d)
@@ -54,7 +54,9 @@ static uint64_t vnet_features(struct virtio_dev *d)
     return f | (n->be->offloads & OFFLOAD_BITS);
 }
 
-static void vnet_read_config(struct virtio_dev *d, size_t off, void *buf,
+static void vnet_read_config(struct virtio_dev *d,
+                             size_t off,
+                             void *buf,
                              size_t len)
 {
     struct vnet *n = to_vnet(d);
@@ -71,7 +73,8 @@ static void vnet_read_config(struct virtio_dev *d, size_t off, void *buf,
 
 /* Does the TX header ask only for what was negotiated, inside the frame?
  * frame_len excludes the header.  Guest controlled: every field. */
-static bool tx_header_ok(struct virtio_dev *d, const uint8_t *h,
+static bool tx_header_ok(struct virtio_dev *d,
+                         const uint8_t *h,
                          uint32_t frame_len)
 {
     uint8_t flags = h[0], gso = h[1];
@@ -135,7 +138,7 @@ static int tx_iov(struct vnet *n)
     int k = 0;
 
     if (n->be->vnet_hdr) {
-        n->tx_iov[k++] = (struct iovec){ n->tx_hdr, NET_HDR_LEN };
+        n->tx_iov[k++] = (struct iovec){n->tx_hdr, NET_HDR_LEN};
     }
     return k + (int)iov_slice(e->out, e->out_num, NET_HDR_LEN, SIZE_MAX,
                               n->tx_iov + k, VQ_MAX_SG);
@@ -275,8 +278,8 @@ int vnet_receive(struct vnet *n, const struct iovec *iov, int cnt)
 {
     struct virtio_dev *d = &n->vdev;
     struct virtqueue *vq = &d->vq[VNET_RX];
-    uint8_t hdr[NET_HDR_LEN] = { 0 };
-    struct rx_src src = { .cnt = 0 };
+    uint8_t hdr[NET_HDR_LEN] = {0};
+    struct rx_src src = {.cnt = 0};
     size_t total = 0, skip = n->be->vnet_hdr ? NET_HDR_LEN : 0, cap = 0;
     size_t off = 0;
     uint16_t heads[VNET_QUEUE_SIZE];
@@ -296,7 +299,7 @@ int vnet_receive(struct vnet *n, const struct iovec *iov, int cnt)
          * to set. */
         iov_to_buf(iov, (unsigned)cnt, 0, hdr, NET_HDR_LEN);
     }
-    src.iov[0] = (struct iovec){ hdr, NET_HDR_LEN };
+    src.iov[0] = (struct iovec){hdr, NET_HDR_LEN};
     src.cnt = 1 + (int)iov_slice(iov, (unsigned)cnt, skip, SIZE_MAX,
                                  src.iov + 1, G_N_ELEMENTS(src.iov) - 1);
     src.len = NET_HDR_LEN;
@@ -348,8 +351,7 @@ int vnet_receive(struct vnet *n, const struct iovec *iov, int cnt)
             g_mutex_unlock(&d->lock);
             return 1;
         }
-        if ((!mrg && e->in_len < src.len) ||
-            pool + e->in_num > VQ_MAX_SG) {
+        if ((!mrg && e->in_len < src.len) || pool + e->in_num > VQ_MAX_SG) {
             nch++;
             goto drop_unpop; /* can never fit: drop it, keep the buffers */
         }
@@ -404,8 +406,12 @@ void vnet_tx_resume(struct vnet *n)
     g_mutex_unlock(&d->lock);
 }
 
-void vnet_init(struct vnet *n, struct net_backend *be, const uint8_t mac[6],
-               uint16_t mtu, const struct guest_mem *gm, struct irq_line *irq)
+void vnet_init(struct vnet *n,
+               struct net_backend *be,
+               const uint8_t mac[6],
+               uint16_t mtu,
+               const struct guest_mem *gm,
+               struct irq_line *irq)
 {
     memset(n, 0, sizeof(*n));
     n->be = be;

@@ -24,17 +24,17 @@ struct vnet {
     struct virtio_dev vdev;
     struct net_backend *be;
     uint8_t mac[6];
-    uint16_t mtu;               /* advised to the guest; 0: not offered */
+    uint16_t mtu; /* advised to the guest; 0: not offered */
     /* TX: the chain being sent; kept while the backend says -EAGAIN. */
     struct vq_elem *tx_elem;
     bool tx_pending;
     uint8_t tx_hdr[NET_HDR_LEN]; /* its header, copied once and checked */
     struct iovec *tx_iov;
-    unsigned reset_gen;         /* a reset while a frame was being sent */
+    unsigned reset_gen; /* a reset while a frame was being sent */
     /* RX: scratch for popping, and the chains of one frame. */
     struct vq_elem *rx_elem;
-    struct iovec *rx_iov;       /* VQ_MAX_SG entries shared by the chains */
-    bool rx_wanted;             /* a frame waits for buffers */
+    struct iovec *rx_iov; /* VQ_MAX_SG entries shared by the chains */
+    bool rx_wanted;       /* a frame waits for buffers */
     /* Counters (tests, debug log). */
     unsigned long tx_frames, tx_bytes, tx_dropped;
     unsigned long rx_frames, rx_bytes, rx_dropped;
@@ -43,8 +43,12 @@ struct vnet {
 extern const struct virtio_dev_ops vnet_ops;
 
 /* Takes ownership of be and points be->dev at n. */
-void vnet_init(struct vnet *n, struct net_backend *be, const uint8_t mac[6],
-               uint16_t mtu, const struct guest_mem *gm, struct irq_line *irq);
+void vnet_init(struct vnet *n,
+               struct net_backend *be,
+               const uint8_t mac[6],
+               uint16_t mtu,
+               const struct guest_mem *gm,
+               struct irq_line *irq);
 void vnet_cleanup(struct vnet *n);
 
 #endif

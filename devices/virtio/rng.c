@@ -49,8 +49,8 @@ static uint32_t fill(const struct vq_elem *e, uint32_t len)
         size_t got = 0;
 
         while (got < want) {
-            ssize_t n = getrandom((uint8_t *)e->in[i].iov_base + got,
-                                  want - got, 0);
+            ssize_t n =
+                getrandom((uint8_t *)e->in[i].iov_base + got, want - got, 0);
             if (n < 0 && errno == EINTR) {
                 continue;
             }
@@ -108,7 +108,9 @@ const struct virtio_dev_ops vrng_ops = {
     .queue_notify = vrng_queue_notify,
 };
 
-void vrng_init(struct vrng *r, uint64_t rate, const struct guest_mem *gm,
+void vrng_init(struct vrng *r,
+               uint64_t rate,
+               const struct guest_mem *gm,
                struct irq_line *irq)
 {
     memset(r, 0, sizeof(*r));

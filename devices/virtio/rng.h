@@ -10,9 +10,9 @@
 struct vrng {
     struct virtio_dev vdev;
     struct vq_elem *elem;
-    uint64_t rate;          /* bytes per second, 0 = unlimited */
-    uint64_t tokens;        /* bytes that may be given now */
-    int64_t refilled_us;    /* monotonic time of the last refill */
+    uint64_t rate;       /* bytes per second, 0 = unlimited */
+    uint64_t tokens;     /* bytes that may be given now */
+    int64_t refilled_us; /* monotonic time of the last refill */
     /* Asks for queue_notify again after ms (the rate limit's wait). */
     void (*retry)(struct vrng *r, unsigned ms);
     void *retry_opaque;
@@ -21,7 +21,9 @@ struct vrng {
 
 extern const struct virtio_dev_ops vrng_ops;
 
-void vrng_init(struct vrng *r, uint64_t rate, const struct guest_mem *gm,
+void vrng_init(struct vrng *r,
+               uint64_t rate,
+               const struct guest_mem *gm,
                struct irq_line *irq);
 void vrng_cleanup(struct vrng *r);
 

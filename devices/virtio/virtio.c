@@ -10,8 +10,10 @@
 
 #include "lib/log.h"
 
-void virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
-                     void *opaque, const struct guest_mem *gm,
+void virtio_dev_init(struct virtio_dev *d,
+                     const struct virtio_dev_ops *ops,
+                     void *opaque,
+                     const struct guest_mem *gm,
                      struct irq_line *irq)
 {
     memset(d, 0, sizeof(*d));
@@ -23,10 +25,9 @@ void virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
     g_assert(ops->num_queues <= VIRTIO_MAX_QUEUES);
     /* Every device gets the transport features the virtqueue library
      * implements; legacy (pre-1.0) drivers are not supported. */
-    d->host_features = (ops->features ? ops->features(d) : 0) |
-                       (1ULL << VIRTIO_F_VERSION_1) |
-                       (1ULL << VIRTIO_F_EVENT_IDX) |
-                       (1ULL << VIRTIO_F_INDIRECT_DESC);
+    d->host_features =
+        (ops->features ? ops->features(d) : 0) | (1ULL << VIRTIO_F_VERSION_1) |
+        (1ULL << VIRTIO_F_EVENT_IDX) | (1ULL << VIRTIO_F_INDIRECT_DESC);
     for (unsigned i = 0; i < ops->num_queues; i++) {
         vq_init(&d->vq[i], gm, ops->queue_max);
     }

@@ -47,9 +47,13 @@ struct virtio_dev_ops {
     uint64_t (*features)(struct virtio_dev *d);
     /* Device config space; off + len <= config_size, checked already. */
     size_t config_size;
-    void (*read_config)(struct virtio_dev *d, size_t off, void *buf,
+    void (*read_config)(struct virtio_dev *d,
+                        size_t off,
+                        void *buf,
                         size_t len);
-    void (*write_config)(struct virtio_dev *d, size_t off, const void *buf,
+    void (*write_config)(struct virtio_dev *d,
+                         size_t off,
+                         const void *buf,
                          size_t len);
     /* DRIVER_OK: queues are active; start backends.  0 or -errno (the
      * transport then sets NEEDS_RESET). */
@@ -62,13 +66,13 @@ struct virtio_dev_ops {
 
 struct virtio_dev {
     const struct virtio_dev_ops *ops;
-    void *opaque;                /* the device's own state */
-    GMutex lock;                 /* vCPU register access vs the I/O thread */
+    void *opaque; /* the device's own state */
+    GMutex lock;  /* vCPU register access vs the I/O thread */
     const struct guest_mem *gm;
     struct irq_line *irq;
     struct virtqueue vq[VIRTIO_MAX_QUEUES];
     uint64_t host_features, guest_features;
-    bool features_refused;   /* the driver accepted one not offered */
+    bool features_refused; /* the driver accepted one not offered */
     uint32_t status, isr, queue_sel, dev_feat_sel, drv_feat_sel;
     uint32_t config_gen;
     /* Queues served by another process (husk-slirp, net_remote.h): it
@@ -87,8 +91,10 @@ struct virtio_dev {
     unsigned long notifies, interrupts;
 };
 
-void virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
-                     void *opaque, const struct guest_mem *gm,
+void virtio_dev_init(struct virtio_dev *d,
+                     const struct virtio_dev_ops *ops,
+                     void *opaque,
+                     const struct guest_mem *gm,
                      struct irq_line *irq);
 void virtio_dev_cleanup(struct virtio_dev *d);
 

@@ -25,8 +25,8 @@
 static bool queue_regs_writable(const struct virtio_dev *d)
 {
     return (d->status & VIRTIO_S_FEATURES_OK) &&
-           !(d->status & (VIRTIO_S_DRIVER_OK | VIRTIO_S_FAILED |
-                          VIRTIO_S_NEEDS_RESET));
+           !(d->status &
+             (VIRTIO_S_DRIVER_OK | VIRTIO_S_FAILED | VIRTIO_S_NEEDS_RESET));
 }
 
 static struct virtqueue *sel_queue(struct virtio_dev *d)
@@ -100,8 +100,7 @@ static void write_status_locked(struct virtio_dev *d, uint32_t v)
     if (added & VIRTIO_S_FEATURES_OK) {
         /* Modern devices only: without VERSION_1 the features are not
          * acceptable, and FEATURES_OK does not stick (§3.1.1 step 6). */
-        if (!virtio_has_feature(d, VIRTIO_F_VERSION_1) ||
-            d->features_refused) {
+        if (!virtio_has_feature(d, VIRTIO_F_VERSION_1) || d->features_refused) {
             v &= ~VIRTIO_S_FEATURES_OK;
             added &= ~VIRTIO_S_FEATURES_OK;
             if (added & VIRTIO_S_DRIVER_OK) {
@@ -115,7 +114,8 @@ static void write_status_locked(struct virtio_dev *d, uint32_t v)
     }
 }
 
-static void queue_ready_locked(struct virtio_dev *d, struct virtqueue *vq,
+static void queue_ready_locked(struct virtio_dev *d,
+                               struct virtqueue *vq,
                                uint32_t v)
 {
     if (!v) {
@@ -298,7 +298,7 @@ static uint64_t mmio_read(void *opaque, uint64_t off, unsigned size)
 
     if (off >= VIRTIO_MMIO_CONFIG) {
         size_t coff = off - VIRTIO_MMIO_CONFIG;
-        uint8_t buf[8] = { 0 };
+        uint8_t buf[8] = {0};
 
         /* Zero fill past the end of config space. */
         g_mutex_lock(&d->lock);
@@ -321,8 +321,7 @@ static uint64_t mmio_read(void *opaque, uint64_t off, unsigned size)
     return v;
 }
 
-static void mmio_write(void *opaque, uint64_t off, uint64_t val,
-                       unsigned size)
+static void mmio_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
     struct virtio_dev *d = opaque;
     int kick;

@@ -27,7 +27,8 @@ struct desc {
     uint16_t next;
 };
 
-void vq_init(struct virtqueue *vq, const struct guest_mem *gm,
+void vq_init(struct virtqueue *vq,
+             const struct guest_mem *gm,
              uint16_t max_size)
 {
     memset(vq, 0, sizeof(*vq));
@@ -138,7 +139,8 @@ static int vq_fail(struct virtqueue *vq)
 }
 
 /* Adds one data descriptor to the element. */
-static int add_buf(struct virtqueue *vq, struct vq_elem *e,
+static int add_buf(struct virtqueue *vq,
+                   struct vq_elem *e,
                    const struct desc *d)
 {
     void *p;
@@ -154,7 +156,7 @@ static int add_buf(struct virtqueue *vq, struct vq_elem *e,
         if (e->in_num >= VQ_MAX_SG || d->len > UINT32_MAX - e->in_len) {
             return -EINVAL;
         }
-        e->in[e->in_num++] = (struct iovec){ p, d->len };
+        e->in[e->in_num++] = (struct iovec){p, d->len};
         e->in_len += d->len;
     } else {
         /* A readable buffer after a writable one breaks §2.7.4.2. */
@@ -162,15 +164,19 @@ static int add_buf(struct virtqueue *vq, struct vq_elem *e,
             d->len > UINT32_MAX - e->out_len) {
             return -EINVAL;
         }
-        e->out[e->out_num++] = (struct iovec){ p, d->len };
+        e->out[e->out_num++] = (struct iovec){p, d->len};
         e->out_len += d->len;
     }
     return 0;
 }
 
 /* Walks a chain in `table` (count entries) from index i. */
-static int walk(struct virtqueue *vq, struct vq_elem *e, const uint8_t *table,
-                unsigned count, unsigned i, bool in_indirect)
+static int walk(struct virtqueue *vq,
+                struct vq_elem *e,
+                const uint8_t *table,
+                unsigned count,
+                unsigned i,
+                bool in_indirect)
 {
     unsigned ttl = count; /* a chain never visits more than count entries */
     struct desc d;
@@ -252,15 +258,15 @@ int vq_pop(struct virtqueue *vq, struct vq_elem *e)
     return 1;
 }
 
-void vq_fill(struct virtqueue *vq, unsigned i, uint16_t head,
-             uint32_t written)
+void vq_fill(struct virtqueue *vq, unsigned i, uint16_t head, uint32_t written)
 {
     uint8_t *elem;
 
     if (!vq->active || vq->broken) {
         return;
     }
-    elem = vq->used + USED_RING + 8u * ((uint16_t)(vq->used_idx + i) % vq->size);
+    elem =
+        vq->used + USED_RING + 8u * ((uint16_t)(vq->used_idx + i) % vq->size);
     put_le32(elem, head);
     put_le32(elem + 4, written);
 }

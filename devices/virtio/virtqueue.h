@@ -25,33 +25,34 @@
 #define VQ_MAX_SG VQ_MAX_SIZE
 
 struct vq_elem {
-    uint16_t head;               /* the chain's head index, for vq_push */
-    unsigned out_num, in_num;    /* device-readable / device-writable iovecs */
-    uint32_t out_len, in_len;    /* bytes in each direction */
+    uint16_t head;            /* the chain's head index, for vq_push */
+    unsigned out_num, in_num; /* device-readable / device-writable iovecs */
+    uint32_t out_len, in_len; /* bytes in each direction */
     struct iovec out[VQ_MAX_SG];
     struct iovec in[VQ_MAX_SG];
 };
 
 struct virtqueue {
     const struct guest_mem *gm;
-    uint16_t max_size;           /* QueueNumMax */
+    uint16_t max_size; /* QueueNumMax */
     /* Driver-set configuration (transport registers). */
-    uint16_t size;               /* QueueNum */
-    bool ready;                  /* QueueReady */
+    uint16_t size; /* QueueNum */
+    bool ready;    /* QueueReady */
     uint64_t desc_gpa, avail_gpa, used_gpa;
     /* Set by vq_activate(). */
     bool active, event_idx, indirect;
-    bool broken;                 /* a malformed ring was seen */
+    bool broken;                  /* a malformed ring was seen */
     uint8_t *desc, *avail, *used; /* validated host pointers to the rings */
-    uint16_t last_avail;         /* next avail entry to consume */
-    uint16_t used_idx;           /* our copy of used->idx */
-    uint16_t signalled_used;     /* used_idx at the last interrupt */
+    uint16_t last_avail;          /* next avail entry to consume */
+    uint16_t used_idx;            /* our copy of used->idx */
+    uint16_t signalled_used;      /* used_idx at the last interrupt */
     bool signalled_valid;
-    unsigned long malformed;     /* count of broken-ring events */
+    unsigned long malformed; /* count of broken-ring events */
 };
 
 /* Fresh queue with QueueNumMax = max_size (<= VQ_MAX_SIZE). */
-void vq_init(struct virtqueue *vq, const struct guest_mem *gm,
+void vq_init(struct virtqueue *vq,
+             const struct guest_mem *gm,
              uint16_t max_size);
 
 /* Back to the reset state (size = max_size, not ready, indices 0). */
@@ -78,8 +79,7 @@ void vq_push(struct virtqueue *vq, uint16_t head, uint32_t written);
 /* The same in two steps, for a frame spread over several chains
  * (mergeable RX buffers): fill used entry used_idx + i, then publish n
  * filled entries at once so the driver never sees part of them. */
-void vq_fill(struct virtqueue *vq, unsigned i, uint16_t head,
-             uint32_t written);
+void vq_fill(struct virtqueue *vq, unsigned i, uint16_t head, uint32_t written);
 void vq_flush(struct virtqueue *vq, unsigned n);
 
 /* Gives back the last n popped chains, which were not used (they will be

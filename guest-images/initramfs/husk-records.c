@@ -33,7 +33,7 @@ static void fill(uint8_t *b, uint64_t i)
 {
     uint64_t x = i * 0x9e3779b97f4a7c15ULL + 1;
 
-    memcpy(b, &(uint64_t){ MAGIC }, 8);
+    memcpy(b, &(uint64_t){MAGIC}, 8);
     memcpy(b + 8, &i, 8);
     for (int o = 16; o < REC; o += 8) {
         x ^= x << 13;
@@ -132,6 +132,7 @@ int main(int argc, char **argv)
     if (argc == 4 && !strcmp(argv[1], "verify")) {
         return verify(argv[2], strtoull(argv[3], NULL, 10));
     }
-    fprintf(stderr, "usage: husk-records write DEV | read DEV | verify FILE N\n");
+    fprintf(stderr,
+            "usage: husk-records write DEV | read DEV | verify FILE N\n");
     return 2;
 }

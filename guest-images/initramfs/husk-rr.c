@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 {
     char buf[65536];
     int one = 1, fd;
-    struct sockaddr_in sa = { .sin_family = AF_INET };
+    struct sockaddr_in sa = {.sin_family = AF_INET};
 
     if (argc == 3 && !strcmp(argv[1], "server")) {
         int l = socket(AF_INET, SOCK_STREAM, 0);
@@ -127,7 +127,8 @@ int main(int argc, char **argv)
         printf("UDP_SENT=%ld\n", sent);
         return 0;
     }
-    fprintf(stderr, "usage: husk-rr server PORT | client ADDR PORT COUNT "
-                    "[SIZE] | udpflood ADDR PORT SECONDS\n");
+    fprintf(stderr,
+            "usage: husk-rr server PORT | client ADDR PORT COUNT "
+            "[SIZE] | udpflood ADDR PORT SECONDS\n");
     return 2;
 }

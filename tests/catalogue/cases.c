@@ -20,6 +20,8 @@
 #define CON DK_CONSOLE
 #define NONE DK_N
 
+/* One row a line, however long: the table is read as a table. */
+// clang-format off
 const struct cat_case cat_cases[] = {
     /* virtio-mmio transport (§4.2.2) */
     { "M01", RNG, R, "8-bit write to Status (32-bit only, §4.2.2.1)", m_narrow_status_write },
@@ -154,6 +156,7 @@ const struct cat_case cat_cases[] = {
     { "H08", NONE, R, "neither bzImage nor ELF", h_garbage_kernel },
     { "H09", NONE, R, "ELF program headers past the end of the file", h_elf_phdr_past_file },
 };
+// clang-format on
 
 const unsigned cat_nr_cases = sizeof(cat_cases) / sizeof(cat_cases[0]);
 

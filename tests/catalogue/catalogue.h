@@ -12,17 +12,17 @@
 #include "harness/devkit.h"
 
 enum verdict {
-    V_PASS,     /* handled as a well-formed request would be */
-    V_REJECT,   /* refused: error status, dropped and counted, ignored
-                 * access, or NEEDS_RESET */
-    V_WEDGED,   /* neither answered nor refused: a guest would hang */
+    V_PASS,   /* handled as a well-formed request would be */
+    V_REJECT, /* refused: error status, dropped and counted, ignored
+               * access, or NEEDS_RESET */
+    V_WEDGED, /* neither answered nor refused: a guest would hang */
 };
 
 struct cat_case {
     const char *id;
-    enum dk_device dev;     /* the device it is played against */
+    enum dk_device dev; /* the device it is played against */
     enum verdict want;
-    const char *rule;       /* what the input breaks, and where from */
+    const char *rule; /* what the input breaks, and where from */
     enum verdict (*run)(struct devkit *k);
 };
 

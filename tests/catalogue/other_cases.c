@@ -21,13 +21,13 @@
 
 /* ---------------------------------------------------------------- S */
 
-static const uint8_t gmac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
-static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t gmac[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
+static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 struct slirp_kit {
     GMainContext *ctx;
     struct slirp_stack *st;
-    unsigned out;       /* frames slirp sent to the guest */
+    unsigned out; /* frames slirp sent to the guest */
     bool arp_reply;
 };
 
@@ -45,7 +45,7 @@ static int out_fn(void *opaque, const void *frame, size_t len)
 
 static void sk_init(struct slirp_kit *s, bool ipv6)
 {
-    struct net_user_opts o = { .ipv6 = ipv6, .mtu = 1500 };
+    struct net_user_opts o = {.ipv6 = ipv6, .mtu = 1500};
 
     memset(s, 0, sizeof(*s));
     s->ctx = g_main_context_new();
@@ -103,8 +103,12 @@ static uint16_t csum(const uint8_t *p, size_t n)
 }
 
 /* An IPv4 header to dst (gateway MAC is learnt by slirp from any MAC). */
-static size_t ip4(uint8_t *f, uint8_t proto, const char *dst, size_t payload,
-                  uint16_t id, uint16_t frag)
+static size_t ip4(uint8_t *f,
+                  uint8_t proto,
+                  const char *dst,
+                  size_t payload,
+                  uint16_t id,
+                  uint16_t frag)
 {
     uint8_t *ip = f + eth(f, bcast, 0x0800);
     uint16_t c;
@@ -141,8 +145,10 @@ static void tcp_csum(uint8_t *f, size_t seg_len)
 }
 
 /* Plays frames into a fresh stack; REJECT when none drew an answer. */
-static enum verdict sk_play(uint8_t *const *frames, const size_t *lens,
-                            unsigned n, bool ipv6)
+static enum verdict sk_play(uint8_t *const *frames,
+                            const size_t *lens,
+                            unsigned n,
+                            bool ipv6)
 {
     struct slirp_kit s;
     unsigned before;
@@ -165,7 +171,7 @@ static enum verdict sk_one(uint8_t *f, size_t len, bool ipv6)
 enum verdict s_overlapping_fragments(struct devkit *k)
 {
     static uint8_t a[1600], b[1600];
-    uint8_t *fr[] = { a, b };
+    uint8_t *fr[] = {a, b};
     size_t lens[2];
 
     /* Two fragments of one ICMP datagram, the second overlapping the
@@ -198,8 +204,8 @@ enum verdict s_tcp_urgent_past_data(struct devkit *k)
     uint8_t *t = f + n;
 
     memset(t, 0, 24);
-    t[0] = 0x9c, t[1] = 0x40;   /* port 40000 */
-    t[3] = 9;                   /* to port 9 */
+    t[0] = 0x9c, t[1] = 0x40; /* port 40000 */
+    t[3] = 9;                 /* to port 9 */
     t[12] = 5 << 4;
     t[13] = 0x20 | 0x08 | 0x10; /* URG PSH ACK, no connection */
     t[18] = 0xff, t[19] = 0xff; /* urgent pointer far past the data */
@@ -232,9 +238,9 @@ enum verdict s_truncated_dhcp(struct devkit *k)
     uint8_t *u = f + n;
 
     memset(u, 0, 18);
-    u[1] = 68, u[3] = 67;       /* bootpc -> bootps */
-    u[5] = 18;                  /* UDP length: a 10-byte BOOTP message */
-    u[8] = 1;                   /* BOOTREQUEST */
+    u[1] = 68, u[3] = 67; /* bootpc -> bootps */
+    u[5] = 18;            /* UDP length: a 10-byte BOOTP message */
+    u[8] = 1;             /* BOOTREQUEST */
     return sk_one(f, n + 18, false);
 }
 
@@ -243,7 +249,7 @@ enum verdict s_truncated_udp(struct devkit *k)
     static uint8_t f[64];
     size_t n = ip4(f, 17, "10.0.2.3", 4, 81, 0);
 
-    memset(f + n, 0x35, 4);     /* half a UDP header */
+    memset(f + n, 0x35, 4); /* half a UDP header */
     return sk_one(f, n + 4, false);
 }
 
@@ -255,7 +261,7 @@ enum verdict s_truncated_udp6(struct devkit *k)
 
     memset(ip, 0, 44);
     ip[0] = 0x60;
-    ip[5] = 4;                  /* payload length 4: half a UDP header */
+    ip[5] = 4; /* payload length 4: half a UDP header */
     ip[6] = 17;
     ip[7] = 64;
     inet_pton(AF_INET6, "fec0::15", ip + 8);
@@ -273,9 +279,9 @@ enum verdict s_ftp_port_with_emu_off(struct devkit *k)
 
     memset(t, 0, 20);
     t[0] = 0x9c, t[1] = 0x41;
-    t[3] = 21;                  /* FTP control, never connected */
+    t[3] = 21; /* FTP control, never connected */
     t[12] = 5 << 4;
-    t[13] = 0x18;               /* PSH ACK */
+    t[13] = 0x18; /* PSH ACK */
     memcpy(t + 20, cmd, len);
     tcp_csum(f, 20 + len);
     return sk_one(f, n + 20 + len, false);
@@ -301,7 +307,7 @@ enum verdict s_ipv6_extension_chain(struct devkit *k)
     ip[0] = 0x60;
     ip[4] = (uint8_t)((8 * hops) >> 8);
     ip[5] = (uint8_t)(8 * hops);
-    ip[6] = 0;                  /* hop-by-hop options, chained */
+    ip[6] = 0; /* hop-by-hop options, chained */
     ip[7] = 64;
     inet_pton(AF_INET6, "fec0::15", ip + 8);
     inet_pton(AF_INET6, "fec0::2", ip + 24);
@@ -319,7 +325,7 @@ enum verdict s_icmp_echo_flood(struct devkit *k)
     uint16_t c;
 
     memset(f + n, 0, 64);
-    f[n] = 8;                   /* echo request */
+    f[n] = 8; /* echo request */
     c = csum(f + n, 64);
     f[n + 2] = (uint8_t)(c >> 8), f[n + 3] = (uint8_t)c;
     sk_init(&s, false);
@@ -340,13 +346,17 @@ enum verdict s_icmp_echo_flood(struct devkit *k)
 
 /* Loads img into a fresh 64 MiB guest: PASS if it loads, REJECT on an
  * error (which must name the problem: message not empty). */
-static enum verdict load(const uint8_t *img, size_t len, const char *cmdline,
+static enum verdict load(const uint8_t *img,
+                         size_t len,
+                         const char *cmdline,
                          size_t initrd_len)
 {
     struct test_mem tm;
-    struct kernel_load_args a = { .kernel = img, .kernel_len = len,
-                                  .cmdline = cmdline, .low_ram = H_RAM,
-                                  .rsdp = LAYOUT_ACPI_START };
+    struct kernel_load_args a = {.kernel = img,
+                                 .kernel_len = len,
+                                 .cmdline = cmdline,
+                                 .low_ram = H_RAM,
+                                 .rsdp = LAYOUT_ACPI_START};
     struct kernel_entry e;
     g_autoptr(GError) err = NULL;
     uint8_t *initrd = NULL;
@@ -432,11 +442,11 @@ enum verdict h_elf_phdr_past_file(struct devkit *k)
     /* An ELF header whose program headers lie beyond the file. */
     memset(bz, 0, 64);
     memcpy(bz, "\177ELF", 4);
-    bz[4] = 1, bz[5] = 1, bz[6] = 1;    /* 32-bit, little-endian */
-    put_le16(bz + 16, 2);               /* ET_EXEC */
-    put_le16(bz + 18, 3);               /* EM_386 */
-    put_le32(bz + 28, 0x7ffffff0);      /* e_phoff */
-    put_le16(bz + 42, 32);              /* e_phentsize */
-    put_le16(bz + 44, 0xffff);          /* e_phnum */
+    bz[4] = 1, bz[5] = 1, bz[6] = 1; /* 32-bit, little-endian */
+    put_le16(bz + 16, 2);            /* ET_EXEC */
+    put_le16(bz + 18, 3);            /* EM_386 */
+    put_le32(bz + 28, 0x7ffffff0);   /* e_phoff */
+    put_le16(bz + 42, 32);           /* e_phentsize */
+    put_le16(bz + 44, 0xffff);       /* e_phnum */
     return load(bz, 64, "console=ttyS0", 0);
 }

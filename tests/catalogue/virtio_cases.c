@@ -187,8 +187,12 @@ enum verdict m_features_sel_high(struct devkit *k)
 
 /* Queue 0 programmed by hand after FEATURES_OK, then DRIVER_OK.  The
  * driver's view (k->drv.q[0]) follows, so requests can be posted. */
-static void custom_queue(struct devkit *k, uint32_t num, uint64_t desc,
-                         uint64_t avail, uint64_t used, uint64_t features)
+static void custom_queue(struct devkit *k,
+                         uint32_t num,
+                         uint64_t desc,
+                         uint64_t avail,
+                         uint64_t used,
+                         uint64_t features)
 {
     struct vdrv_queue *q = &k->drv.q[0];
 
@@ -214,8 +218,7 @@ static void custom_queue(struct devkit *k, uint32_t num, uint64_t desc,
 static enum verdict queue_refused(struct devkit *k)
 {
     wr(k, VIRTIO_MMIO_QUEUE_SEL, 4, 0);
-    return (!rd(k, VIRTIO_MMIO_QUEUE_READY, 4) || !live(k)) ? V_REJECT
-                                                           : V_PASS;
+    return (!rd(k, VIRTIO_MMIO_QUEUE_READY, 4) || !live(k)) ? V_REJECT : V_PASS;
 }
 
 enum verdict m_queue_num_too_big(struct devkit *k)
@@ -261,8 +264,7 @@ enum verdict m_status_clears_bits(struct devkit *k)
 
 enum verdict m_status_sets_needs_reset(struct devkit *k)
 {
-    wr(k, VIRTIO_MMIO_STATUS, 4,
-       status(k) | VIRTIO_S_NEEDS_RESET);
+    wr(k, VIRTIO_MMIO_STATUS, 4, status(k) | VIRTIO_S_NEEDS_RESET);
     return ignored_if(live(k));
 }
 
@@ -340,8 +342,8 @@ struct d {
 static enum verdict play(struct devkit *k, const struct d *d, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
-        vdrv_set_desc(&k->drv, 0, (uint16_t)i, d[i].addr, d[i].len,
-                      d[i].flags, d[i].next);
+        vdrv_set_desc(&k->drv, 0, (uint16_t)i, d[i].addr, d[i].len, d[i].flags,
+                      d[i].next);
     }
     vdrv_publish(&k->drv, 0, 0);
     vdrv_kick(&k->drv, 0);
@@ -353,12 +355,15 @@ static enum verdict play(struct devkit *k, const struct d *d, unsigned n)
 #define I VRING_DESC_F_INDIRECT
 
 /* The well-formed GET_ID chain: header, 20 writable bytes, status. */
-#define GETID                                                              \
-    { HDR, 16, N, 1 }, { DATA, 20, W | N, 2 }, { STATUS, 1, W, 0 }
+#define GETID                              \
+    {HDR, 16, N, 1}, {DATA, 20, W | N, 2}, \
+    {                                      \
+        STATUS, 1, W, 0                    \
+    }
 
 enum verdict m_kick_before_driver_ok(struct devkit *k)
 {
-    const struct d d[] = { GETID };
+    const struct d d[] = {GETID};
 
     dk_reach(k, DK_FEATURES_OK, V1);
     vdrv_queue_setup(&k->drv, 0, QS);
@@ -368,7 +373,7 @@ enum verdict m_kick_before_driver_ok(struct devkit *k)
 
 enum verdict m_kick_after_reset(struct devkit *k)
 {
-    const struct d d[] = { GETID };
+    const struct d d[] = {GETID};
 
     wr(k, VIRTIO_MMIO_STATUS, 4, 0);
     getid_hdr(k, VIRTIO_BLK_T_GET_ID, 0);
@@ -379,7 +384,7 @@ enum verdict m_kick_after_reset(struct devkit *k)
 
 enum verdict r_self_loop(struct devkit *k)
 {
-    const struct d d[] = { { HDR, 16, N, 0 } };
+    const struct d d[] = {{HDR, 16, N, 0}};
 
     getid_hdr(k, VIRTIO_BLK_T_GET_ID, 0);
     return play(k, d, 1);
@@ -387,7 +392,7 @@ enum verdict r_self_loop(struct devkit *k)
 
 enum verdict r_two_cycle(struct devkit *k)
 {
-    const struct d d[] = { { HDR, 16, N, 1 }, { DATA, 20, W | N, 0 } };
+    const struct d d[] = {{HDR, 16, N, 1}, {DATA, 20, W | N, 0}};
 
     getid_hdr(k, VIRTIO_BLK_T_GET_ID, 0);
     return play(k, d, 2);
@@ -397,29 +402,29 @@ enum verdict r_chain_of_queue_size(struct devkit *k)
 {
     struct d d[QS];
 
-    d[0] = (struct d){ HDR, 16, N, 1 };
+    d[0] = (struct d){HDR, 16, N, 1};
     for (unsigned i = 1; i < QS - 1; i++) {
-        d[i] = (struct d){ DATA + 512 * (i - 1), 512, W | N,
-                           (uint16_t)(i + 1) };
+        d[i] = (struct d){DATA + 512 * (i - 1), 512, W | N, (uint16_t)(i + 1)};
     }
-    d[QS - 1] = (struct d){ STATUS, 1, W, 0 };
+    d[QS - 1] = (struct d){STATUS, 1, W, 0};
     getid_hdr(k, VIRTIO_BLK_T_IN, 0);
     return play(k, d, QS);
 }
 
 enum verdict r_next_out_of_range(struct devkit *k)
 {
-    const struct d d[] = { { HDR, 16, N, QS } };
+    const struct d d[] = {{HDR, 16, N, QS}};
 
     getid_hdr(k, VIRTIO_BLK_T_GET_ID, 0);
     return play(k, d, 1);
 }
 
-static enum verdict getid_with_data(struct devkit *k, uint64_t addr,
+static enum verdict getid_with_data(struct devkit *k,
+                                    uint64_t addr,
                                     uint32_t len)
 {
-    const struct d d[] = { { HDR, 16, N, 1 }, { addr, len, W | N, 2 },
-                           { STATUS, 1, W, 0 } };
+    const struct d d[] = {
+        {HDR, 16, N, 1}, {addr, len, W | N, 2}, {STATUS, 1, W, 0}};
 
     getid_hdr(k, VIRTIO_BLK_T_GET_ID, 0);
     return play(k, d, 3);
@@ -462,11 +467,15 @@ enum verdict r_len_huge(struct devkit *k)
 
 /* A request whose descriptor 0 points at an indirect table (at TABLE)
  * of n entries; negotiated with or without INDIRECT_DESC. */
-static enum verdict indirect(struct devkit *k, const struct d *t, unsigned n,
-                             uint32_t table_len, uint16_t flags0,
-                             uint64_t table_at, bool feature)
+static enum verdict indirect(struct devkit *k,
+                             const struct d *t,
+                             unsigned n,
+                             uint32_t table_len,
+                             uint16_t flags0,
+                             uint64_t table_at,
+                             bool feature)
 {
-    const struct d d[] = { { table_at, table_len, flags0, 0 } };
+    const struct d d[] = {{table_at, table_len, flags0, 0}};
 
     if (feature) {
         dk_reach(k, DK_DRIVER_OK, V1 | F(VIRTIO_RING_F_INDIRECT_DESC));
@@ -482,7 +491,7 @@ static enum verdict indirect(struct devkit *k, const struct d *t, unsigned n,
     return play(k, d, 1);
 }
 
-static const struct d getid_table[] = { GETID };
+static const struct d getid_table[] = {GETID};
 
 enum verdict r_indirect_ok(struct devkit *k)
 {
@@ -498,8 +507,8 @@ enum verdict r_indirect_without_feature(struct devkit *k)
 
 enum verdict r_indirect_nested(struct devkit *k)
 {
-    const struct d t[] = { { HDR, 16, N, 1 }, { TABLE, 48, I | N, 2 },
-                           { STATUS, 1, W, 0 } };
+    const struct d t[] = {
+        {HDR, 16, N, 1}, {TABLE, 48, I | N, 2}, {STATUS, 1, W, 0}};
 
     getid_hdr(k, VIRTIO_BLK_T_GET_ID, 0);
     return indirect(k, t, 3, 48, I, TABLE, true);
@@ -539,12 +548,11 @@ enum verdict r_indirect_longer_than_queue(struct devkit *k)
 {
     struct d t[QS + 1];
 
-    t[0] = (struct d){ HDR, 16, N, 1 };
+    t[0] = (struct d){HDR, 16, N, 1};
     for (unsigned i = 1; i < QS; i++) {
-        t[i] = (struct d){ DATA + 512 * (i - 1), 512, W | N,
-                           (uint16_t)(i + 1) };
+        t[i] = (struct d){DATA + 512 * (i - 1), 512, W | N, (uint16_t)(i + 1)};
     }
-    t[QS] = (struct d){ STATUS, 1, W, 0 };
+    t[QS] = (struct d){STATUS, 1, W, 0};
     getid_hdr(k, VIRTIO_BLK_T_IN, 0);
     return indirect(k, t, QS + 1, 16 * (QS + 1), I, TABLE, true);
 }
@@ -554,11 +562,11 @@ enum verdict r_total_over_4g(struct devkit *k)
     /* 1026 entries of 4 MiB each (all of RAM, again and again). */
     static struct d t[1026];
 
-    t[0] = (struct d){ HDR, 16, N, 1 };
+    t[0] = (struct d){HDR, 16, N, 1};
     for (unsigned i = 1; i < 1025; i++) {
-        t[i] = (struct d){ 0, DK_RAM, W | N, (uint16_t)(i + 1) };
+        t[i] = (struct d){0, DK_RAM, W | N, (uint16_t)(i + 1)};
     }
-    t[1025] = (struct d){ STATUS, 1, W, 0 };
+    t[1025] = (struct d){STATUS, 1, W, 0};
     getid_hdr(k, VIRTIO_BLK_T_IN, 0);
     return indirect(k, t, 1026, 16 * 1026, I, TABLE, true);
 }
@@ -570,12 +578,12 @@ static uint8_t *avail_ring(struct devkit *k)
 
 enum verdict r_avail_idx_jump(struct devkit *k)
 {
-    const struct d d[] = { GETID };
+    const struct d d[] = {GETID};
 
     getid_hdr(k, VIRTIO_BLK_T_GET_ID, 0);
     for (unsigned i = 0; i < 3; i++) {
-        vdrv_set_desc(&k->drv, 0, (uint16_t)i, d[i].addr, d[i].len,
-                      d[i].flags, d[i].next);
+        vdrv_set_desc(&k->drv, 0, (uint16_t)i, d[i].addr, d[i].len, d[i].flags,
+                      d[i].next);
     }
     put_le16(avail_ring(k) + 2, QS + 1);
     vdrv_kick(&k->drv, 0);
@@ -584,7 +592,7 @@ enum verdict r_avail_idx_jump(struct devkit *k)
 
 enum verdict r_avail_idx_backwards(struct devkit *k)
 {
-    const struct d d[] = { GETID };
+    const struct d d[] = {GETID};
 
     getid_hdr(k, VIRTIO_BLK_T_GET_ID, 0);
     if (play(k, d, 3) != V_PASS) {
@@ -597,15 +605,15 @@ enum verdict r_avail_idx_backwards(struct devkit *k)
 
 enum verdict r_same_head_thrice(struct devkit *k)
 {
-    const struct d d[] = { GETID };
+    const struct d d[] = {GETID};
     uint16_t head;
     uint32_t len;
     unsigned n = 0;
 
     getid_hdr(k, VIRTIO_BLK_T_GET_ID, 0);
     for (unsigned i = 0; i < 3; i++) {
-        vdrv_set_desc(&k->drv, 0, (uint16_t)i, d[i].addr, d[i].len,
-                      d[i].flags, d[i].next);
+        vdrv_set_desc(&k->drv, 0, (uint16_t)i, d[i].addr, d[i].len, d[i].flags,
+                      d[i].next);
     }
     for (unsigned i = 0; i < 3; i++) {
         vdrv_publish(&k->drv, 0, 0);
@@ -628,9 +636,9 @@ enum verdict r_avail_entry_out_of_range(struct devkit *k)
 
 enum verdict r_reused_after_rewrite(struct devkit *k)
 {
-    const struct d a[] = { GETID };
-    const struct d b[] = { { HDR, 16, N, 1 }, { DATA + 64, 20, W | N, 2 },
-                           { STATUS, 1, W, 0 } };
+    const struct d a[] = {GETID};
+    const struct d b[] = {
+        {HDR, 16, N, 1}, {DATA + 64, 20, W | N, 2}, {STATUS, 1, W, 0}};
 
     getid_hdr(k, VIRTIO_BLK_T_GET_ID, 0);
     if (play(k, a, 3) != V_PASS) {
@@ -660,7 +668,7 @@ enum verdict r_unaligned_used(struct devkit *k)
 
 enum verdict r_overlapping_rings(struct devkit *k)
 {
-    const struct d d[] = { GETID };
+    const struct d d[] = {GETID};
 
     /* avail and used share a page: the device's used writes land on
      * the driver's avail ring.  Whatever follows is the guest's
@@ -676,7 +684,7 @@ enum verdict r_overlapping_rings(struct devkit *k)
 
 enum verdict r_used_event_wrap(struct devkit *k)
 {
-    const struct d d[] = { GETID };
+    const struct d d[] = {GETID};
     uint8_t *avail;
 
     dk_reach(k, DK_DRIVER_OK, V1 | F(VIRTIO_RING_F_EVENT_IDX));
@@ -695,13 +703,16 @@ enum verdict r_kick_nothing_new(struct devkit *k)
     vdrv_kick(&k->drv, 0);
     dk_poll(k);
     return (live(k) && !vdrv_get_used(&k->drv, 0, &head, &len)) ? V_PASS
-                                                               : V_REJECT;
+                                                                : V_REJECT;
 }
 
 /* ---------------------------------------------------------------- B */
 
-static enum verdict blk_req(struct devkit *k, uint32_t type, uint64_t sector,
-                            const struct d *d, unsigned n)
+static enum verdict blk_req(struct devkit *k,
+                            uint32_t type,
+                            uint64_t sector,
+                            const struct d *d,
+                            unsigned n)
 {
     getid_hdr(k, type, sector);
     return play(k, d, n);
@@ -709,49 +720,52 @@ static enum verdict blk_req(struct devkit *k, uint32_t type, uint64_t sector,
 
 enum verdict b_head_writable(struct devkit *k)
 {
-    const struct d d[] = { { HDR, 16, W | N, 1 }, { DATA, 20, W | N, 2 },
-                           { STATUS, 1, W, 0 } };
+    const struct d d[] = {
+        {HDR, 16, W | N, 1}, {DATA, 20, W | N, 2}, {STATUS, 1, W, 0}};
 
     return blk_req(k, VIRTIO_BLK_T_GET_ID, 0, d, 3);
 }
 
 enum verdict b_status_read_only(struct devkit *k)
 {
-    const struct d d[] = { { HDR, 16, N, 1 }, { DATA, 20, W | N, 2 },
-                           { STATUS, 1, 0, 0 } };
+    const struct d d[] = {
+        {HDR, 16, N, 1}, {DATA, 20, W | N, 2}, {STATUS, 1, 0, 0}};
 
     return blk_req(k, VIRTIO_BLK_T_GET_ID, 0, d, 3);
 }
 
 enum verdict b_status_len_zero(struct devkit *k)
 {
-    const struct d d[] = { { HDR, 16, N, 1 }, { DATA, 20, W | N, 2 },
-                           { STATUS, 0, W, 0 } };
+    const struct d d[] = {
+        {HDR, 16, N, 1}, {DATA, 20, W | N, 2}, {STATUS, 0, W, 0}};
 
     return blk_req(k, VIRTIO_BLK_T_GET_ID, 0, d, 3);
 }
 
 enum verdict b_head_only(struct devkit *k)
 {
-    const struct d d[] = { { HDR, 16, 0, 0 } };
+    const struct d d[] = {{HDR, 16, 0, 0}};
 
     return blk_req(k, VIRTIO_BLK_T_IN, 0, d, 1);
 }
 
 enum verdict b_short_header(struct devkit *k)
 {
-    const struct d d[] = { { HDR, 8, N, 1 }, { STATUS, 1, W, 0 } };
+    const struct d d[] = {{HDR, 8, N, 1}, {STATUS, 1, W, 0}};
 
     return blk_req(k, VIRTIO_BLK_T_GET_ID, 0, d, 2);
 }
 
-static enum verdict rw(struct devkit *k, uint32_t type, uint64_t sector,
-                       uint32_t len, bool data_writable)
+static enum verdict rw(struct devkit *k,
+                       uint32_t type,
+                       uint64_t sector,
+                       uint32_t len,
+                       bool data_writable)
 {
-    const struct d d[] = { { HDR, 16, N, 1 },
-                           { DATA, len, (uint16_t)((data_writable ? W : 0) | N),
-                             2 },
-                           { STATUS, 1, W, 0 } };
+    const struct d d[] = {
+        {HDR, 16, N, 1},
+        {DATA, len, (uint16_t)((data_writable ? W : 0) | N), 2},
+        {STATUS, 1, W, 0}};
 
     return blk_req(k, type, sector, d, 3);
 }
@@ -784,7 +798,7 @@ enum verdict b_unknown_type(struct devkit *k)
 
 enum verdict b_flush_no_data(struct devkit *k)
 {
-    const struct d d[] = { { HDR, 16, N, 1 }, { STATUS, 1, W, 0 } };
+    const struct d d[] = {{HDR, 16, N, 1}, {STATUS, 1, W, 0}};
 
     dk_reach(k, DK_DRIVER_OK, V1 | F(VIRTIO_BLK_F_FLUSH));
     return blk_req(k, VIRTIO_BLK_T_FLUSH, 0, d, 2);
@@ -820,12 +834,11 @@ enum verdict b_64_data_descriptors(struct devkit *k)
 {
     struct d t[66];
 
-    t[0] = (struct d){ HDR, 16, N, 1 };
+    t[0] = (struct d){HDR, 16, N, 1};
     for (unsigned i = 1; i < 65; i++) {
-        t[i] = (struct d){ DATA + 512 * (i - 1), 512, W | N,
-                           (uint16_t)(i + 1) };
+        t[i] = (struct d){DATA + 512 * (i - 1), 512, W | N, (uint16_t)(i + 1)};
     }
-    t[65] = (struct d){ STATUS, 1, W, 0 };
+    t[65] = (struct d){STATUS, 1, W, 0};
     getid_hdr(k, VIRTIO_BLK_T_IN, 0);
     return indirect(k, t, 66, 16 * 66, I, TABLE, true);
 }
@@ -854,7 +867,7 @@ enum verdict b_host_write_nospace(struct devkit *k)
 
 enum verdict b_host_flush_error_latched(struct devkit *k)
 {
-    const struct d d[] = { { HDR, 16, N, 1 }, { STATUS, 1, W, 0 } };
+    const struct d d[] = {{HDR, 16, N, 1}, {STATUS, 1, W, 0}};
     enum verdict first;
 
     dk_reach(k, DK_DRIVER_OK, V1 | F(VIRTIO_BLK_F_FLUSH));
@@ -863,8 +876,7 @@ enum verdict b_host_flush_error_latched(struct devkit *k)
     k->disk.fail_flush = 0;
     /* The second flush succeeds at the host, but the data the first
      * one covered may be gone: still an error. */
-    return first == V_REJECT ? blk_req(k, VIRTIO_BLK_T_FLUSH, 0, d, 2)
-                             : V_PASS;
+    return first == V_REJECT ? blk_req(k, VIRTIO_BLK_T_FLUSH, 0, d, 2) : V_PASS;
 }
 
 /* ---------------------------------------------------------------- N */
@@ -887,11 +899,15 @@ static enum verdict tx(struct devkit *k, const struct vdrv_buf *b, unsigned n)
         return V_WEDGED;
     }
     return recv(k->world, got, sizeof(got), MSG_DONTWAIT) > 0 ? V_PASS
-                                                            : V_REJECT;
+                                                              : V_REJECT;
 }
 
-static void net_hdr(struct devkit *k, uint8_t flags, uint8_t gso,
-                    uint16_t csum_start, uint16_t csum_off, uint16_t nbuf)
+static void net_hdr(struct devkit *k,
+                    uint8_t flags,
+                    uint8_t gso,
+                    uint16_t csum_start,
+                    uint16_t csum_off,
+                    uint16_t nbuf)
 {
     uint8_t *h = dk_mem(k, HDR);
 
@@ -906,7 +922,7 @@ static void net_hdr(struct devkit *k, uint8_t flags, uint8_t gso,
 
 enum verdict n_no_header(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { HDR, 10, false } };
+    const struct vdrv_buf b[] = {{HDR, 10, false}};
 
     net_hdr(k, 0, 0, 0, 0, 0);
     return tx(k, b, 1);
@@ -914,7 +930,7 @@ enum verdict n_no_header(struct devkit *k)
 
 enum verdict n_header_only(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { HDR, NET_HDR_LEN, false } };
+    const struct vdrv_buf b[] = {{HDR, NET_HDR_LEN, false}};
 
     net_hdr(k, 0, 0, 0, 0, 0);
     return tx(k, b, 1);
@@ -922,8 +938,8 @@ enum verdict n_header_only(struct devkit *k)
 
 enum verdict n_frame_too_big(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { HDR, NET_HDR_LEN, false },
-                                  { DATA, 65551, false } };
+    const struct vdrv_buf b[] = {{HDR, NET_HDR_LEN, false},
+                                 {DATA, 65551, false}};
 
     net_hdr(k, 0, 0, 0, 0, 0);
     return tx(k, b, 2);
@@ -931,8 +947,7 @@ enum verdict n_frame_too_big(struct devkit *k)
 
 enum verdict n_frame_too_short(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { HDR, NET_HDR_LEN, false },
-                                  { DATA, 10, false } };
+    const struct vdrv_buf b[] = {{HDR, NET_HDR_LEN, false}, {DATA, 10, false}};
 
     net_hdr(k, 0, 0, 0, 0, 0);
     return tx(k, b, 2);
@@ -940,8 +955,7 @@ enum verdict n_frame_too_short(struct devkit *k)
 
 enum verdict n_bad_csum_offsets(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { HDR, NET_HDR_LEN, false },
-                                  { DATA, 60, false } };
+    const struct vdrv_buf b[] = {{HDR, NET_HDR_LEN, false}, {DATA, 60, false}};
 
     net_hdr(k, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 58, 10, 0);
     return tx(k, b, 2);
@@ -949,15 +963,15 @@ enum verdict n_bad_csum_offsets(struct devkit *k)
 
 enum verdict n_gso_without_feature(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { HDR, NET_HDR_LEN, false },
-                                  { DATA, 60, false } };
+    const struct vdrv_buf b[] = {{HDR, NET_HDR_LEN, false}, {DATA, 60, false}};
 
     net_hdr(k, 0, VIRTIO_NET_HDR_GSO_TCPV4, 0, 0, 0);
     return tx(k, b, 2);
 }
 
 /* A frame from the backend into one RX chain; PASS if it was written. */
-static enum verdict rx_into(struct devkit *k, const struct vdrv_buf *b,
+static enum verdict rx_into(struct devkit *k,
+                            const struct vdrv_buf *b,
                             unsigned n)
 {
     uint8_t frame[60];
@@ -983,29 +997,28 @@ static enum verdict rx_into(struct devkit *k, const struct vdrv_buf *b,
 
 enum verdict n_rx_read_only(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { DATA, 2048, false } };
+    const struct vdrv_buf b[] = {{DATA, 2048, false}};
 
     return rx_into(k, b, 1);
 }
 
 enum verdict n_rx_one_byte(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { DATA, 1, true } };
+    const struct vdrv_buf b[] = {{DATA, 1, true}};
 
     return rx_into(k, b, 1);
 }
 
 enum verdict n_rx_ok(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { DATA, 2048, true } };
+    const struct vdrv_buf b[] = {{DATA, 2048, true}};
 
     return rx_into(k, b, 1);
 }
 
 enum verdict n_num_buffers_on_tx(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { HDR, NET_HDR_LEN, false },
-                                  { DATA, 60, false } };
+    const struct vdrv_buf b[] = {{HDR, NET_HDR_LEN, false}, {DATA, 60, false}};
 
     net_hdr(k, 0, 0, 0, 0, 7);
     return tx(k, b, 2);
@@ -1013,9 +1026,8 @@ enum verdict n_num_buffers_on_tx(struct devkit *k)
 
 enum verdict n_header_split(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { HDR, 5, false },
-                                  { HDR + 5, NET_HDR_LEN - 5, false },
-                                  { DATA, 60, false } };
+    const struct vdrv_buf b[] = {
+        {HDR, 5, false}, {HDR + 5, NET_HDR_LEN - 5, false}, {DATA, 60, false}};
 
     net_hdr(k, 0, 0, 0, 0, 0);
     return tx(k, b, 3);
@@ -1024,7 +1036,7 @@ enum verdict n_header_split(struct devkit *k)
 enum verdict n_rx_waits_for_buffers(struct devkit *k)
 {
     uint8_t frame[60];
-    const struct vdrv_buf b[] = { { DATA, 2048, true } };
+    const struct vdrv_buf b[] = {{DATA, 2048, true}};
     uint16_t head;
     uint32_t len;
 
@@ -1054,8 +1066,8 @@ enum verdict n_tx_burst_fills_ring(struct devkit *k)
 
     net_hdr(k, 0, 0, 0, 0, 0);
     for (unsigned i = 0; i < QS / 2; i++) {
-        const struct vdrv_buf b[] = { { HDR, NET_HDR_LEN, false },
-                                      { DATA, 60, false } };
+        const struct vdrv_buf b[] = {{HDR, NET_HDR_LEN, false},
+                                     {DATA, 60, false}};
 
         vdrv_add_chain(&k->drv, VNET_TX, b, 2);
     }
@@ -1072,7 +1084,8 @@ enum verdict n_tx_burst_fills_ring(struct devkit *k)
 
 /* ---------------------------------------------------------------- C */
 
-static enum verdict con_tx(struct devkit *k, const struct vdrv_buf *b,
+static enum verdict con_tx(struct devkit *k,
+                           const struct vdrv_buf *b,
                            unsigned n)
 {
     uint16_t head;
@@ -1089,14 +1102,14 @@ static enum verdict con_tx(struct devkit *k, const struct vdrv_buf *b,
 
 enum verdict c_zero_length_tx(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { DATA, 0, false } };
+    const struct vdrv_buf b[] = {{DATA, 0, false}};
 
     return con_tx(k, b, 1);
 }
 
 enum verdict c_huge_tx(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { 0x100000, 0x200000, false } };
+    const struct vdrv_buf b[] = {{0x100000, 0x200000, false}};
     enum verdict v = con_tx(k, b, 1);
 
     return v == V_PASS && k->console_out->len == 0x200000 ? V_PASS : V_WEDGED;
@@ -1104,8 +1117,8 @@ enum verdict c_huge_tx(struct devkit *k)
 
 enum verdict c_multi_descriptor_tx(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { DATA, 2, false }, { DATA + 64, 2, false },
-                                  { DATA + 128, 2, false } };
+    const struct vdrv_buf b[] = {
+        {DATA, 2, false}, {DATA + 64, 2, false}, {DATA + 128, 2, false}};
     enum verdict v;
 
     memcpy(dk_mem(k, DATA), "ab", 2);
@@ -1113,10 +1126,11 @@ enum verdict c_multi_descriptor_tx(struct devkit *k)
     memcpy(dk_mem(k, DATA + 128), "ef", 2);
     v = con_tx(k, b, 3);
     return v == V_PASS && !strcmp(k->console_out->str, "abcdef") ? V_PASS
-                                                                : V_WEDGED;
+                                                                 : V_WEDGED;
 }
 
-static enum verdict con_rx(struct devkit *k, const struct vdrv_buf *b,
+static enum verdict con_rx(struct devkit *k,
+                           const struct vdrv_buf *b,
                            unsigned n)
 {
     uint16_t head;
@@ -1138,14 +1152,14 @@ static enum verdict con_rx(struct devkit *k, const struct vdrv_buf *b,
 
 enum verdict c_rx_read_only(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { DATA, 64, false } };
+    const struct vdrv_buf b[] = {{DATA, 64, false}};
 
     return con_rx(k, b, 1);
 }
 
 enum verdict c_rx_len_zero(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { DATA, 0, true } };
+    const struct vdrv_buf b[] = {{DATA, 0, true}};
 
     return con_rx(k, b, 1);
 }
@@ -1153,7 +1167,7 @@ enum verdict c_rx_len_zero(struct devkit *k)
 enum verdict c_input_flood_bounded(struct devkit *k)
 {
     static char chunk[65536];
-    const struct vdrv_buf b[] = { { DATA, 64, true } };
+    const struct vdrv_buf b[] = {{DATA, 64, true}};
     size_t taken = 0;
 
     memset(chunk, 'f', sizeof(chunk));
@@ -1169,7 +1183,7 @@ enum verdict c_input_flood_bounded(struct devkit *k)
 
 enum verdict c_output_blocked_then_reset(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { DATA, 8, false } };
+    const struct vdrv_buf b[] = {{DATA, 8, false}};
     enum verdict v;
 
     memcpy(dk_mem(k, DATA), "blocked!", 8);
@@ -1188,7 +1202,7 @@ enum verdict c_output_blocked_then_reset(struct devkit *k)
 
 enum verdict c_output_blocked_resumes(struct devkit *k)
 {
-    const struct vdrv_buf b[] = { { DATA, 8, false } };
+    const struct vdrv_buf b[] = {{DATA, 8, false}};
     uint16_t head;
     uint32_t len;
 

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct test_mem tm;
     static bool init;
-    struct kernel_load_args a = { 0 };
+    struct kernel_load_args a = {0};
     struct kernel_entry e;
     GError *err = NULL;
     char cmdline[300];
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static uint8_t area[0x20000];
         struct fw_device devs[32];
         unsigned n = data[1] % 33;
-        struct acpi_x86_config cfg = { 1 + data[0], devs, 0 };
+        struct acpi_x86_config cfg = {1 + data[0], devs, 0};
         struct acpi_x86_tables t;
         const uint8_t *p = data + size;
 

@@ -24,8 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static GMainContext *ctx;
 
     if (!st) {
-        struct net_user_opts o = { .ipv6 = true, .restrict_ = true,
-                                   .mtu = 1500 };
+        struct net_user_opts o = {.ipv6 = true, .restrict_ = true, .mtu = 1500};
 
         ctx = g_main_context_new();
         st = slirp_stack_new(&o, ctx, output, NULL, NULL);

@@ -2,8 +2,8 @@
  * fuzz_virtio.c: libFuzzer target for the virtio-mmio transport, the
  * virtqueue library and one device (DEVICE = blk, rng, console or net,
  * chosen at build time; net sends its frames into a real slirp stack,
- * restricted, in-process).  The input is an operation list over a 1 MiB guest memory:
- * register reads and writes of any width at any offset (config space
+ * restricted, in-process).  The input is an operation list over a 1 MiB guest
+ * memory: register reads and writes of any width at any offset (config space
  * included), writes of guest memory (rings, descriptors, buffers), kicks,
  * and a "driver bring-up" op that gets the device to DRIVER_OK with rings
  * at input-chosen addresses, so the ring parser sees most inputs.  Any
@@ -38,7 +38,7 @@ static void sink_wait_rx(struct vcon_sink *s)
 {
 }
 
-static struct vcon_sink sink = { sink_write, sink_wait, sink_wait_rx };
+static struct vcon_sink sink = {sink_write, sink_wait, sink_wait_rx};
 
 #if defined(DEVICE_NET)
 #include "devices/backend/slirp_stack.h"
@@ -48,7 +48,7 @@ static struct vcon_sink sink = { sink_write, sink_wait, sink_wait_rx };
 struct fuzz_net {
     struct net_backend be;
     struct slirp_stack *st;
-    bool blocked;            /* send says -EAGAIN (input-controlled) */
+    bool blocked; /* send says -EAGAIN (input-controlled) */
     uint8_t buf[NET_MAX_FRAME];
 };
 
@@ -80,14 +80,14 @@ static void fn_close(struct net_backend *be)
 {
 }
 
-static const struct net_backend_ops fn_ops = { .send = fn_send,
-                                               .rx_ready = fn_rx_ready,
-                                               .close = fn_close };
+static const struct net_backend_ops fn_ops = {.send = fn_send,
+                                              .rx_ready = fn_rx_ready,
+                                              .close = fn_close};
 
 static int fn_output(void *opaque, const void *frame, size_t len)
 {
     struct fuzz_net *f = opaque;
-    struct iovec v = { (void *)frame, len };
+    struct iovec v = {(void *)frame, len};
 
     return vnet_receive(f->be.dev, &v, 1);
 }
@@ -120,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct test_mem tm;
     struct test_irq irq;
     struct bus bus;
-    struct cursor c = { data, size };
+    struct cursor c = {data, size};
     struct virtio_dev *dev;
     unsigned ops = 0;
 #if defined(DEVICE_BLK)
@@ -131,9 +131,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #elif defined(DEVICE_NET)
     static struct vnet d;
     static struct fuzz_net fnet;
-    static const uint8_t mac[6] = { 2, 0x68, 0x75, 1, 2, 3 };
+    static const uint8_t mac[6] = {2, 0x68, 0x75, 1, 2, 3};
     GMainContext *ctx = g_main_context_new();
-    struct net_user_opts nopts = { .restrict_ = true, .ipv6 = true };
+    struct net_user_opts nopts = {.restrict_ = true, .ipv6 = true};
 #else
     static struct vcon d;
 #endif

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t ram[RAM];
     static struct vq_elem e;
-    struct guest_mem gm = { 0 };
+    struct guest_mem gm = {0};
     struct virtqueue vq;
     uint8_t ctl;
 

@@ -14,7 +14,7 @@
 struct blk_mem {
     struct blk_backend be;
     uint8_t *data;
-    char log[256];          /* one letter per call: r w f d z */
+    char log[256]; /* one letter per call: r w f d z */
     unsigned nlog;
     int fail_read, fail_write, fail_flush; /* -errno to return, or 0 */
     bool closed;
@@ -28,7 +28,8 @@ static inline void blk_mem_log(struct blk_mem *m, char c)
 }
 
 static inline ssize_t blk_mem_preadv(struct blk_backend *be,
-                                     const struct iovec *iov, int n,
+                                     const struct iovec *iov,
+                                     int n,
                                      uint64_t off)
 {
     struct blk_mem *m = (struct blk_mem *)be;
@@ -46,7 +47,8 @@ static inline ssize_t blk_mem_preadv(struct blk_backend *be,
 }
 
 static inline ssize_t blk_mem_pwritev(struct blk_backend *be,
-                                      const struct iovec *iov, int n,
+                                      const struct iovec *iov,
+                                      int n,
                                       uint64_t off)
 {
     struct blk_mem *m = (struct blk_mem *)be;
@@ -71,7 +73,8 @@ static inline int blk_mem_flush(struct blk_backend *be)
     return m->fail_flush;
 }
 
-static inline int blk_mem_discard(struct blk_backend *be, uint64_t off,
+static inline int blk_mem_discard(struct blk_backend *be,
+                                  uint64_t off,
                                   uint64_t len)
 {
     struct blk_mem *m = (struct blk_mem *)be;
@@ -81,7 +84,8 @@ static inline int blk_mem_discard(struct blk_backend *be, uint64_t off,
     return 0;
 }
 
-static inline int blk_mem_zeroes(struct blk_backend *be, uint64_t off,
+static inline int blk_mem_zeroes(struct blk_backend *be,
+                                 uint64_t off,
                                  uint64_t len)
 {
     struct blk_mem *m = (struct blk_mem *)be;

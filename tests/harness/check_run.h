@@ -44,8 +44,8 @@ static inline void check_skip(const char *fmt, ...)
 static inline int check_run(Suite *s)
 {
     SRunner *sr = srunner_create(s);
-    g_autofree char *file = g_build_filename(g_get_tmp_dir(),
-                                             "husk-skip-XXXXXX", NULL);
+    g_autofree char *file =
+        g_build_filename(g_get_tmp_dir(), "husk-skip-XXXXXX", NULL);
     g_autofree char *why = NULL;
     int failed, fd = g_mkstemp(file);
 
@@ -81,8 +81,11 @@ struct check_case {
     const TTest *test;
 };
 
-static inline int check_run_case(const char *suite, const struct check_case *c,
-                                 unsigned n, const char *name, int timeout)
+static inline int check_run_case(const char *suite,
+                                 const struct check_case *c,
+                                 unsigned n,
+                                 const char *name,
+                                 int timeout)
 {
     Suite *su = suite_create(suite);
     TCase *tc = tcase_create(name ? name : suite);

@@ -33,7 +33,7 @@ static void sink_nop(struct vcon_sink *s)
 {
 }
 
-static struct vcon_sink sink = { sink_write, sink_nop, sink_nop };
+static struct vcon_sink sink = {sink_write, sink_nop, sink_nop};
 
 void dk_setup(struct devkit *k, enum dk_device kind)
 {
@@ -61,13 +61,13 @@ void dk_setup(struct devkit *k, enum dk_device kind)
         k->dev = &k->con.vdev, k->dev_id = VIRTIO_ID_CONSOLE, k->nq = 2;
         break;
     default: {
-        static const uint8_t mac[6] = { 2, 0x68, 0x75, 9, 9, 9 };
+        static const uint8_t mac[6] = {2, 0x68, 0x75, 9, 9, 9};
         int sv[2];
 
         ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
         k->world = sv[1];
-        vnet_init(&k->net, net_fd_new(sv[0], false, 0, NULL, "fd", k->ctx),
-                  mac, 1500, &k->tm.gm, &k->irq.line);
+        vnet_init(&k->net, net_fd_new(sv[0], false, 0, NULL, "fd", k->ctx), mac,
+                  1500, &k->tm.gm, &k->irq.line);
         k->dev = &k->net.vdev, k->dev_id = VIRTIO_ID_NET, k->nq = 2;
         break;
     }
@@ -149,7 +149,7 @@ void dk_still_works(struct devkit *k, const char *what)
                   "%s: device %u dead after reset", what, k->dev_id);
     buf = vdrv_alloc(&k->drv, 4096, 16);
     if (k->dev_id == VIRTIO_ID_RNG) {
-        struct vdrv_buf b = { buf, 64, true };
+        struct vdrv_buf b = {buf, 64, true};
 
         vdrv_add_chain(&k->drv, 0, &b, 1);
         vdrv_kick(&k->drv, 0);
@@ -158,9 +158,8 @@ void dk_still_works(struct devkit *k, const char *what)
     } else if (k->dev_id == VIRTIO_ID_BLOCK) {
         /* GET_ID: header, 20 writable bytes, status. */
         uint8_t *p = dk_mem(k, buf);
-        struct vdrv_buf b[3] = { { buf, 16, false },
-                                 { buf + 64, 20, true },
-                                 { buf + 128, 1, true } };
+        struct vdrv_buf b[3] = {
+            {buf, 16, false}, {buf + 64, 20, true}, {buf + 128, 1, true}};
 
         memset(p, 0, 16);
         p[0] = 8; /* VIRTIO_BLK_T_GET_ID */
@@ -170,7 +169,7 @@ void dk_still_works(struct devkit *k, const char *what)
         ck_assert_msg(vdrv_get_used(&k->drv, 0, &head, &len) && p[128] == 0,
                       "%s: blk does not answer after reset", what);
     } else if (k->dev_id == VIRTIO_ID_CONSOLE) {
-        struct vdrv_buf b = { buf, 5, false };
+        struct vdrv_buf b = {buf, 5, false};
 
         memcpy(dk_mem(k, buf), "hello", 5);
         vdrv_add_chain(&k->drv, 1, &b, 1);
@@ -179,8 +178,8 @@ void dk_still_works(struct devkit *k, const char *what)
                       "%s: console does not answer after reset", what);
     } else {
         uint8_t got[2048];
-        struct vdrv_buf b[2] = { { buf, NET_HDR_LEN, false },
-                                 { buf + 64, 60, false } };
+        struct vdrv_buf b[2] = {{buf, NET_HDR_LEN, false},
+                                {buf + 64, 60, false}};
         ssize_t n = 0;
 
         /* Drain what the case sent, then ours must arrive. */
@@ -194,7 +193,6 @@ void dk_still_works(struct devkit *k, const char *what)
         ck_assert_msg(vdrv_get_used(&k->drv, VNET_TX, &head, &len),
                       "%s: net TX not answered after reset", what);
         n = recv(k->world, got, sizeof(got), MSG_DONTWAIT);
-        ck_assert_msg(n == 60, "%s: net frame after reset: %zd bytes", what,
-                      n);
+        ck_assert_msg(n == 60, "%s: net frame after reset: %zd bytes", what, n);
     }
 }

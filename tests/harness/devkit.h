@@ -28,8 +28,14 @@
 enum dk_device { DK_RNG, DK_BLK, DK_CONSOLE, DK_NET, DK_N };
 
 /* The driver stages a device is taken to. */
-enum dk_stage { DK_RESET, DK_ACK, DK_DRIVER, DK_FEATURES_OK, DK_DRIVER_OK,
-                DK_NSTAGES };
+enum dk_stage {
+    DK_RESET,
+    DK_ACK,
+    DK_DRIVER,
+    DK_FEATURES_OK,
+    DK_DRIVER_OK,
+    DK_NSTAGES
+};
 
 struct devkit {
     enum dk_device kind;
@@ -38,14 +44,14 @@ struct devkit {
     struct bus bus;
     struct vdrv drv;
     GMainContext *ctx;
-    int world;              /* net: the other end of the backend's socket */
+    int world; /* net: the other end of the backend's socket */
     struct vrng rng;
-    struct blk_mem disk;    /* blk: 64 KiB */
+    struct blk_mem disk; /* blk: 64 KiB */
     struct vblk blk;
     struct vcon con;
     struct vnet net;
-    GString *console_out;   /* console: what the guest wrote */
-    bool console_blocked;   /* console: the terminal takes nothing */
+    GString *console_out; /* console: what the guest wrote */
+    bool console_blocked; /* console: the terminal takes nothing */
     struct virtio_dev *dev;
     uint32_t dev_id;
     unsigned nq;

@@ -13,7 +13,8 @@
 
 void fake_helper_spawn(struct fake_helper *h,
                        void (*serve)(int ctl, int evt, void *opaque),
-                       void *opaque, unsigned lifetime_s)
+                       void *opaque,
+                       unsigned lifetime_s)
 {
     int c[2], e[2];
 
@@ -35,7 +36,10 @@ void fake_helper_spawn(struct fake_helper *h,
     h->evt = e[0];
 }
 
-ssize_t fake_helper_recv(int sock, void *buf, size_t len, int *out,
+ssize_t fake_helper_recv(int sock,
+                         void *buf,
+                         size_t len,
+                         int *out,
                          unsigned *nout)
 {
     unsigned max = out && nout ? *nout : 0, got = 0;
@@ -43,9 +47,11 @@ ssize_t fake_helper_recv(int sock, void *buf, size_t len, int *out,
         char b[CMSG_SPACE(sizeof(int) * 8)];
         struct cmsghdr align;
     } u;
-    struct iovec iov = { buf, len };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = u.b, .msg_controllen = sizeof(u.b) };
+    struct iovec iov = {buf, len};
+    struct msghdr mh = {.msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = u.b,
+                        .msg_controllen = sizeof(u.b)};
     ssize_t n;
 
     do {
@@ -79,8 +85,8 @@ bool fake_helper_send(int sock, const void *buf, size_t len, int fd)
         char b[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } u;
-    struct iovec iov = { (void *)buf, len };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    struct iovec iov = {(void *)buf, len};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
     if (fd >= 0) {
         struct cmsghdr *c;

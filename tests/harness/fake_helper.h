@@ -22,12 +22,16 @@ struct fake_helper {
  * any case (SIGALRM), so no test leaves one behind. */
 void fake_helper_spawn(struct fake_helper *h,
                        void (*serve)(int ctl, int evt, void *opaque),
-                       void *opaque, unsigned lifetime_s);
+                       void *opaque,
+                       unsigned lifetime_s);
 
 /* Child side: the next message on sock into buf; its length, 0 at EOF,
  * -1 on error.  Descriptors received go to fds (up to *nfds, which is set
  * to how many) or, with fds NULL or beyond that, are closed. */
-ssize_t fake_helper_recv(int sock, void *buf, size_t len, int *fds,
+ssize_t fake_helper_recv(int sock,
+                         void *buf,
+                         size_t len,
+                         int *fds,
                          unsigned *nfds);
 /* Child side: sends len bytes, with fd attached if fd >= 0. */
 bool fake_helper_send(int sock, const void *buf, size_t len, int fd);

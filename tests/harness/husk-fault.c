@@ -26,10 +26,10 @@ static const struct {
     const char *name;
     int nr;
 } calls[] = {
-    { "preadv", SYS_preadv },
-    { "pwritev", SYS_pwritev },
-    { "fdatasync", SYS_fdatasync },
-    { "fallocate", SYS_fallocate },
+    {"preadv", SYS_preadv},
+    {"pwritev", SYS_pwritev},
+    {"fdatasync", SYS_fdatasync},
+    {"fallocate", SYS_fallocate},
 };
 
 int main(int argc, char **argv)
@@ -55,23 +55,25 @@ int main(int argc, char **argv)
                 nr = calls[c].nr;
             }
         }
-        err = !eq ? 0 : !strcmp(eq + 1, "EIO") ? EIO
-                      : !strcmp(eq + 1, "ENOSPC") ? ENOSPC : atoi(eq + 1);
+        err = !eq                         ? 0
+              : !strcmp(eq + 1, "EIO")    ? EIO
+              : !strcmp(eq + 1, "ENOSPC") ? ENOSPC
+                                          : atoi(eq + 1);
         if (nr < 0 || err <= 0 || err > 4095 || n > 60) {
             fprintf(stderr, "husk-fault: bad fault '%s'\n", argv[i]);
             return 64;
         }
         f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
                                               (unsigned)nr, 0, 1);
-        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-                                              SECCOMP_RET_ERRNO | (unsigned)err);
+        f[n++] = (struct sock_filter)BPF_STMT(
+            BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err);
     }
     f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     if (i + 1 >= argc) {
         fprintf(stderr, "usage: husk-fault CALL=ERRNO... -- PROGRAM ARGS\n");
         return 64;
     }
-    struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
+    struct sock_fprog prog = {.len = (unsigned short)n, .filter = f};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
         prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
         perror("husk-fault: seccomp");

@@ -166,7 +166,7 @@ static bool jc_value(struct jc *c)
 /* True if text is exactly one JSON value (whitespace around allowed). */
 static inline bool json_valid(const char *text)
 {
-    struct jc c = { text, 0 };
+    struct jc c = {text, 0};
 
     if (!jc_value(&c)) {
         return false;

@@ -41,12 +41,15 @@ static gpointer sandboxed_thread(gpointer p)
 }
 
 /* io may be NULL; timeout_s bounds the whole run (then the case fails). */
-static inline void run_sandboxed(enum sandbox_role role, const char *name,
-                                 void (*fn)(void *), void (*io)(void *),
-                                 void *opaque, unsigned timeout_s)
+static inline void run_sandboxed(enum sandbox_role role,
+                                 const char *name,
+                                 void (*fn)(void *),
+                                 void (*io)(void *),
+                                 void *opaque,
+                                 unsigned timeout_s)
 {
     g_autoptr(GError) err = NULL;
-    struct sandboxed_run r = { role, name, fn, opaque, 0, 0 };
+    struct sandboxed_run r = {role, name, fn, opaque, 0, 0};
     gint64 end = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
     GThread *t;
 

@@ -13,8 +13,11 @@ struct svg_count {
     unsigned svg, rect;
 };
 
-static void svg_count_start(GMarkupParseContext *c, const char *name,
-                            const char **an, const char **av, gpointer data,
+static void svg_count_start(GMarkupParseContext *c,
+                            const char *name,
+                            const char **an,
+                            const char **av,
+                            gpointer data,
                             GError **e)
 {
     struct svg_count *n = data;
@@ -24,10 +27,11 @@ static void svg_count_start(GMarkupParseContext *c, const char *name,
 }
 
 /* False (and *errp) if text is not well-formed. */
-static inline bool svg_check(const char *text, struct svg_count *n,
+static inline bool svg_check(const char *text,
+                             struct svg_count *n,
                              GError **errp)
 {
-    GMarkupParser p = { .start_element = svg_count_start };
+    GMarkupParser p = {.start_element = svg_count_start};
     GMarkupParseContext *c = g_markup_parse_context_new(&p, 0, n, NULL);
     bool ok;
 

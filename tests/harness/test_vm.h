@@ -41,7 +41,8 @@ struct test_ctl {
     int status;
 };
 
-static inline void test_ctl_exit(struct vm_ctl *c, enum vm_exit_reason r,
+static inline void test_ctl_exit(struct vm_ctl *c,
+                                 enum vm_exit_reason r,
                                  int status)
 {
     struct test_ctl *t = (struct test_ctl *)c;
@@ -65,7 +66,8 @@ struct test_mem {
     uint64_t low_size, high_size;
 };
 
-static inline void test_mem_init(struct test_mem *t, uint64_t low,
+static inline void test_mem_init(struct test_mem *t,
+                                 uint64_t low,
                                  uint64_t high)
 {
     t->gm.nr = 0;

@@ -20,8 +20,7 @@ struct tlc_event {
 };
 
 /* Parses the events of the file's text.  NULL and *why if malformed. */
-static inline GArray *tlc_parse(const char *text, int *exit_status,
-                                char **why)
+static inline GArray *tlc_parse(const char *text, int *exit_status, char **why)
 {
     GArray *a = g_array_new(FALSE, TRUE, sizeof(struct tlc_event));
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
@@ -91,8 +90,7 @@ static inline char *tlc_consistent(GArray *a)
     for (unsigned i = 0; i < a->len; i++) {
         const struct tlc_event *e = &g_array_index(a, struct tlc_event, i);
 
-        if (i > 0 &&
-            e->t_ms < g_array_index(a, struct tlc_event, i - 1).t_ms) {
+        if (i > 0 && e->t_ms < g_array_index(a, struct tlc_event, i - 1).t_ms) {
             return g_strdup_printf("time goes back at %s", e->name);
         }
         if (i > 0 && e->cpu_ms < last_cpu) {
@@ -114,8 +112,7 @@ static inline char *tlc_consistent(GArray *a)
 }
 
 /* Parsed and consistent, or NULL and *why (new string). */
-static inline GArray *tlc_check(const char *text, int *exit_status,
-                                char **why)
+static inline GArray *tlc_check(const char *text, int *exit_status, char **why)
 {
     GArray *a = tlc_parse(text, exit_status, why);
 

@@ -11,8 +11,12 @@
 #include "devices/virtio/virtio.h"
 #include "lib/util.h"
 
-void vdrv_init(struct vdrv *d, struct test_mem *tm, struct bus *bus,
-               uint64_t base, uint64_t alloc_start, uint64_t alloc_end)
+void vdrv_init(struct vdrv *d,
+               struct test_mem *tm,
+               struct bus *bus,
+               uint64_t base,
+               uint64_t alloc_start,
+               uint64_t alloc_end)
 {
     memset(d, 0, sizeof(*d));
     d->tm = tm;
@@ -70,8 +74,8 @@ bool vdrv_negotiate(struct vdrv *d, uint64_t want)
     vdrv_wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)want);
     vdrv_wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
     vdrv_wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(want >> 32));
-    vdrv_wr(d, VIRTIO_MMIO_STATUS, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER |
-                                       VIRTIO_S_FEATURES_OK);
+    vdrv_wr(d, VIRTIO_MMIO_STATUS,
+            VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK);
     return vdrv_rd(d, VIRTIO_MMIO_STATUS) & VIRTIO_S_FEATURES_OK;
 }
 
@@ -98,12 +102,15 @@ bool vdrv_queue_setup(struct vdrv *d, unsigned q, uint16_t size)
 
 void vdrv_driver_ok(struct vdrv *d)
 {
-    vdrv_wr(d, VIRTIO_MMIO_STATUS, vdrv_rd(d, VIRTIO_MMIO_STATUS) |
-                                       VIRTIO_S_DRIVER_OK);
+    vdrv_wr(d, VIRTIO_MMIO_STATUS,
+            vdrv_rd(d, VIRTIO_MMIO_STATUS) | VIRTIO_S_DRIVER_OK);
 }
 
-void vdrv_bringup(struct vdrv *d, uint32_t device_id, uint64_t want,
-                  unsigned nq, uint16_t size)
+void vdrv_bringup(struct vdrv *d,
+                  uint32_t device_id,
+                  uint64_t want,
+                  unsigned nq,
+                  uint16_t size)
 {
     if (!vdrv_probe(d, device_id) || !vdrv_negotiate(d, want)) {
         abort();
@@ -116,8 +123,13 @@ void vdrv_bringup(struct vdrv *d, uint32_t device_id, uint64_t want,
     vdrv_driver_ok(d);
 }
 
-void vdrv_set_desc(struct vdrv *d, unsigned q, uint16_t i, uint64_t addr,
-                   uint32_t len, uint16_t flags, uint16_t next)
+void vdrv_set_desc(struct vdrv *d,
+                   unsigned q,
+                   uint16_t i,
+                   uint64_t addr,
+                   uint32_t len,
+                   uint16_t flags,
+                   uint16_t next)
 {
     uint8_t *p = d->tm->low + d->q[q].desc + 16u * i;
 
@@ -138,7 +150,9 @@ void vdrv_publish(struct vdrv *d, unsigned q, uint16_t head)
     put_le16(avail + 2, vq->avail_idx);
 }
 
-uint16_t vdrv_add_chain(struct vdrv *d, unsigned q, const struct vdrv_buf *b,
+uint16_t vdrv_add_chain(struct vdrv *d,
+                        unsigned q,
+                        const struct vdrv_buf *b,
                         unsigned n)
 {
     struct vdrv_queue *vq = &d->q[q];

@@ -36,8 +36,12 @@ struct vdrv {
 
 /* The bus holds the device at base; memory for rings and buffers is
  * allocated from [alloc_start, alloc_end) of tm. */
-void vdrv_init(struct vdrv *d, struct test_mem *tm, struct bus *bus,
-               uint64_t base, uint64_t alloc_start, uint64_t alloc_end);
+void vdrv_init(struct vdrv *d,
+               struct test_mem *tm,
+               struct bus *bus,
+               uint64_t base,
+               uint64_t alloc_start,
+               uint64_t alloc_end);
 uint64_t vdrv_alloc(struct vdrv *d, uint64_t len, uint64_t align);
 uint32_t vdrv_rd(struct vdrv *d, uint64_t off);
 void vdrv_wr(struct vdrv *d, uint64_t off, uint32_t v);
@@ -50,14 +54,24 @@ bool vdrv_negotiate(struct vdrv *d, uint64_t want);
 bool vdrv_queue_setup(struct vdrv *d, unsigned q, uint16_t size);
 void vdrv_driver_ok(struct vdrv *d);
 /* Full bring-up: probe, negotiate, queues 0..nq-1, DRIVER_OK. */
-void vdrv_bringup(struct vdrv *d, uint32_t device_id, uint64_t want,
-                  unsigned nq, uint16_t size);
+void vdrv_bringup(struct vdrv *d,
+                  uint32_t device_id,
+                  uint64_t want,
+                  unsigned nq,
+                  uint16_t size);
 /* Writes n descriptors chained in order and publishes the head. */
-uint16_t vdrv_add_chain(struct vdrv *d, unsigned q, const struct vdrv_buf *b,
+uint16_t vdrv_add_chain(struct vdrv *d,
+                        unsigned q,
+                        const struct vdrv_buf *b,
                         unsigned n);
 /* Raw descriptor write, for hostile tests. */
-void vdrv_set_desc(struct vdrv *d, unsigned q, uint16_t i, uint64_t addr,
-                   uint32_t len, uint16_t flags, uint16_t next);
+void vdrv_set_desc(struct vdrv *d,
+                   unsigned q,
+                   uint16_t i,
+                   uint64_t addr,
+                   uint32_t len,
+                   uint16_t flags,
+                   uint16_t next);
 /* Publishes head i in the avail ring (no descriptor writes). */
 void vdrv_publish(struct vdrv *d, unsigned q, uint16_t head);
 void vdrv_kick(struct vdrv *d, unsigned q);

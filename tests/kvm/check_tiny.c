@@ -34,13 +34,14 @@ struct result {
     char *out, *err;
 };
 
-static struct result run_tiny(const char *scenario, const char *extra1,
+static struct result run_tiny(const char *scenario,
+                              const char *extra1,
                               const char *extra2)
 {
-    const char *argv[12] = { husk, "run", "--kernel", tiny, "--cmdline",
-                             scenario, "--timeout", "60" };
+    const char *argv[12] = {husk,        "run",    "--kernel",  tiny,
+                            "--cmdline", scenario, "--timeout", "60"};
     unsigned n = 8;
-    struct result r = { -1, NULL, NULL };
+    struct result r = {-1, NULL, NULL};
     GError *err = NULL;
     int ws;
 
@@ -51,15 +52,17 @@ static struct result run_tiny(const char *scenario, const char *extra1,
         argv[n++] = extra2;
     }
     argv[n] = NULL;
-    ck_assert_msg(g_spawn_sync(NULL, (char **)argv, NULL,
-                               G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, &r.out,
-                               &r.err, &ws, &err),
-                  "spawn: %s", err ? err->message : "");
+    ck_assert_msg(
+        g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDIN_FROM_DEV_NULL,
+                     NULL, NULL, &r.out, &r.err, &ws, &err),
+        "spawn: %s", err ? err->message : "");
     r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
     return r;
 }
 
-static void expect_status(const char *scenario, int want, const char *e1,
+static void expect_status(const char *scenario,
+                          int want,
+                          const char *e1,
                           const char *e2)
 {
     struct result r = run_tiny(scenario, e1, e2);
@@ -136,10 +139,11 @@ START_TEST(triple_fault_is_a_reset)
 
     if (r.status == 70 && kvm_backing() == KVM_BACKING_PVM &&
         strstr(r.err, "KVM internal error, suberror 1")) {
-        check_skip("triple_fault_is_a_reset: this host's /dev/kvm is PVM, "
-                   "whose emulator fails on int3 through an empty IDT "
-                   "(KVM_INTERNAL_ERROR_EMULATION) instead of a triple "
-                   "fault; runs in the nested test host");
+        check_skip(
+            "triple_fault_is_a_reset: this host's /dev/kvm is PVM, "
+            "whose emulator fails on int3 through an empty IDT "
+            "(KVM_INTERNAL_ERROR_EMULATION) instead of a triple "
+            "fault; runs in the nested test host");
     } else {
         ck_assert_msg(r.status == 0, "husk exited %d, expected 0\nstderr: %s",
                       r.status, r.err);
@@ -159,8 +163,8 @@ START_TEST(timeout_gives_124)
 {
     struct result r;
     gint64 t0 = g_get_monotonic_time();
-    const char *argv[] = { husk, "run", "-k", tiny, "-p", "l", "--timeout",
-                           "1", NULL };
+    const char *argv[] = {husk, "run",       "-k", tiny, "-p",
+                          "l",  "--timeout", "1",  NULL};
     int ws;
 
     ck_assert(g_spawn_sync(NULL, (char **)argv, NULL,
@@ -187,20 +191,20 @@ START_TEST(boot_timeline_is_consistent)
         const char *name;
         unsigned code;
     } order[] = {
-        { "marker-debug-port", 0x41 }, { "first-console-byte", 0 },
-        { "marker-debug-port", 0x61 }, { "marker-boot-timer", 123 },
-        { "marker-boot-timer", 124 },  { "vm-exit", 0 },
+        {"marker-debug-port", 0x41}, {"first-console-byte", 0},
+        {"marker-debug-port", 0x61}, {"marker-boot-timer", 123},
+        {"marker-boot-timer", 124},  {"vm-exit", 0},
     };
     GArray *a;
     int status, at;
 
     ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
     /* The table on stderr. */
-    ck_assert_msg(strstr(r.err, "boot timeline") &&
-                      strstr(r.err, "first KVM_RUN") &&
-                      strstr(r.err, "marker: boot timer = 123 (boot complete)") &&
-                      strstr(r.err, "marker: port 0x80 = 0x61 (user space)"),
-                  "stderr: %s", r.err);
+    ck_assert_msg(
+        strstr(r.err, "boot timeline") && strstr(r.err, "first KVM_RUN") &&
+            strstr(r.err, "marker: boot timer = 123 (boot complete)") &&
+            strstr(r.err, "marker: port 0x80 = 0x61 (user space)"),
+        "stderr: %s", r.err);
     ck_assert(g_file_get_contents(file, &text, NULL, NULL));
     a = tlc_check(text, &status, &why);
     ck_assert_msg(a, "%s\n%s", why, text);
@@ -230,8 +234,8 @@ static long resident_kib(const char *mem)
     g_autofree char *file = g_build_filename(dir, "t.json", NULL);
     g_autofree char *arg = g_strdup_printf("--boot-timeline=%s", file);
     g_autofree char *text = NULL;
-    const char *argv[] = { husk, "run", "-k", tiny, "-p", "e", "--memory",
-                           mem, arg, NULL };
+    const char *argv[] = {husk, "run",      "-k", tiny, "-p",
+                          "e",  "--memory", mem,  arg,  NULL};
     const char *p;
     int ws;
 
@@ -268,10 +272,11 @@ START_TEST(hugepages_without_reservation_fail_cleanly)
 
     if (!g_file_get_contents("/proc/sys/vm/nr_hugepages", &nr, NULL, NULL) ||
         atol(nr) != 0) {
-        check_skip("hugepages_without_reservation_fail_cleanly: huge pages "
-                   "are reserved on this host (vm.nr_hugepages %s); the "
-                   "system suite covers a reservation",
-                   nr ? g_strstrip(nr) : "unreadable");
+        check_skip(
+            "hugepages_without_reservation_fail_cleanly: huge pages "
+            "are reserved on this host (vm.nr_hugepages %s); the "
+            "system suite covers a reservation",
+            nr ? g_strstrip(nr) : "unreadable");
         return;
     }
     {
@@ -289,8 +294,8 @@ END_TEST
  * NULL if there is none (new string). */
 static char *guest_ram_vmflags(const char *mem)
 {
-    const char *argv[] = { husk, "run", "-k", tiny, "-p", "l", "--memory",
-                           mem, "--timeout", "10", NULL };
+    const char *argv[] = {husk,       "run", "-k",        tiny, "-p", "l",
+                          "--memory", mem,   "--timeout", "10", NULL};
     g_autofree char *path = NULL, *smaps = NULL;
     char *flags = NULL;
     GPid pid;
@@ -341,11 +346,11 @@ END_TEST
 /* husk run with HUSK_SANDBOX_SELFTEST=what (a test hook of sandbox.c). */
 static struct result run_selftest(const char *what, const char *scenario)
 {
-    const char *argv[] = { husk, "run", "--kernel", tiny, "--cmdline",
-                           scenario, "--timeout", "20", NULL };
-    g_auto(GStrv) env = g_environ_setenv(g_get_environ(),
-                                         "HUSK_SANDBOX_SELFTEST", what, TRUE);
-    struct result r = { -1, NULL, NULL };
+    const char *argv[] = {husk,     "run",       "--kernel", tiny, "--cmdline",
+                          scenario, "--timeout", "20",       NULL};
+    g_auto(GStrv) env =
+        g_environ_setenv(g_get_environ(), "HUSK_SANDBOX_SELFTEST", what, TRUE);
+    struct result r = {-1, NULL, NULL};
     int ws;
 
     ck_assert(g_spawn_sync(NULL, (char **)argv, env,
@@ -360,8 +365,8 @@ static struct result run_selftest(const char *what, const char *scenario)
 START_TEST(sandbox_stops_forbidden_calls)
 {
     static const char *const roles[][2] = {
-        { "vcpu", "the vcpu0 thread made a forbidden system call: openat" },
-        { "main", "the main thread made a forbidden system call: openat" },
+        {"vcpu", "the vcpu0 thread made a forbidden system call: openat"},
+        {"main", "the main thread made a forbidden system call: openat"},
     };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(roles); i++) {
@@ -382,8 +387,8 @@ START_TEST(sandbox_landlock_hides_other_files)
 {
     long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1U);
     struct result r = run_selftest("landlock", "h");
-    const char *want = abi > 0 ? "open /bin/sh: Permission denied"
-                               : "open /bin/sh: allowed";
+    const char *want =
+        abi > 0 ? "open /bin/sh: Permission denied" : "open /bin/sh: allowed";
 
     ck_assert_msg(r.status == 0 && strstr(r.err, want),
                   "Landlock ABI %ld: status %d, stderr: %s", abi, r.status,
@@ -430,8 +435,8 @@ static gint by_name(gconstpointer a, gconstpointer b)
  * by name (new string), and the kernel's workers in *workers. */
 static char *thread_sandbox_states(const char *extra, char **workers)
 {
-    const char *argv[] = { husk, "run", "-k", tiny, "-p", "l", "--cpus", "2",
-                           "--timeout", "10", extra, NULL };
+    const char *argv[] = {husk,     "run", "-k",        tiny, "-p",  "l",
+                          "--cpus", "2",   "--timeout", "10", extra, NULL};
     g_autofree char *dir = NULL;
     char *states = NULL;
     GPid pid;
@@ -470,9 +475,9 @@ static char *thread_sandbox_states(const char *extra, char **workers)
                 continue;
             }
             unfiltered |= sc[10] == '0';
-            g_ptr_array_add(own, g_strdup_printf("%.*s=%c/%c",
-                                                 (int)strcspn(name, "\n"),
-                                                 name, sc[10], nnp[13]));
+            g_ptr_array_add(
+                own, g_strdup_printf("%.*s=%c/%c", (int)strcspn(name, "\n"),
+                                     name, sc[10], nnp[13]));
         }
         if (d) {
             g_dir_close(d);
@@ -519,17 +524,16 @@ END_TEST
  * running after 30 s (then it is killed). */
 static int run_flood(int keep, const char *timeout)
 {
-    const char *argv[] = { husk, "run", "-k", tiny, "-p", "w", "--timeout",
-                           timeout, NULL };
+    const char *argv[] = {husk, "run",       "-k",    tiny, "-p",
+                          "w",  "--timeout", timeout, NULL};
     GPid pid;
     int out, ws = -1;
     char buf[64];
 
-    ck_assert(g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
-                                       G_SPAWN_DO_NOT_REAP_CHILD |
-                                           G_SPAWN_STDERR_TO_DEV_NULL,
-                                       NULL, NULL, &pid, NULL, &out, NULL,
-                                       NULL));
+    ck_assert(g_spawn_async_with_pipes(
+        NULL, (char **)argv, NULL,
+        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+        &pid, NULL, &out, NULL, NULL));
     if (keep >= 0) {
         for (int got = 0; got < keep;) {
             ssize_t n = read(out, buf, (size_t)(keep - got));
@@ -566,8 +570,8 @@ START_TEST(unread_output_does_not_outlive_timeout)
     int ws = run_flood(-1, "3");
 
     ck_assert_msg(ws != -1, "husk still running 30 s after --timeout 3");
-    ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 124,
-                  "wait status 0x%x", ws);
+    ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 124, "wait status 0x%x",
+                  ws);
 }
 END_TEST
 
@@ -598,11 +602,10 @@ START_TEST(memory_above_4g)
 }
 END_TEST
 
-
 int main(int argc, char **argv)
 {
     const struct check_case cases[] = {
-#define CASE(n) { #n, n }
+#define CASE(n) {#n, n}
         CASE(serial_output_reaches_stdout),
         CASE(exit_port_sets_status),
         CASE(unmapped_mmio_survives),
@@ -636,8 +639,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc != 3 && argc != 4) {
-        fprintf(stderr, "usage: check_tiny HUSK TINY_ELF [CASE]\n"
-                        "       check_tiny --list\n");
+        fprintf(stderr,
+                "usage: check_tiny HUSK TINY_ELF [CASE]\n"
+                "       check_tiny --list\n");
         return 2;
     }
     husk = argv[1];

@@ -43,8 +43,8 @@ static char *run_cmd(char **argv, const char *cwd, int *status, char **err)
     int ws = -1;
 
     *err = NULL;
-    if (!g_spawn_sync(cwd, argv, NULL, G_SPAWN_STDIN_FROM_DEV_NULL, NULL,
-                      NULL, &out, &e_out, &ws, &e)) {
+    if (!g_spawn_sync(cwd, argv, NULL, G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL,
+                      &out, &e_out, &ws, &e)) {
         *status = -1;
         *err = g_strdup_printf("spawn %s: %s", argv[0], e->message);
         g_error_free(e);
@@ -65,13 +65,13 @@ static void run_scenarios(void)
         g_build_filename(srcdir, "tests", "testhost", "testhost.sh", NULL);
     g_autofree char *gdir = NULL, *vmlinuz = NULL, *vmlinux = NULL,
                     *initrd = NULL, *rootimg = NULL, *bench = NULL,
-                    *runstat = NULL, *records = NULL, *fault = NULL,
-                    *rr = NULL, *dur = NULL;
+                    *runstat = NULL, *records = NULL, *fault = NULL, *rr = NULL,
+                    *dur = NULL;
     g_autofree char *err = NULL;
     int st;
 
     {
-        char *argv[] = { guest_sh, NULL };
+        char *argv[] = {guest_sh, NULL};
         char *out = run_cmd(argv, NULL, &st, &err);
 
         if (st != 0 || !g_file_test(g_strstrip(out), G_FILE_TEST_IS_DIR)) {
@@ -110,11 +110,10 @@ static void run_scenarios(void)
             "ln -s %s %s/root.img && cp %s %s/husk-bench && "
             "cp %s %s/ && cp %s %s/ && cp %s %s/ && cp %s %s/ && "
             "cp %s %s/ && cd %s && PATH=%s:/usr/sbin:$PATH sh %s",
-            bindir, husk, bindir, vmlinuz, dir, vmlinux, dir, initrd, dir,
-            tiny, dir, check_tiny, dir, rootimg, dir, bench, dir, runstat,
-            bindir, records, dir, fault, dir, rr, dir, dur, dir, dir, bindir,
-            scen);
-        char *argv[] = { "sh", "-c", cmd, NULL };
+            bindir, husk, bindir, vmlinuz, dir, vmlinux, dir, initrd, dir, tiny,
+            dir, check_tiny, dir, rootimg, dir, bench, dir, runstat, bindir,
+            records, dir, fault, dir, rr, dir, dur, dir, dir, bindir, scen);
+        char *argv[] = {"sh", "-c", cmd, NULL};
 
         printf("system: hardware KVM here, running the guests directly\n");
         output = run_cmd(argv, NULL, &st, &err);
@@ -140,12 +139,13 @@ static void run_scenarios(void)
             g_strdup_printf("%s:bin/runc", runc ? runc : "/usr/sbin/runc");
         g_autofree char *f11 =
             g_strdup_printf("%s:bin/crun", crun ? crun : "/usr/bin/crun");
-        char *argv[48] = { testhost, "--husk", (char *)husk, "--scenario", scen,
-                           "--file", f1, "--file", f2, "--file", f3, "--file",
-                           f4, "--file", f5, "--file", f6, "--file", f7,
-                           "--file", f8, "--file", f9, "--file", f12,
-                           "--file", f13, "--file", f14, "--file", f15,
-                           "--timeout", "2700", NULL };
+        char *argv[48] = {
+            testhost, "--husk",    (char *)husk, "--scenario", scen, "--file",
+            f1,       "--file",    f2,           "--file",     f3,   "--file",
+            f4,       "--file",    f5,           "--file",     f6,   "--file",
+            f7,       "--file",    f8,           "--file",     f9,   "--file",
+            f12,      "--file",    f13,          "--file",     f14,  "--file",
+            f15,      "--timeout", "2700",       NULL};
         unsigned n = 0;
 
         while (argv[n]) {
@@ -163,8 +163,9 @@ static void run_scenarios(void)
         argv[n] = NULL;
         g_assert(n < G_N_ELEMENTS(argv));
 
-        printf("system: no hardware KVM here, running the guests inside the "
-               "nested KVM test host\n");
+        printf(
+            "system: no hardware KVM here, running the guests inside the "
+            "nested KVM test host\n");
         /* The nested host sometimes wedges with its own clock stopped (see
          * testhost.sh's stall watchdog); a user process cannot do that to
          * a kernel, so it is the test bed (KVM on emulated SVM) failing.
@@ -199,9 +200,9 @@ static void run_scenarios(void)
     printf("system: console output in %s/system-console.log\n",
            g_get_current_dir());
     if (!strstr(output, "=== END")) {
-        setup_error = g_strdup_printf(
-            "no scenario ran (status %d):\n%s\nstderr:\n%s", st, output,
-            err ? err : "");
+        setup_error =
+            g_strdup_printf("no scenario ran (status %d):\n%s\nstderr:\n%s", st,
+                            output, err ? err : "");
     }
 }
 
@@ -276,11 +277,11 @@ START_TEST(durability_under_sigkill)
     const char *d = strstr(b, "DURABILITY kills=");
     unsigned kills = 0, acked = 0, lost = 1;
 
-    ck_assert_int_eq(sscanf(d, "DURABILITY kills=%u acked=%u lost=%u",
-                            &kills, &acked, &lost),
+    ck_assert_int_eq(sscanf(d, "DURABILITY kills=%u acked=%u lost=%u", &kills,
+                            &acked, &lost),
                      3);
-    printf("durability: %u kills, %u records acknowledged, %u lost\n",
-           kills, acked, lost);
+    printf("durability: %u kills, %u records acknowledged, %u lost\n", kills,
+           acked, lost);
     ck_assert_msg(kills == 20, "husk ended before the kill:\n%s", b);
     /* Not vacuous: every kill came after at least one acknowledgement. */
     ck_assert_msg(acked >= 20, "too few records acknowledged:\n%s", b);
@@ -298,15 +299,15 @@ START_TEST(disk_errors_reach_the_guest)
         const char *name, *guest_error;
         bool some_acked, none_written;
     } cases[] = {
-        { "err-read-eio", "husk-records: pread: Input/output error", false,
-          true },
-        { "err-write-eio", "husk-records: pwrite: Input/output error", false,
-          true },
+        {"err-read-eio", "husk-records: pread: Input/output error", false,
+         true},
+        {"err-write-eio", "husk-records: pwrite: Input/output error", false,
+         true},
         /* The write landed; only its flush failed: not acknowledged. */
-        { "err-flush-eio", "husk-records: fdatasync: Input/output error",
-          false, false },
-        { "err-enospc-io_uring", ": Input/output error", true, false },
-        { "err-enospc-sync", ": Input/output error", true, false },
+        {"err-flush-eio", "husk-records: fdatasync: Input/output error", false,
+         false},
+        {"err-enospc-io_uring", ": Input/output error", true, false},
+        {"err-enospc-sync", ": Input/output error", true, false},
     };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -317,12 +318,11 @@ START_TEST(disk_errors_reach_the_guest)
         ck_assert_msg(strstr(b, cases[i].guest_error),
                       "%s: the guest saw no I/O error:\n%s", cases[i].name,
                       tail(b));
-        ck_assert_msg(!strstr(b, "DONE"), "%s: all written?\n%s",
-                      cases[i].name, tail(b));
-        ck_assert_msg(v && sscanf(v, "RECORDS-ACKED=%u RECORDS-LOST=%u",
-                                  &acked, &lost) == 2,
-                      "%s: no check of the image:\n%s", cases[i].name,
+        ck_assert_msg(!strstr(b, "DONE"), "%s: all written?\n%s", cases[i].name,
                       tail(b));
+        ck_assert_msg(v && sscanf(v, "RECORDS-ACKED=%u RECORDS-LOST=%u", &acked,
+                                  &lost) == 2,
+                      "%s: no check of the image:\n%s", cases[i].name, tail(b));
         ck_assert_msg(lost == 0, "%s: %u acknowledged records missing",
                       cases[i].name, lost);
         ck_assert_msg(cases[i].some_acked ? acked > 0 : acked == 0,
@@ -330,7 +330,8 @@ START_TEST(disk_errors_reach_the_guest)
         if (cases[i].none_written) {
             ck_assert_msg(strstr(v, "RECORDS-EXTRA=0"),
                           "%s: records in the image the guest was not told "
-                          "about: %s", cases[i].name, v);
+                          "about: %s",
+                          cases[i].name, v);
         }
     }
 }
@@ -364,28 +365,33 @@ START_TEST(load_many_vms_and_floods)
         printf("load: 8 VMs at once, all clean; %s\n",
                m ? m : "(no memory figures)");
     }
-    ck_assert_msg(strstr(con, "hvc64m done=1") && strstr(con, "uart256k done=1"),
-                  "a flood did not finish:\n%s", con);
+    ck_assert_msg(
+        strstr(con, "hvc64m done=1") && strstr(con, "uart256k done=1"),
+        "a flood did not finish:\n%s", con);
     quiet = field(con, "quiet done=1 husk_mib=");
     hvc = field(con, "hvc64m done=1 husk_mib=");
     uart = field(con, "uart256k done=1 husk_mib=");
-    printf("load: husk's own memory quiet %.1f MiB, after 64 MiB on "
-           "virtio-console %.1f, after 256 KiB on the UART %.1f\n",
-           quiet, hvc, uart);
+    printf(
+        "load: husk's own memory quiet %.1f MiB, after 64 MiB on "
+        "virtio-console %.1f, after 256 KiB on the UART %.1f\n",
+        quiet, hvc, uart);
     ck_assert_msg(hvc <= quiet + 2 && uart <= quiet + 2, "%s", con);
     ck_assert_msg(strstr(net, "NET-STILL-WORKS"), "%s", net);
     before = field(net, "slirp_rss_before_kb=");
     after = field(net, "slirp_rss_after_kb=");
     nethusk = field(net, "netflood husk_mib=");
-    printf("load: UDP flood: %s; husk-slirp's own memory (RssAnon) %.0f -> "
-           "%.0f KiB, husk's own memory %.1f MiB\n",
-           strstr(net, "UDP_SENT="), before, after, nethusk);
+    printf(
+        "load: UDP flood: %s; husk-slirp's own memory (RssAnon) %.0f -> "
+        "%.0f KiB, husk's own memory %.1f MiB\n",
+        strstr(net, "UDP_SENT="), before, after, nethusk);
     ck_assert_msg(after <= before + 8192, "%s", net);
     ck_assert_msg(nethusk <= quiet + 2, "%s", net);
     alone = field(kick, "alone:WRITE-SECONDS=");
     beside = field(kick, "beside:WRITE-SECONDS=");
-    printf("load: 32 MiB disk write alone %.2f s, beside a kicking guest "
-           "%.2f s\n", alone, beside);
+    printf(
+        "load: 32 MiB disk write alone %.2f s, beside a kicking guest "
+        "%.2f s\n",
+        alone, beside);
     /* One CPU shared with a spinning vCPU: about twice as slow is
      * fair; ten times would be starvation. */
     ck_assert_msg(beside < 10 * alone + 1, "%s", kick);
@@ -456,12 +462,12 @@ START_TEST(bench_boot_runs)
     js = block("bench-boot-json", &rc);
     ck_assert_int_eq(rc, 0);
     ck_assert_msg(json_valid(js), "boot.json is not JSON:\n%s", js);
-    ck_assert_msg(strstr(js, "\"system\": \"host/husk\", \"runs\": 3"),
-                  "%s", js);
+    ck_assert_msg(strstr(js, "\"system\": \"host/husk\", \"runs\": 3"), "%s",
+                  js);
     svg = block("bench-boot-svg", &rc);
     ck_assert_int_eq(rc, 0);
-    ck_assert_msg(svg_check(svg, &seen, &err), "boot.svg: %s\n%s",
-                  err->message, svg);
+    ck_assert_msg(svg_check(svg, &seen, &err), "boot.svg: %s\n%s", err->message,
+                  svg);
     ck_assert_uint_eq(seen.svg, 1);
     ck_assert_uint_ge(seen.rect, 2);
     ck_assert(strstr(svg, ">host/husk</text>"));
@@ -580,11 +586,12 @@ START_TEST(disk_write_is_on_the_host_image)
 
     ck_assert_msg(host, "no %s line", key);
     ck_assert_uint_eq(strlen(guest), 64);
-    ck_assert_msg(!strcmp(guest, host), "guest wrote %s, image holds %s",
-                  guest, host);
+    ck_assert_msg(!strcmp(guest, host), "guest wrote %s, image holds %s", guest,
+                  host);
     /* And it is not the all-zero image it started as. */
-    ck_assert_str_ne(host, "3b6a07d0d404fab4e23b6d34bc6696a6a312dd92821332"
-                           "385e5af7c01c421351");
+    ck_assert_str_ne(host,
+                     "3b6a07d0d404fab4e23b6d34bc6696a6a312dd92821332"
+                     "385e5af7c01c421351");
 }
 END_TEST
 
@@ -594,8 +601,7 @@ START_TEST(husk_check_picks_io_uring)
     g_autofree char *b = expect("husk-check", 0, "disk I/O:         io_uring");
 
     /* And it finds its user-networking helper next to it. */
-    ck_assert_msg(strstr(b, "/husk-slirp (husk-slirp 0"),
-                  "%s", b);
+    ck_assert_msg(strstr(b, "/husk-slirp (husk-slirp 0"), "%s", b);
 }
 END_TEST
 
@@ -605,8 +611,9 @@ START_TEST(read_only_disk_refuses_writes)
     g_autofree char *host = value_of(output, "RO-HOST-SHA");
 
     /* sha256 of 4 MiB of zeros: untouched. */
-    ck_assert_msg(host && !strcmp(host, "bb9f8df61474d25e71fa00722318cd387396"
-                                        "ca1736605e1248821cc0de3d3af8"),
+    ck_assert_msg(host && !strcmp(host,
+                                  "bb9f8df61474d25e71fa00722318cd387396"
+                                  "ca1736605e1248821cc0de3d3af8"),
                   "read-only image changed: %s", host);
     ck_assert_msg(strstr(b, "\n512\n"), "could not read the disk:\n%s",
                   tail(b));
@@ -618,9 +625,9 @@ START_TEST(virtio_console_carries_the_shell)
     /* Computed by a shell whose console is hvc0 (the last console=). */
     g_autofree char *b = expect("hvc-console", 0, "HVC-TYPED-42");
 
-    ck_assert_msg(strstr(b, "HVC-TYPED-42 ttyS0 hvc0") ||
-                      strstr(b, "HVC-TYPED-42 hvc0"),
-                  "%s", tail(b));
+    ck_assert_msg(
+        strstr(b, "HVC-TYPED-42 ttyS0 hvc0") || strstr(b, "HVC-TYPED-42 hvc0"),
+        "%s", tail(b));
 }
 END_TEST
 
@@ -664,8 +671,8 @@ START_TEST(net_user_dhcp_dns_and_download)
     ck_assert_msg(strstr(b, "hello-from-the-host"), "%s", tail(b));
     ck_assert_msg(host, "no BIG-HOST-SHA line");
     ck_assert_uint_eq(strlen(guest), 64);
-    ck_assert_msg(!strcmp(guest, host), "guest got %s, host file is %s",
-                  guest, host);
+    ck_assert_msg(!strcmp(guest, host), "guest got %s, host file is %s", guest,
+                  host);
 }
 END_TEST
 
@@ -686,8 +693,7 @@ START_TEST(net_hostfwd_reaches_the_guest)
 {
     g_autofree char *b = expect("net-hostfwd", 0, "GUEST-DONE");
 
-    ck_assert_msg(strstr(b, "HOSTFWD-GOT=served-by-the-guest"), "%s",
-                  tail(b));
+    ck_assert_msg(strstr(b, "HOSTFWD-GOT=served-by-the-guest"), "%s", tail(b));
 }
 END_TEST
 
@@ -696,8 +702,7 @@ START_TEST(net_restrict_allows_only_forwarded_ports)
 {
     g_autofree char *b = expect("net-restrict", 0, "GUEST-DONE");
 
-    ck_assert_msg(strstr(b, "HOSTFWD-GOT=served-by-the-guest"), "%s",
-                  tail(b));
+    ck_assert_msg(strstr(b, "HOSTFWD-GOT=served-by-the-guest"), "%s", tail(b));
     ck_assert_msg(strstr(b, "RESTRICT-BLOCKED-rc"), "%s", tail(b));
     ck_assert_msg(!strstr(b, "RESTRICT-BLOCKED-rc139"), "wget crashed:\n%s",
                   tail(b));
@@ -757,8 +762,9 @@ int main(int argc, char **argv)
         argc--;
     }
     if (argc != 5) {
-        fprintf(stderr, "usage: check_system [--cold] SRCDIR HUSK TINY_ELF "
-                        "CHECK_TINY\n");
+        fprintf(stderr,
+                "usage: check_system [--cold] SRCDIR HUSK TINY_ELF "
+                "CHECK_TINY\n");
         return 2;
     }
     srcdir = argv[1];

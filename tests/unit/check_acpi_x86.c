@@ -18,10 +18,10 @@
 #define AREA 0x20000
 static uint8_t area[AREA];
 static const struct fw_device devs[] = {
-    { FW_DEV_SERIAL, 0x3f8, 8, 4, false },
-    { FW_DEV_PVPANIC, 0x505, 1, 0, false },
-    { FW_DEV_VIRTIO_MMIO, 0xd0000000, 0x1000, 5, true },
-    { FW_DEV_VIRTIO_MMIO, 0xd0001000, 0x1000, 6, true },
+    {FW_DEV_SERIAL, 0x3f8, 8, 4, false},
+    {FW_DEV_PVPANIC, 0x505, 1, 0, false},
+    {FW_DEV_VIRTIO_MMIO, 0xd0000000, 0x1000, 5, true},
+    {FW_DEV_VIRTIO_MMIO, 0xd0001000, 0x1000, 6, true},
 };
 
 static uint8_t sum(const uint8_t *p, size_t n)
@@ -36,7 +36,7 @@ static uint8_t sum(const uint8_t *p, size_t n)
 
 static void build(unsigned cpus, struct acpi_x86_tables *t)
 {
-    struct acpi_x86_config cfg = { cpus, devs, G_N_ELEMENTS(devs) };
+    struct acpi_x86_config cfg = {cpus, devs, G_N_ELEMENTS(devs)};
     GError *err = NULL;
 
     memset(area, 0xcc, sizeof(area));
@@ -46,9 +46,9 @@ static void build(unsigned cpus, struct acpi_x86_tables *t)
 
 START_TEST(checksum_known_answers)
 {
-    const uint8_t a[] = { 0x01, 0x02, 0x03 };
-    const uint8_t b[] = { 0xff, 0xff };
-    uint8_t c[4] = { 'R', 'S', 'D', 0 };
+    const uint8_t a[] = {0x01, 0x02, 0x03};
+    const uint8_t b[] = {0xff, 0xff};
+    uint8_t c[4] = {'R', 'S', 'D', 0};
 
     ck_assert_uint_eq(acpi_checksum(a, 3), 0xfa);
     ck_assert_uint_eq(acpi_checksum(b, 2), 0x02);
@@ -143,7 +143,7 @@ END_TEST
 
 START_TEST(too_many_for_the_area)
 {
-    struct acpi_x86_config cfg = { 20000, devs, G_N_ELEMENTS(devs) };
+    struct acpi_x86_config cfg = {20000, devs, G_N_ELEMENTS(devs)};
     struct acpi_x86_tables t;
     GError *err = NULL;
 
@@ -158,21 +158,22 @@ END_TEST
 START_TEST(impossible_devices_rejected)
 {
     static const struct fw_device bad[][1] = {
-        { { FW_DEV_SERIAL, 0x3f8, 8, 16, false } },          /* ISA IRQ */
-        { { FW_DEV_SERIAL, 0xfffc, 8, 4, false } },          /* past 64K */
-        { { FW_DEV_PVPANIC, 0x505, 0, 0, false } },          /* empty */
-        { { FW_DEV_VIRTIO_MMIO, 0xfffff000, 0x2000, 5, true } }, /* 4G */
-        { { FW_DEV_VIRTIO_MMIO, 0xd0000000, 0x1000, 24, true } }, /* GSI */
-        { { (enum fw_dev_kind)7, 0, 1, 0, false } },         /* kind */
+        {{FW_DEV_SERIAL, 0x3f8, 8, 16, false}},               /* ISA IRQ */
+        {{FW_DEV_SERIAL, 0xfffc, 8, 4, false}},               /* past 64K */
+        {{FW_DEV_PVPANIC, 0x505, 0, 0, false}},               /* empty */
+        {{FW_DEV_VIRTIO_MMIO, 0xfffff000, 0x2000, 5, true}},  /* 4G */
+        {{FW_DEV_VIRTIO_MMIO, 0xd0000000, 0x1000, 24, true}}, /* GSI */
+        {{(enum fw_dev_kind)7, 0, 1, 0, false}},              /* kind */
     };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
-        struct acpi_x86_config cfg = { 1, bad[i], 1 };
+        struct acpi_x86_config cfg = {1, bad[i], 1};
         struct acpi_x86_tables t;
         GError *err = NULL;
 
-        ck_assert_msg(!acpi_x86_build(&cfg, area, AREA, LAYOUT_ACPI_START, &t,
-                                      &err), "case %u accepted", i);
+        ck_assert_msg(
+            !acpi_x86_build(&cfg, area, AREA, LAYOUT_ACPI_START, &t, &err),
+            "case %u accepted", i);
         ck_assert_ptr_nonnull(err);
         g_error_free(err);
     }
@@ -182,10 +183,10 @@ END_TEST
 START_TEST(aml_encodings)
 {
     GByteArray *b = g_byte_array_new();
-    static const uint8_t pk1[] = { 0x3f };
-    static const uint8_t pk2[] = { 0x41, 0x04 };     /* 0x41 = 65 bytes */
-    static const uint8_t ints[] = { 0x00, 0x01, 0x0a, 0x05, 0x0b, 0x34, 0x12,
-                                    0x0c, 0x78, 0x56, 0x34, 0x12 };
+    static const uint8_t pk1[] = {0x3f};
+    static const uint8_t pk2[] = {0x41, 0x04}; /* 0x41 = 65 bytes */
+    static const uint8_t ints[] = {0x00, 0x01, 0x0a, 0x05, 0x0b, 0x34,
+                                   0x12, 0x0c, 0x78, 0x56, 0x34, 0x12};
 
     aml_pkglength(b, 62);
     ck_assert_mem_eq(b->data, pk1, 1);
@@ -216,7 +217,7 @@ END_TEST
 START_TEST(dsdt_lists_every_device)
 {
     GByteArray *b = g_byte_array_new();
-    struct acpi_x86_config cfg = { 1, devs, G_N_ELEMENTS(devs) };
+    struct acpi_x86_config cfg = {1, devs, G_N_ELEMENTS(devs)};
 
     acpi_x86_dsdt_body(&cfg, b);
     ck_assert_ptr_nonnull(memmem(b->data, b->len, "LNRO0005", 8));
@@ -238,8 +239,7 @@ static char *disassemble(const char *dir, const char *name, const uint8_t *t)
     char *text = NULL;
     int status = -1;
 
-    ck_assert(g_file_set_contents(dat, (const char *)t, get_le32(t + 4),
-                                  NULL));
+    ck_assert(g_file_set_contents(dat, (const char *)t, get_le32(t + 4), NULL));
     ck_assert_msg(g_spawn_command_line_sync(cmd, &out, &errs, &status, NULL),
                   "iasl (acpica-tools) is not installed");
     ck_assert_msg(g_file_get_contents(dsl, &text, NULL, NULL),

@@ -17,32 +17,43 @@
 #include "harness/svg_check.h"
 
 static const char raw[] =
-    "S env=host sys=crun why=cgroups\037in\037hybrid\037mode\037not\037supported\n"
-    "R env=testhost sys=husk run=1 wall_ms=500 marker_ms=400 cpu_ms=300 maxrss_kb=20480 status=0\n"
+    "S env=host sys=crun "
+    "why=cgroups\037in\037hybrid\037mode\037not\037supported\n"
+    "R env=testhost sys=husk run=1 wall_ms=500 marker_ms=400 cpu_ms=300 "
+    "maxrss_kb=20480 status=0\n"
     "T env=testhost run=1 event=process-start code=0 t_ms=0 husk_cpu_ms=-1\n"
     "T env=testhost run=1 event=first-kvm-run code=0 t_ms=1.5 husk_cpu_ms=1.2\n"
-    "T env=testhost run=1 event=marker-boot-timer code=123 t_ms=390 husk_cpu_ms=3\n"
+    "T env=testhost run=1 event=marker-boot-timer code=123 t_ms=390 "
+    "husk_cpu_ms=3\n"
     "T env=testhost run=1 event=vm-exit code=0 t_ms=480 husk_cpu_ms=4\n"
     "M env=testhost run=1 peak_rss_kib=20480 guest_resident_kib=18432\n"
-    "R env=testhost sys=runc run=1 wall_ms=60 marker_ms=50 cpu_ms=70 maxrss_kb=10240 status=0\n"
-    "R env=testhost sys=husk run=2 wall_ms=700 marker_ms=600 cpu_ms=500 maxrss_kb=22528 status=0\n"
+    "R env=testhost sys=runc run=1 wall_ms=60 marker_ms=50 cpu_ms=70 "
+    "maxrss_kb=10240 status=0\n"
+    "R env=testhost sys=husk run=2 wall_ms=700 marker_ms=600 cpu_ms=500 "
+    "maxrss_kb=22528 status=0\n"
     "T env=testhost run=2 event=process-start code=0 t_ms=0 husk_cpu_ms=-1\n"
     "T env=testhost run=2 event=first-kvm-run code=0 t_ms=2.5 husk_cpu_ms=1.4\n"
-    "T env=testhost run=2 event=marker-boot-timer code=123 t_ms=590 husk_cpu_ms=5\n"
+    "T env=testhost run=2 event=marker-boot-timer code=123 t_ms=590 "
+    "husk_cpu_ms=5\n"
     "T env=testhost run=2 event=vm-exit code=0 t_ms=680 husk_cpu_ms=6\n"
     "M env=testhost run=2 peak_rss_kib=22528 guest_resident_kib=20480\n"
-    "R env=testhost sys=runc run=2 wall_ms=80 marker_ms=70 cpu_ms=90 maxrss_kb=10240 status=0\n"
-    "R env=testhost sys=husk run=3 wall_ms=600 marker_ms=500 cpu_ms=400 maxrss_kb=21504 status=0\n"
+    "R env=testhost sys=runc run=2 wall_ms=80 marker_ms=70 cpu_ms=90 "
+    "maxrss_kb=10240 status=0\n"
+    "R env=testhost sys=husk run=3 wall_ms=600 marker_ms=500 cpu_ms=400 "
+    "maxrss_kb=21504 status=0\n"
     "T env=testhost run=3 event=process-start code=0 t_ms=0 husk_cpu_ms=-1\n"
     "T env=testhost run=3 event=first-kvm-run code=0 t_ms=2 husk_cpu_ms=1.3\n"
-    "T env=testhost run=3 event=marker-boot-timer code=123 t_ms=490 husk_cpu_ms=4\n"
+    "T env=testhost run=3 event=marker-boot-timer code=123 t_ms=490 "
+    "husk_cpu_ms=4\n"
     "T env=testhost run=3 event=vm-exit code=0 t_ms=580 husk_cpu_ms=5\n"
     "M env=testhost run=3 peak_rss_kib=21504 guest_resident_kib=19456\n"
-    "R env=testhost sys=runc run=3 wall_ms=120000 marker_ms=-1 cpu_ms=1 maxrss_kb=1 status=124\n"
+    "R env=testhost sys=runc run=3 wall_ms=120000 marker_ms=-1 cpu_ms=1 "
+    "maxrss_kb=1 status=124\n"
     "I env=testhost sys=husk ISO-KERNEL=6.1.0-guest ISO-PROCS=60\n"
     "I env=testhost sys=runc ISO-KERNEL=6.1.0-host ISO-PROCS=4\n"
     "I env=testhost sys=host ISO-KERNEL=6.1.0-host ISO-PROCS=40\n"
-    "R env=host sys=unshare run=1 wall_ms=9 marker_ms=8 cpu_ms=8 maxrss_kb=1700 status=0\n";
+    "R env=host sys=unshare run=1 wall_ms=9 marker_ms=8 cpu_ms=8 "
+    "maxrss_kb=1700 status=0\n";
 
 static char *summarize(char **dir)
 {
@@ -56,8 +67,8 @@ static char *summarize(char **dir)
     rawf = g_build_filename(*dir, "raw.txt", NULL);
     ck_assert(g_file_set_contents(rawf, raw, -1, NULL));
     {
-        char *argv[] = { "sh", script, "summarize", rawf, *dir, "14680064",
-                         "4194304", "3916", "256M", NULL };
+        char *argv[] = {"sh",       script,    "summarize", rawf,   *dir,
+                        "14680064", "4194304", "3916",      "256M", NULL};
 
         ck_assert(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
                                NULL, &out, &err, &ws, NULL));
@@ -79,7 +90,7 @@ static char *read_out(const char *dir, const char *name)
 
 static void cleanup(const char *dir)
 {
-    static const char *const f[] = { "raw.txt", "boot.json", "boot.svg" };
+    static const char *const f[] = {"raw.txt", "boot.json", "boot.svg"};
 
     for (unsigned i = 0; i < G_N_ELEMENTS(f); i++) {
         g_autofree char *p = g_build_filename(dir, f[i], NULL);
@@ -95,8 +106,9 @@ START_TEST(tables_and_statistics)
     g_autofree char *out = summarize(&dir);
 
     /* husk: 400, 500, 600 -> median 500, p95 600 (nearest rank). */
-    ck_assert_msg(strstr(out, "testhost/husk") && strstr(out, "400/500/600/600"),
-                  "%s", out);
+    ck_assert_msg(
+        strstr(out, "testhost/husk") && strstr(out, "400/500/600/600"), "%s",
+        out);
     /* runc: the run without a marker is not timed, and is reported. */
     ck_assert_msg(strstr(out, "50.0/60.0/70.0/70.0"), "%s", out);
     ck_assert_msg(strstr(out, "(1 runs without the marker)"), "%s", out);

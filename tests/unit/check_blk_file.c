@@ -36,8 +36,9 @@
 #define QSZ 128 /* three descriptors a request: NREQ chains fit */
 #define NREQ 32
 #define CHUNK (64 * KiB)
-#define WANT ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_BLK_F_FLUSH) | \
-              (1ULL << VIRTIO_BLK_F_BLK_SIZE))
+#define WANT                                                       \
+    ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_BLK_F_FLUSH) | \
+     (1ULL << VIRTIO_BLK_F_BLK_SIZE))
 
 static struct test_mem tm;
 static struct test_irq irq;
@@ -109,11 +110,11 @@ static uint16_t post(unsigned i, uint32_t type, uint64_t sector, uint32_t len)
     put_le32(tm.low + s + 4, 0);
     put_le64(tm.low + s + 8, sector);
     tm.low[s + 16 + CHUNK] = 0xee;
-    b[n++] = (struct vdrv_buf){ s, 16, false };
+    b[n++] = (struct vdrv_buf){s, 16, false};
     if (len) {
-        b[n++] = (struct vdrv_buf){ s + 16, len, type == VIRTIO_BLK_T_IN };
+        b[n++] = (struct vdrv_buf){s + 16, len, type == VIRTIO_BLK_T_IN};
     }
-    b[n++] = (struct vdrv_buf){ s + 16 + CHUNK, 1, true };
+    b[n++] = (struct vdrv_buf){s + 16 + CHUNK, 1, true};
     return vdrv_add_chain(&drv, 0, b, n);
 }
 
@@ -182,8 +183,8 @@ START_TEST(many_in_flight_write_then_read)
     wait_used(NREQ);
     for (unsigned i = 0; i < NREQ; i++) {
         ck_assert_uint_eq(status_of(NREQ + i), VIRTIO_BLK_S_OK);
-        ck_assert(!memcmp(tm.low + slot[NREQ + i] + 16,
-                          tm.low + slot[i] + 16, CHUNK));
+        ck_assert(!memcmp(tm.low + slot[NREQ + i] + 16, tm.low + slot[i] + 16,
+                          CHUNK));
     }
     ck_assert_uint_eq(blk.reads, NREQ);
     ck_assert_uint_eq(blk.writes, NREQ);
@@ -328,8 +329,8 @@ START_TEST(reset_in_flight_under_the_vcpu_sandbox)
     for (unsigned i = 0; i < NREQ; i++) {
         post(i, VIRTIO_BLK_T_IN, (uint64_t)i * CHUNK / 512, CHUNK);
     }
-    run_sandboxed(SANDBOX_VCPU, "vcpu0", kick_then_reset, io_thread_poll,
-                  NULL, 20);
+    run_sandboxed(SANDBOX_VCPU, "vcpu0", kick_then_reset, io_thread_poll, NULL,
+                  20);
     ck_assert_uint_eq(blk.inflight, 0);
     ck_assert_uint_eq(vdrv_status(&drv), 0);
     works_after_bringup();

@@ -34,7 +34,7 @@ static void rec_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
     r->last_size = size;
 }
 
-static const struct bus_ops rec_ops = { .read = rec_read, .write = rec_write };
+static const struct bus_ops rec_ops = {.read = rec_read, .write = rec_write};
 static struct bus b;
 static struct rec ra, rb;
 
@@ -54,8 +54,7 @@ START_TEST(add_rejects_overlap_and_bad_lengths)
     ck_assert_int_eq(bus_add(&b, "x", 0x1f8, 0x100, &rec_ops, NULL), -EEXIST);
     ck_assert_int_eq(bus_add(&b, "x", 0x0, 0x1000, &rec_ops, NULL), -EEXIST);
     ck_assert_int_eq(bus_add(&b, "x", 0x300, 0, &rec_ops, NULL), -EINVAL);
-    ck_assert_int_eq(bus_add(&b, "x", UINT64_MAX, 2, &rec_ops, NULL),
-                     -EINVAL);
+    ck_assert_int_eq(bus_add(&b, "x", UINT64_MAX, 2, &rec_ops, NULL), -EINVAL);
     /* Adjacent ranges are fine, and the top of the space is reachable. */
     ck_assert_int_eq(bus_add(&b, "x", 0x110, 0x10, &rec_ops, NULL), 0);
     ck_assert_int_eq(bus_add(&b, "x", 0xf0, 0x10, &rec_ops, NULL), 0);
@@ -123,9 +122,8 @@ START_TEST(many_ranges_binary_search)
     /* Insert out of order; lookups must still find each. */
     for (unsigned i = 0; i < BUS_MAX_RANGES; i++) {
         unsigned k = (i * 37) % BUS_MAX_RANGES;
-        ck_assert_int_eq(bus_add(&big, "r", 0x1000 + k * 0x10, 0x8, &rec_ops,
-                                 &recs[k]),
-                         0);
+        ck_assert_int_eq(
+            bus_add(&big, "r", 0x1000 + k * 0x10, 0x8, &rec_ops, &recs[k]), 0);
     }
     ck_assert_int_eq(bus_add(&big, "r", 0x9000, 1, &rec_ops, NULL), -ENOSPC);
     for (unsigned k = 0; k < BUS_MAX_RANGES; k++) {

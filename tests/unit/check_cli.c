@@ -84,71 +84,73 @@ static void expect(int code, const char *needle, const char *const *args)
                   code, err);
     ck_assert_msg(strstr(err, needle), "stderr '%s' lacks '%s'", err, needle);
     /* One clear line, no stack trace (a PVM warning may precede it). */
-    ck_assert_msg(!strstr(err, "Backtrace") && !strstr(err, "Aborted"),
-                  "%s", err);
+    ck_assert_msg(!strstr(err, "Backtrace") && !strstr(err, "Aborted"), "%s",
+                  err);
     g_free(err);
 }
 
 START_TEST(bad_input_exit_statuses)
 {
-    g_autofree char *trunc = g_build_filename(g_get_tmp_dir(),
-                                              "husk-trunc-XXXXXX", NULL);
+    g_autofree char *trunc =
+        g_build_filename(g_get_tmp_dir(), "husk-trunc-XXXXXX", NULL);
     int fd = g_mkstemp(trunc);
     const char bz_start[] = "MZ truncated bzImage";
 
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(write(fd, bz_start, sizeof(bz_start)), sizeof(bz_start));
     close(fd);
-    expect(HUSK_EXIT_USAGE, "unknown command", (const char *[]){ "frob", 0 });
-    expect(HUSK_EXIT_USAGE, "no kernel", (const char *[]){ "run", 0 });
+    expect(HUSK_EXIT_USAGE, "unknown command", (const char *[]){"frob", 0});
+    expect(HUSK_EXIT_USAGE, "no kernel", (const char *[]){"run", 0});
     expect(HUSK_EXIT_USAGE, "unknown option",
-           (const char *[]){ "run", "--frob", 0 });
+           (const char *[]){"run", "--frob", 0});
     expect(HUSK_EXIT_USAGE, "needs a value",
-           (const char *[]){ "run", "-k", TINY_ELF, "--memory", 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "--memory", 0});
     expect(HUSK_EXIT_USAGE, "--memory '12x'",
-           (const char *[]){ "run", "-k", TINY_ELF, "-m", "12x", 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "-m", "12x", 0});
     expect(HUSK_EXIT_USAGE, "between 8M and 1T",
-           (const char *[]){ "run", "-k", TINY_ELF, "-m", "4M", 0 });
-    expect(HUSK_EXIT_USAGE, "with hugepages=on, a multiple of 2M",
-           (const char *[]){ "run", "-k", TINY_ELF, "-m", "513M,hugepages=on",
-                             0 });
-    expect(HUSK_EXIT_USAGE, "SIZE[,hugepages=on|off][,prefault=on|off][,dump=on|off]",
-           (const char *[]){ "run", "-k", TINY_ELF, "-m", "512M,frob=1", 0 });
-    expect(HUSK_EXIT_USAGE, "SIZE[,hugepages=on|off][,prefault=on|off][,dump=on|off]",
-           (const char *[]){ "run", "-k", TINY_ELF, "-m",
-                             "512M,hugepages=maybe", 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "-m", "4M", 0});
+    expect(
+        HUSK_EXIT_USAGE, "with hugepages=on, a multiple of 2M",
+        (const char *[]){"run", "-k", TINY_ELF, "-m", "513M,hugepages=on", 0});
+    expect(HUSK_EXIT_USAGE,
+           "SIZE[,hugepages=on|off][,prefault=on|off][,dump=on|off]",
+           (const char *[]){"run", "-k", TINY_ELF, "-m", "512M,frob=1", 0});
+    expect(HUSK_EXIT_USAGE,
+           "SIZE[,hugepages=on|off][,prefault=on|off][,dump=on|off]",
+           (const char *[]){"run", "-k", TINY_ELF, "-m", "512M,hugepages=maybe",
+                            0});
     expect(HUSK_EXIT_USAGE, "--cpus '0'",
-           (const char *[]){ "run", "-k", TINY_ELF, "-c", "0", 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "-c", "0", 0});
     expect(HUSK_EXIT_USAGE, "--timeout 'soon'",
-           (const char *[]){ "run", "-k", TINY_ELF, "--timeout", "soon", 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "--timeout", "soon", 0});
     expect(HUSK_EXIT_USAGE, "--rng-rate with --no-rng",
-           (const char *[]){ "run", "-k", TINY_ELF, "--rng-rate", "4K",
-                             "--no-rng", 0 });
-    expect(HUSK_EXIT_USAGE, "aio=io_uring|sync",
-           (const char *[]){ "run", "-k", TINY_ELF, "-d", "x.img,aio=native",
-                             0 });
+           (const char *[]){"run", "-k", TINY_ELF, "--rng-rate", "4K",
+                            "--no-rng", 0});
+    expect(
+        HUSK_EXIT_USAGE, "aio=io_uring|sync",
+        (const char *[]){"run", "-k", TINY_ELF, "-d", "x.img,aio=native", 0});
     expect(HUSK_EXIT_USAGE, "--net 'user,hostfwd=tcp::x-:80'",
-           (const char *[]){ "run", "-k", TINY_ELF, "--net",
-                             "user,hostfwd=tcp::x-:80", 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "--net",
+                            "user,hostfwd=tcp::x-:80", 0});
     /* Checked before anything runs, not found out after the boot. */
     expect(HUSK_EXIT_CANTCREAT, "--boot-timeline=/nonexistent/t.json",
-           (const char *[]){ "run", "-k", TINY_ELF,
-                             "--boot-timeline=/nonexistent/t.json", 0 });
+           (const char *[]){"run", "-k", TINY_ELF,
+                            "--boot-timeline=/nonexistent/t.json", 0});
     expect(HUSK_EXIT_USAGE, "expected a file name",
-           (const char *[]){ "run", "-k", TINY_ELF, "--boot-timeline=", 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "--boot-timeline=", 0});
     expect(HUSK_EXIT_NOINPUT, "No such file",
-           (const char *[]){ "run", "-k", "/nonexistent/vmlinuz", 0 });
+           (const char *[]){"run", "-k", "/nonexistent/vmlinuz", 0});
     /* --no-sandbox is an option like any other (the sandbox itself is
      * tested in check_sandbox and the kvm suite). */
     expect(HUSK_EXIT_NOINPUT, "No such file",
-           (const char *[]){ "run", "--no-sandbox", "-k",
-                             "/nonexistent/vmlinuz", 0 });
+           (const char *[]){"run", "--no-sandbox", "-k", "/nonexistent/vmlinuz",
+                            0});
     expect(HUSK_EXIT_NOINPUT, "initrd /nonexistent",
-           (const char *[]){ "run", "-k", TINY_ELF, "-i", "/nonexistent", 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "-i", "/nonexistent", 0});
     expect(HUSK_EXIT_DATAERR, "not a kernel",
-           (const char *[]){ "run", "-k", "/etc/hostname", 0 });
+           (const char *[]){"run", "-k", "/etc/hostname", 0});
     expect(HUSK_EXIT_DATAERR, "truncated",
-           (const char *[]){ "run", "-k", trunc, 0 });
+           (const char *[]){"run", "-k", trunc, 0});
     unlink(trunc);
 }
 END_TEST
@@ -212,10 +214,11 @@ START_TEST(net_arguments)
     cli_net_config_clear(&d);
     cli_net_config_clear(&c);
 
-    ck_assert(cli_parse_net("user,hostfwd=tcp::8080-:80,hostfwd=udp:0.0.0.0:"
-                            "5353-10.0.2.16:53,restrict=on,ipv6=off,"
-                            "mac=52:54:00:ab:cd:EF",
-                            0, &c, &why));
+    ck_assert(
+        cli_parse_net("user,hostfwd=tcp::8080-:80,hostfwd=udp:0.0.0.0:"
+                      "5353-10.0.2.16:53,restrict=on,ipv6=off,"
+                      "mac=52:54:00:ab:cd:EF",
+                      0, &c, &why));
     ck_assert_uint_eq(c.user.nr_fwd, 2);
     ck_assert(!c.user.fwd[0].udp);
     inet_ntop(AF_INET, &c.user.fwd[0].host_addr, a, sizeof(a));
@@ -250,14 +253,30 @@ START_TEST(net_arguments)
     cli_net_config_clear(&c);
 
     static const char *bad[] = {
-        "", "bridge", "tap", "tap=", "user,hostfwd=tcp::0-:80",
-        "user,hostfwd=tcp::80", "user,hostfwd=sctp::1-:2",
-        "user,hostfwd=tcp:999.1.1.1:1-:2", "user,hostfwd=tcp::70000-:2",
-        "user,restrict=maybe", "user,frob=1", "user,mac=01:00:00:00:00:01",
-        "user,mac=00:00:00:00:00:00", "user,mac=0x:54:00:12:34:56",
-        "user,mac=52:54:00:12:34", "tap=x,fd=3", "tap,hostfwd=tcp::1-:2",
-        "user,hostfwd", "user,mtu=1279", "user,mtu=65522", "user,mtu=",
-        "user,mtu=x", "tap=t,mtu=67", "tap=t,mtu=65536",
+        "",
+        "bridge",
+        "tap",
+        "tap=",
+        "user,hostfwd=tcp::0-:80",
+        "user,hostfwd=tcp::80",
+        "user,hostfwd=sctp::1-:2",
+        "user,hostfwd=tcp:999.1.1.1:1-:2",
+        "user,hostfwd=tcp::70000-:2",
+        "user,restrict=maybe",
+        "user,frob=1",
+        "user,mac=01:00:00:00:00:01",
+        "user,mac=00:00:00:00:00:00",
+        "user,mac=0x:54:00:12:34:56",
+        "user,mac=52:54:00:12:34",
+        "tap=x,fd=3",
+        "tap,hostfwd=tcp::1-:2",
+        "user,hostfwd",
+        "user,mtu=1279",
+        "user,mtu=65522",
+        "user,mtu=",
+        "user,mtu=x",
+        "tap=t,mtu=67",
+        "tap=t,mtu=65536",
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
         ck_assert_msg(!cli_parse_net(bad[i], 0, &c, &why), "accepted '%s'",
@@ -271,28 +290,28 @@ END_TEST
 
 START_TEST(disk_errors)
 {
-    g_autofree char *img = g_build_filename(g_get_tmp_dir(),
-                                            "husk-disk-XXXXXX", NULL);
+    g_autofree char *img =
+        g_build_filename(g_get_tmp_dir(), "husk-disk-XXXXXX", NULL);
     g_autofree char *arg = NULL;
     int fd = g_mkstemp(img);
-    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
 
     ck_assert_int_ge(fd, 0);
     expect(HUSK_EXIT_NOINPUT, "disk /nonexistent.img",
-           (const char *[]){ "run", "-k", TINY_ELF, "--disk",
-                             "/nonexistent.img", 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "--disk", "/nonexistent.img",
+                            0});
     expect(HUSK_EXIT_USAGE, "smaller than one",
-           (const char *[]){ "run", "-k", TINY_ELF, "--disk", img, 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "--disk", img, 0});
     ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
     /* Another process holds the image: husk refuses to share it. */
     ck_assert_int_eq(fcntl(fd, F_OFD_SETLK, &fl), 0);
     expect(HUSK_EXIT_USAGE, "in use by another process",
-           (const char *[]){ "run", "-k", TINY_ELF, "--disk", img, 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "--disk", img, 0});
     arg = g_strdup_printf("%s,ro", img);
     expect(HUSK_EXIT_USAGE, "in use by another process",
-           (const char *[]){ "run", "-k", TINY_ELF, "--disk", arg, 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "--disk", arg, 0});
     expect(HUSK_EXIT_USAGE, "--disk ',ro'",
-           (const char *[]){ "run", "-k", TINY_ELF, "--disk", ",ro", 0 });
+           (const char *[]){"run", "-k", TINY_ELF, "--disk", ",ro", 0});
     close(fd);
     unlink(img);
 }
@@ -304,11 +323,11 @@ START_TEST(missing_kvm_device)
     int st;
 
     g_setenv("HUSK_KVM_DEV", "/nonexistent/kvm", TRUE);
-    st = run_husk((const char *[]){ "run", "-k", TINY_ELF, 0 }, &err);
+    st = run_husk((const char *[]){"run", "-k", TINY_ELF, 0}, &err);
     ck_assert_int_eq(st, HUSK_EXIT_UNAVAILABLE);
     ck_assert(strstr(err, "/nonexistent/kvm does not exist"));
     g_free(err);
-    st = run_husk((const char *[]){ "check", 0 }, &err);
+    st = run_husk((const char *[]){"check", 0}, &err);
     ck_assert_int_eq(st, HUSK_EXIT_UNAVAILABLE);
     g_free(err);
     g_unsetenv("HUSK_KVM_DEV");
@@ -325,9 +344,9 @@ START_TEST(check_names_each_kind_of_kvm)
         bool dev;
         const char *line;
     } kinds[] = {
-        { "kvm_pvm", false, "kvm backed by:    none (no /dev/kvm)" },
-        { "kvm_pvm", true, "kvm backed by:    PVM, software-backed (kvm_pvm)" },
-        { "kvm_amd", true, "kvm backed by:    hardware virtualization" },
+        {"kvm_pvm", false, "kvm backed by:    none (no /dev/kvm)"},
+        {"kvm_pvm", true, "kvm backed by:    PVM, software-backed (kvm_pvm)"},
+        {"kvm_amd", true, "kvm backed by:    hardware virtualization"},
     };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(kinds); i++) {
@@ -338,7 +357,7 @@ START_TEST(check_names_each_kind_of_kvm)
         g_autofree char *dev = g_build_filename(root, "kvm", NULL);
         g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", root);
         g_autofree char *out = NULL;
-        const char *argv[] = { HUSK_BIN, "check", NULL };
+        const char *argv[] = {HUSK_BIN, "check", NULL};
         g_auto(GStrv) env = g_get_environ();
 
         ck_assert(g_mkdir_with_parents(m1, 0755) == 0 &&
@@ -348,12 +367,11 @@ START_TEST(check_names_each_kind_of_kvm)
         }
         env = g_environ_setenv(env, "HUSK_SYSFS_ROOT", root, TRUE);
         env = g_environ_setenv(env, "HUSK_KVM_DEV", dev, TRUE);
-        ck_assert(g_spawn_sync(NULL, (char **)argv, env,
-                               G_SPAWN_STDIN_FROM_DEV_NULL |
-                                   G_SPAWN_STDERR_TO_DEV_NULL,
-                               NULL, NULL, &out, NULL, NULL, NULL));
-        ck_assert_msg(strstr(out, kinds[i].line), "%s: %s", kinds[i].line,
-                      out);
+        ck_assert(g_spawn_sync(
+            NULL, (char **)argv, env,
+            G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+            NULL, &out, NULL, NULL, NULL));
+        ck_assert_msg(strstr(out, kinds[i].line), "%s: %s", kinds[i].line, out);
         ck_assert_int_eq(system(cmd), 0);
     }
 }
@@ -363,10 +381,9 @@ START_TEST(help_and_version)
 {
     char *err = NULL;
 
-    ck_assert_int_eq(run_husk((const char *[]){ "--version", 0 }, &err), 0);
+    ck_assert_int_eq(run_husk((const char *[]){"--version", 0}, &err), 0);
     g_free(err);
-    ck_assert_int_eq(run_husk((const char *[]){ "run", "--help", 0 }, &err),
-                     0);
+    ck_assert_int_eq(run_husk((const char *[]){"run", "--help", 0}, &err), 0);
     g_free(err);
 }
 END_TEST

@@ -80,7 +80,7 @@ static void step(void)
 START_TEST(input_waits_for_guest_buffers)
 {
     uint64_t buf = vdrv_alloc(&drv, 16, 1);
-    struct vdrv_buf b = { buf, 16, true };
+    struct vdrv_buf b = {buf, 16, true};
     uint16_t h;
     uint32_t l;
 
@@ -101,8 +101,8 @@ END_TEST
 START_TEST(output_reaches_the_host)
 {
     uint64_t a = vdrv_alloc(&drv, 8, 1);
-    struct vdrv_buf b = { a, 8, false };
-    char got[16] = { 0 };
+    struct vdrv_buf b = {a, 8, false};
+    char got[16] = {0};
     uint16_t h;
     uint32_t l;
 

@@ -12,14 +12,13 @@ static struct kvm_cpuid2 *supported(void)
 {
     struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) + 16 * sizeof(c->entries[0]));
     struct kvm_cpuid_entry2 e[] = {
-        { .function = 0, .eax = 0xd },
-        { .function = 1, .ebx = 0x00000800, .ecx = 0, .edx = 0x200 },
-        { .function = 0xa, .eax = 0x07300402, .ebx = 1, .edx = 0x603 },
-        { .function = 0xb, .index = 0,
-          .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX },
-        { .function = 0x40000000, .eax = 0x40000001, .ebx = 0x4b4d564b },
-        { .function = 0x40000001, .eax = 0x01007afb },
-        { .function = 0x80000001, .ecx = (1u << 23) | (1u << 1) | 1 },
+        {.function = 0, .eax = 0xd},
+        {.function = 1, .ebx = 0x00000800, .ecx = 0, .edx = 0x200},
+        {.function = 0xa, .eax = 0x07300402, .ebx = 1, .edx = 0x603},
+        {.function = 0xb, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX},
+        {.function = 0x40000000, .eax = 0x40000001, .ebx = 0x4b4d564b},
+        {.function = 0x40000001, .eax = 0x01007afb},
+        {.function = 0x80000001, .ecx = (1u << 23) | (1u << 1) | 1},
     };
 
     memcpy(c->entries, e, sizeof(e));
@@ -28,7 +27,8 @@ static struct kvm_cpuid2 *supported(void)
 }
 
 static const struct kvm_cpuid_entry2 *find(const struct kvm_cpuid2 *c,
-                                           uint32_t fn, uint32_t idx)
+                                           uint32_t fn,
+                                           uint32_t idx)
 {
     for (unsigned i = 0; i < c->nent; i++) {
         if (c->entries[i].function == fn && c->entries[i].index == idx) {

@@ -27,8 +27,7 @@ START_TEST(add_rejects_bad_regions)
     ck_assert_int_eq(gm_add_region(&gm, 0x1800, 16, ram_a), -EINVAL);
     ck_assert_int_eq(gm_add_region(&gm, 0x0, 0x1001, ram_a), -EINVAL);
     ck_assert_int_eq(gm_add_region(&gm, 0x50000, 0, ram_a), -EINVAL);
-    ck_assert_int_eq(gm_add_region(&gm, UINT64_MAX - 10, 100, ram_a),
-                     -EINVAL);
+    ck_assert_int_eq(gm_add_region(&gm, UINT64_MAX - 10, 100, ram_a), -EINVAL);
     ck_assert_int_eq(gm_add_region(&gm, 0x50000, 16, NULL), -EINVAL);
     ck_assert_int_eq(gm_add_region(&gm, 0x50000, 16, ram_a), 0);
     ck_assert_int_eq(gm_add_region(&gm, 0x60000, 16, ram_a), 0);
@@ -48,10 +47,10 @@ END_TEST
 START_TEST(ptr_rejects_outside_and_straddling)
 {
     ck_assert_ptr_null(gm_ptr(&gm, 0x0, 1));
-    ck_assert_ptr_null(gm_ptr(&gm, 0xfff, 2));      /* starts before */
-    ck_assert_ptr_null(gm_ptr(&gm, 0x1fff, 2));     /* runs past the end */
+    ck_assert_ptr_null(gm_ptr(&gm, 0xfff, 2));  /* starts before */
+    ck_assert_ptr_null(gm_ptr(&gm, 0x1fff, 2)); /* runs past the end */
     ck_assert_ptr_null(gm_ptr(&gm, 0x1000, 4097));
-    ck_assert_ptr_null(gm_ptr(&gm, 0x2000, 1));     /* the gap */
+    ck_assert_ptr_null(gm_ptr(&gm, 0x2000, 1));       /* the gap */
     ck_assert_ptr_null(gm_ptr(&gm, 0x1f00, 0x10000)); /* spans two regions */
     ck_assert_ptr_null(gm_ptr(&gm, 0x12000, 1));
 }
@@ -71,7 +70,7 @@ START_TEST(read_write_little_endian)
     uint16_t v16;
     uint32_t v32;
     uint64_t v64;
-    const uint8_t bytes[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    const uint8_t bytes[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     uint8_t back[8];
 
     ck_assert_int_eq(gm_write(&gm, 0x10000, bytes, 8), 0);

@@ -36,7 +36,7 @@ static void teardown(void)
 
 static struct kernel_load_args args(const uint8_t *k, size_t len)
 {
-    struct kernel_load_args a = { 0 };
+    struct kernel_load_args a = {0};
 
     a.kernel = k;
     a.kernel_len = len;
@@ -62,7 +62,8 @@ START_TEST(bzimage_parse_good)
 }
 END_TEST
 
-static void expect_parse_error(const uint8_t *img, size_t len,
+static void expect_parse_error(const uint8_t *img,
+                               size_t len,
                                const char *needle)
 {
     struct bzimage_info bi;
@@ -173,7 +174,7 @@ START_TEST(bzimage_load_zero_page)
                       (4 * GiB - 2 * MiB) | 0x83);
     /* A reset stub at F000:FFF0: mov al,0x0e; mov dx,0x602; out dx,al. */
     {
-        static const uint8_t stub[] = { 0xb0, 0x0e, 0xba, 0x02, 0x06, 0xee };
+        static const uint8_t stub[] = {0xb0, 0x0e, 0xba, 0x02, 0x06, 0xee};
 
         ck_assert_mem_eq(tm.low + LAYOUT_RESET_VECTOR, stub, sizeof(stub));
     }
@@ -195,8 +196,7 @@ START_TEST(bzimage_initrd_addr_max_honoured)
     ck_assert(kernel_load(&tm.gm, &a, &e, &err));
     memcpy(&bp, tm.low + LAYOUT_ZERO_PAGE, sizeof(bp));
     ck_assert_uint_le(bp.hdr.ramdisk_image + sizeof(initrd), 16 * MiB);
-    ck_assert_uint_gt(bp.hdr.ramdisk_image + sizeof(initrd),
-                      16 * MiB - 4096);
+    ck_assert_uint_gt(bp.hdr.ramdisk_image + sizeof(initrd), 16 * MiB - 4096);
 }
 END_TEST
 
@@ -252,11 +252,14 @@ START_TEST(bzimage_needs_init_size_of_ram)
 END_TEST
 
 /* A minimal ELF32 PVH image: one PT_LOAD at paddr, one PT_NOTE. */
-static size_t make_elf32(uint8_t *buf, uint32_t paddr, uint32_t filesz,
-                         uint32_t memsz, bool with_note)
+static size_t make_elf32(uint8_t *buf,
+                         uint32_t paddr,
+                         uint32_t filesz,
+                         uint32_t memsz,
+                         bool with_note)
 {
-    Elf32_Ehdr eh = { 0 };
-    Elf32_Phdr ph[2] = { 0 };
+    Elf32_Ehdr eh = {0};
+    Elf32_Phdr ph[2] = {0};
     size_t note_off = 0x100, data_off = 0x200;
     uint8_t *n = buf + note_off;
 
@@ -320,8 +323,7 @@ START_TEST(pvh_elf32_load)
     ck_assert_uint_eq(get_le32(tm.low + LAYOUT_PVH_INFO), 0x336ec578);
     ck_assert_uint_eq(get_le32(tm.low + LAYOUT_PVH_INFO + 4), 1);
     ck_assert_uint_eq(get_le32(tm.low + LAYOUT_PVH_INFO + 12), 1);
-    ck_assert_uint_eq(get_le64(tm.low + LAYOUT_PVH_INFO + 24),
-                      LAYOUT_CMDLINE);
+    ck_assert_uint_eq(get_le64(tm.low + LAYOUT_PVH_INFO + 24), LAYOUT_CMDLINE);
     ck_assert_uint_eq(get_le64(tm.low + LAYOUT_PVH_INFO + 32),
                       LAYOUT_ACPI_START);
     ck_assert_uint_eq(get_le32(tm.low + LAYOUT_PVH_INFO + 48), 3);
@@ -336,7 +338,9 @@ START_TEST(pvh_elf32_load)
 }
 END_TEST
 
-static void expect_load_error(const uint8_t *img, size_t len, int code,
+static void expect_load_error(const uint8_t *img,
+                              size_t len,
+                              int code,
                               const char *needle)
 {
     struct kernel_load_args a = args(img, len);

@@ -43,16 +43,16 @@ static enum kvm_backing decide(const char *const *modules, bool dev)
 
 START_TEST(hardware_amd_and_intel)
 {
-    ck_assert_int_eq(decide((const char *[]){ "kvm", "kvm_amd", NULL }, true),
+    ck_assert_int_eq(decide((const char *[]){"kvm", "kvm_amd", NULL}, true),
                      KVM_BACKING_HARDWARE);
-    ck_assert_int_eq(decide((const char *[]){ "kvm", "kvm_intel", NULL }, true),
+    ck_assert_int_eq(decide((const char *[]){"kvm", "kvm_intel", NULL}, true),
                      KVM_BACKING_HARDWARE);
 }
 END_TEST
 
 START_TEST(pvm_bound)
 {
-    ck_assert_int_eq(decide((const char *[]){ "kvm", "kvm_pvm", NULL }, true),
+    ck_assert_int_eq(decide((const char *[]){"kvm", "kvm_pvm", NULL}, true),
                      KVM_BACKING_PVM);
 }
 END_TEST
@@ -61,17 +61,17 @@ END_TEST
  * but no /dev/kvm.  Before, husk called these PVM. */
 START_TEST(pvm_loaded_without_device_is_none)
 {
-    ck_assert_int_eq(decide((const char *[]){ "kvm", "kvm_pvm", NULL }, false),
+    ck_assert_int_eq(decide((const char *[]){"kvm", "kvm_pvm", NULL}, false),
                      KVM_BACKING_NONE);
-    ck_assert_int_eq(decide((const char *[]){ NULL }, false), KVM_BACKING_NONE);
-    ck_assert_int_eq(decide((const char *[]){ "kvm", "kvm_amd", NULL }, false),
+    ck_assert_int_eq(decide((const char *[]){NULL}, false), KVM_BACKING_NONE);
+    ck_assert_int_eq(decide((const char *[]){"kvm", "kvm_amd", NULL}, false),
                      KVM_BACKING_NONE);
 }
 END_TEST
 
 START_TEST(device_without_known_module_is_unknown)
 {
-    ck_assert_int_eq(decide((const char *[]){ "kvm", NULL }, true),
+    ck_assert_int_eq(decide((const char *[]){"kvm", NULL}, true),
                      KVM_BACKING_UNKNOWN);
 }
 END_TEST
@@ -82,7 +82,7 @@ START_TEST(environment_root_is_used)
 {
     g_autofree char *devpath = NULL;
     g_autofree char *root =
-        fake_host((const char *[]){ "kvm", "kvm_pvm", NULL }, true, &devpath);
+        fake_host((const char *[]){"kvm", "kvm_pvm", NULL}, true, &devpath);
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", root);
 
     g_setenv("HUSK_SYSFS_ROOT", root, TRUE);

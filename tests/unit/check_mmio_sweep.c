@@ -6,9 +6,10 @@
  * the 0x200-byte window (registers and config space) is read and written
  * with every width (1, 2, 3, 4, 8; no bus takes 3), writes with several
  * values, each write followed by what a driver does next (read every
- * register, configure and enable the selected queue, kick every queue).  Nothing may crash (ASan/UBSan run
- * this suite), hang or leave the device dead: after each stage's sweep, a
- * reset and a normal bring-up must give a device that answers a request.
+ * register, configure and enable the selected queue, kick every queue). Nothing
+ * may crash (ASan/UBSan run this suite), hang or leave the device dead: after
+ * each stage's sweep, a reset and a normal bring-up must give a device that
+ * answers a request.
  */
 #include <check.h>
 #include <linux/virtio_ids.h>
@@ -56,12 +57,12 @@ static void follow_up(void)
         uint64_t off;
         uint32_t v;
     } w[] = {
-        { VIRTIO_MMIO_QUEUE_NUM, 16 },
-        { VIRTIO_MMIO_QUEUE_DESC_LOW, 0x10000 },
-        { VIRTIO_MMIO_QUEUE_AVAIL_LOW, 0x11000 },
-        { VIRTIO_MMIO_QUEUE_USED_LOW, 0x12000 },
-        { VIRTIO_MMIO_QUEUE_READY, 1 },
-        { VIRTIO_MMIO_INTERRUPT_ACK, 3 },
+        {VIRTIO_MMIO_QUEUE_NUM, 16},
+        {VIRTIO_MMIO_QUEUE_DESC_LOW, 0x10000},
+        {VIRTIO_MMIO_QUEUE_AVAIL_LOW, 0x11000},
+        {VIRTIO_MMIO_QUEUE_USED_LOW, 0x12000},
+        {VIRTIO_MMIO_QUEUE_READY, 1},
+        {VIRTIO_MMIO_INTERRUPT_ACK, 3},
     };
 
     for (uint64_t off = 0; off < 0x100; off += 4) {
@@ -75,12 +76,11 @@ static void follow_up(void)
 
 START_TEST(sweep_every_register_in_every_stage)
 {
-    static const unsigned widths[] = { 1, 2, 3, 4, 8 };
+    static const unsigned widths[] = {1, 2, 3, 4, 8};
     /* Small numbers matter for the index registers (QueueSel: one past
      * the device's queues, one past husk's table of 8, far out). */
-    static const uint64_t values[] = { 0,    1,    2,          3,
-                                       8,    9,    63,         0x1000,
-                                       0x80000001ULL, 0xffffffffffffffffULL };
+    static const uint64_t values[] = {
+        0, 1, 2, 3, 8, 9, 63, 0x1000, 0x80000001ULL, 0xffffffffffffffffULL};
 
     dk_setup(&kit, (enum dk_device)_i);
     for (enum dk_stage s = DK_RESET; s < DK_NSTAGES; s++) {
@@ -100,8 +100,9 @@ START_TEST(sweep_every_register_in_every_stage)
 
                 for (unsigned v = 0; v < nv; v++) {
                     reg_access(off, widths[w], true,
-                           widths[w] == 4 ? values[v]
-                                          : values[G_N_ELEMENTS(values) - 1]);
+                               widths[w] == 4
+                                   ? values[v]
+                                   : values[G_N_ELEMENTS(values) - 1]);
                     follow_up();
                     /* Every write starts from the stage again: a write
                      * to Status or QueueSel changes what the next one

@@ -38,10 +38,11 @@
 #define RAM (4 * MiB)
 #define BASE 0xd0000000ULL
 #define QSZ 64
-#define MRG ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) | \
-             (1ULL << VIRTIO_NET_F_STATUS) | (1ULL << VIRTIO_NET_F_MRG_RXBUF))
+#define MRG                                                      \
+    ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) | \
+     (1ULL << VIRTIO_NET_F_STATUS) | (1ULL << VIRTIO_NET_F_MRG_RXBUF))
 
-static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 static struct test_mem tm;
 static struct test_irq irq;
 static struct bus bus;
@@ -88,10 +89,11 @@ static void plug(struct net_backend *be)
 {
     struct nr_env env;
 
-    env = (struct nr_env){ .mem_fd = mem_fd, .nr_regions = 1,
-                           .region = { { 0, RAM, 0 } },
-                           .kick_fd = { kick[0], kick[1] },
-                           .irq_fd = irqfd };
+    env = (struct nr_env){.mem_fd = mem_fd,
+                          .nr_regions = 1,
+                          .region = {{0, RAM, 0}},
+                          .kick_fd = {kick[0], kick[1]},
+                          .irq_fd = irqfd};
     net_remote_bind(be, &env);
     ck_assert_int_eq(bus_add(&bus, "net", BASE, VIRTIO_MMIO_SIZE,
                              &virtio_mmio_ops, &net.vdev),
@@ -100,7 +102,7 @@ static void plug(struct net_backend *be)
 
 static void setup(void)
 {
-    struct net_user_opts o = { .ipv6 = false, .mtu = 1500 };
+    struct net_user_opts o = {.ipv6 = false, .mtu = 1500};
     g_autoptr(GError) err = NULL;
     struct net_backend *be;
 
@@ -128,7 +130,7 @@ static void teardown(void)
 static void post_rx(void)
 {
     for (unsigned i = 0; i < 4; i++) {
-        struct vdrv_buf b = { rxbuf + i * 2048, 2048, true };
+        struct vdrv_buf b = {rxbuf + i * 2048, 2048, true};
 
         vdrv_publish(&drv, VNET_RX, vdrv_add_chain(&drv, VNET_RX, &b, 1));
     }
@@ -142,10 +144,10 @@ static void send_arp(void)
     struct vdrv_buf b;
 
     memset(p, 0, NET_HDR_LEN);
-    b = (struct vdrv_buf){ txbuf, NET_HDR_LEN +
-                                      frame_arp_request(p + NET_HDR_LEN, mac,
-                                                        "10.0.2.2"),
-                           false };
+    b = (struct vdrv_buf){
+        txbuf,
+        NET_HDR_LEN + frame_arp_request(p + NET_HDR_LEN, mac, "10.0.2.2"),
+        false};
     vdrv_publish(&drv, VNET_TX, vdrv_add_chain(&drv, VNET_TX, &b, 1));
     vdrv_kick(&drv, VNET_TX);
 }
@@ -153,7 +155,7 @@ static void send_arp(void)
 /* Waits for the irqfd (the helper's interrupt); false after ms. */
 static bool wait_irq(int ms)
 {
-    struct pollfd pfd = { irqfd, POLLIN, 0 };
+    struct pollfd pfd = {irqfd, POLLIN, 0};
     uint64_t n;
 
     if (poll(&pfd, 1, ms) != 1) {
@@ -204,14 +206,13 @@ START_TEST(arp_answered_by_the_helper)
     send_arp();
     expect_arp_reply();
     /* The queue bit came through the shared ISR word. */
-    ck_assert_uint_eq(vdrv_rd(&drv, VIRTIO_MMIO_INTERRUPT_STATUS) &
-                          VIRTIO_ISR_QUEUE,
-                      VIRTIO_ISR_QUEUE);
+    ck_assert_uint_eq(
+        vdrv_rd(&drv, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_ISR_QUEUE,
+        VIRTIO_ISR_QUEUE);
     vdrv_wr(&drv, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_ISR_QUEUE);
     ck_assert_uint_eq(vdrv_rd(&drv, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
     /* The TX chain came back. */
-    for (int i = 0; i < 50 && !vdrv_get_used(&drv, VNET_TX, &head, &len);
-         i++) {
+    for (int i = 0; i < 50 && !vdrv_get_used(&drv, VNET_TX, &head, &len); i++) {
         wait_irq(100);
     }
     ck_assert_uint_eq(len, 0);
@@ -259,8 +260,7 @@ START_TEST(malformed_ring_in_the_helper_needs_reset)
      * refuses it, and husk must learn of it. */
     vdrv_publish(&drv, VNET_TX,
                  vdrv_add_chain(&drv, VNET_TX,
-                                &(struct vdrv_buf){ RAM + 4096, 64, false },
-                                1));
+                                &(struct vdrv_buf){RAM + 4096, 64, false}, 1));
     vdrv_kick(&drv, VNET_TX);
     for (int i = 0; i < 500 && !(vdrv_status(&drv) & VIRTIO_S_NEEDS_RESET);
          i++) {
@@ -268,9 +268,8 @@ START_TEST(malformed_ring_in_the_helper_needs_reset)
         g_usleep(10000);
     }
     ck_assert_uint_ne(vdrv_status(&drv) & VIRTIO_S_NEEDS_RESET, 0);
-    ck_assert_uint_ne(vdrv_rd(&drv, VIRTIO_MMIO_INTERRUPT_STATUS) &
-                          VIRTIO_ISR_CONFIG,
-                      0);
+    ck_assert_uint_ne(
+        vdrv_rd(&drv, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_ISR_CONFIG, 0);
     /* Reset and bring-up: the device works again. */
     vdrv_wr(&drv, VIRTIO_MMIO_STATUS, 0);
     bring_up();
@@ -302,17 +301,19 @@ START_TEST(helper_runs_unprivileged)
     g_autofree char *st = NULL;
 
     if (getuid() != 0) {
-        check_skip("helper_runs_unprivileged: not run as root, nothing to "
-                   "drop");
+        check_skip(
+            "helper_runs_unprivileged: not run as root, nothing to "
+            "drop");
         return;
     }
     ck_assert(g_file_get_contents(path, &st, NULL, NULL));
-    ck_assert_msg(strstr(st, "\nUid:\t65534\t65534\t65534\t65534\n") &&
-                      strstr(st, "\nGid:\t65534\t65534\t65534\t65534\n") &&
-                      (strstr(st, "\nGroups:\t\n") || strstr(st, "\nGroups:\t \n")) &&
-                      strstr(st, "\nCapEff:\t0000000000000000\n") &&
-                      strstr(st, "\nCapPrm:\t0000000000000000\n"),
-                  "%s", st);
+    ck_assert_msg(
+        strstr(st, "\nUid:\t65534\t65534\t65534\t65534\n") &&
+            strstr(st, "\nGid:\t65534\t65534\t65534\t65534\n") &&
+            (strstr(st, "\nGroups:\t\n") || strstr(st, "\nGroups:\t \n")) &&
+            strstr(st, "\nCapEff:\t0000000000000000\n") &&
+            strstr(st, "\nCapPrm:\t0000000000000000\n"),
+        "%s", st);
 }
 END_TEST
 
@@ -345,8 +346,8 @@ END_TEST
  * with nothing above). */
 START_TEST(busy_hostfwd_port_says_why)
 {
-    struct net_user_opts o = { .ipv6 = false, .mtu = 1500, .nr_fwd = 1 };
-    struct sockaddr_in a = { .sin_family = AF_INET };
+    struct net_user_opts o = {.ipv6 = false, .mtu = 1500, .nr_fwd = 1};
+    struct sockaddr_in a = {.sin_family = AF_INET};
     socklen_t alen = sizeof(a);
     g_autoptr(GError) err = NULL;
     g_autoptr(GMainContext) c = g_main_context_new();
@@ -356,8 +357,8 @@ START_TEST(busy_hostfwd_port_says_why)
     ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
     ck_assert_int_eq(listen(s, 1), 0);
     ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &alen), 0);
-    o.fwd[0] = (struct net_user_fwd){ .host_port = ntohs(a.sin_port),
-                                      .guest_port = 80 };
+    o.fwd[0] =
+        (struct net_user_fwd){.host_port = ntohs(a.sin_port), .guest_port = 80};
     inet_pton(AF_INET, "127.0.0.1", &o.fwd[0].host_addr);
     inet_pton(AF_INET, "10.0.2.15", &o.fwd[0].guest_addr);
     ck_assert_ptr_null(net_user_new(&o, c, &err));
@@ -399,11 +400,11 @@ static void hostile_serve(int ctl, int evt, void *opaque)
     switch (how) {
     case H_SHRINKS_MEMORY: {
         /* Sealed memfds refuse it (EPERM); DONE says what happened. */
-        struct nr_done d = { NR_DONE, gen, 0 };
+        struct nr_done d = {NR_DONE, gen, 0};
 
-        if (nfds != NR_START_FDS ||
-            ftruncate(fds[NR_FD_MEM], 0) == 0 || errno != EPERM ||
-            ftruncate(fds[NR_FD_ISR], 0) == 0 || errno != EPERM) {
+        if (nfds != NR_START_FDS || ftruncate(fds[NR_FD_MEM], 0) == 0 ||
+            errno != EPERM || ftruncate(fds[NR_FD_ISR], 0) == 0 ||
+            errno != EPERM) {
             d.err = -EINVAL;
         }
         fake_helper_send(ctl, &d, sizeof(d), -1);
@@ -411,7 +412,7 @@ static void hostile_serve(int ctl, int evt, void *opaque)
         break;
     }
     case H_FD_IN_DONE: {
-        struct nr_done d = { NR_DONE, gen, 0 };
+        struct nr_done d = {NR_DONE, gen, 0};
 
         fake_helper_send(ctl, &d, sizeof(d), 0);
         pause();
@@ -419,7 +420,7 @@ static void hostile_serve(int ctl, int evt, void *opaque)
     }
     case H_STALE_FOREVER:
         for (;;) {
-            struct nr_done d = { NR_DONE, gen - 1, 0 };
+            struct nr_done d = {NR_DONE, gen - 1, 0};
 
             if (!fake_helper_send(ctl, &d, sizeof(d), -1)) {
                 return;
@@ -427,7 +428,7 @@ static void hostile_serve(int ctl, int evt, void *opaque)
             g_usleep(1000);
         }
     case H_OVERSIZED_EVENT: {
-        struct nr_done d = { NR_DONE, gen, 0 };
+        struct nr_done d = {NR_DONE, gen, 0};
 
         fake_helper_send(ctl, &d, sizeof(d), -1);
         memset(buf, 0x41, sizeof(buf));
@@ -447,7 +448,7 @@ static bool always_stopping(struct vm_ctl *c)
     return true;
 }
 
-static struct vm_ctl stopping_ctl = { .stopping = always_stopping };
+static struct vm_ctl stopping_ctl = {.stopping = always_stopping};
 
 static void setup_hostile(enum hostile how)
 {

@@ -59,7 +59,8 @@ static int in_child(child_fn fn, void *arg, char **err_out)
     return status;
 }
 
-static void enter(enum sandbox_mode mode, enum sandbox_role role,
+static void enter(enum sandbox_mode mode,
+                  enum sandbox_role role,
                   const char *name)
 {
     g_autoptr(GError) err = NULL;
@@ -76,13 +77,14 @@ static void enter(enum sandbox_mode mode, enum sandbox_role role,
 static void open_passwd(void *arg)
 {
     enter(SANDBOX_ON, (enum sandbox_role)(long)arg,
-          (long)arg == SANDBOX_VCPU ? "vcpu3"
-          : (long)arg == SANDBOX_MAIN ? "main" : "slirp");
+          (long)arg == SANDBOX_VCPU   ? "vcpu3"
+          : (long)arg == SANDBOX_MAIN ? "main"
+                                      : "slirp");
     if (write(STDERR_FILENO, "allowed write\n", 14) != 14) {
         _exit(97);
     }
     if ((long)arg == SANDBOX_SLIRP) {
-        char *const argv[] = { "/bin/true", NULL };
+        char *const argv[] = {"/bin/true", NULL};
 
         execv(argv[0], argv);
     } else {
@@ -103,14 +105,17 @@ START_TEST(forbidden_call_stops_with_report)
                       "status 0x%x, stderr: %s", st, err);
         ck_assert_msg(strstr(err, "allowed write"), "%s", err);
         const char *want[] = {
-            [SANDBOX_MAIN] = "the main thread made a forbidden system call: "
-                             "openat (",
-            [SANDBOX_VCPU] = "the vcpu3 thread made a forbidden system call: "
-                             "openat (",
+            [SANDBOX_MAIN] =
+                "the main thread made a forbidden system call: "
+                "openat (",
+            [SANDBOX_VCPU] =
+                "the vcpu3 thread made a forbidden system call: "
+                "openat (",
             /* husk-slirp may open (its Landlock allows resolv.conf only),
              * not exec. */
-            [SANDBOX_SLIRP] = "the slirp thread made a forbidden system "
-                              "call: execve (",
+            [SANDBOX_SLIRP] =
+                "the slirp thread made a forbidden system "
+                "call: execve (",
         };
 
         ck_assert_msg(strstr(err, want[role]), "%s", err);
@@ -159,14 +164,14 @@ static void do_ioctl(void *arg)
 START_TEST(ioctl_requests_filtered)
 {
     const struct ioctl_case cases[] = {
-        { TCGETS, SANDBOX_MAIN },                       /* listed */
-        { TIOCSTI, SANDBOX_MAIN },                      /* not listed */
-        { 0xdead000000000000UL | TIOCSTI, SANDBOX_MAIN },
-        { 0xdead000000000000UL | TCGETS, SANDBOX_MAIN }, /* kernel: TCGETS */
-        { KVM_RUN, SANDBOX_MAIN },             /* vCPU only */
-        { KVM_RUN, SANDBOX_VCPU },
+        {TCGETS, SANDBOX_MAIN},  /* listed */
+        {TIOCSTI, SANDBOX_MAIN}, /* not listed */
+        {0xdead000000000000UL | TIOCSTI, SANDBOX_MAIN},
+        {0xdead000000000000UL | TCGETS, SANDBOX_MAIN}, /* kernel: TCGETS */
+        {KVM_RUN, SANDBOX_MAIN},                       /* vCPU only */
+        {KVM_RUN, SANDBOX_VCPU},
     };
-    const bool allowed[] = { true, false, false, true, false, true };
+    const bool allowed[] = {true, false, false, true, false, true};
 
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *err = NULL;
@@ -194,8 +199,7 @@ START_TEST(lists_resolve)
     ck_assert_msg(sandbox_prepare(SANDBOX_ON, ~0u, &err), "%s",
                   err ? err->message : "");
     for (int r = 0; r < SANDBOX_NR_ROLES; r++) {
-        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash,
-                                                      g_str_equal);
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
         unsigned n = 0;
 
         for (const char *const *c = sandbox_syscalls[r]; *c; c++, n++) {
@@ -231,7 +235,7 @@ struct jail_case {
 static void jailed(void *arg)
 {
     struct jail_case *c = arg;
-    struct sandbox_file f = { c->allowed_path, true };
+    struct sandbox_file f = {c->allowed_path, true};
     struct rlimit rl;
     g_autoptr(GError) err = NULL;
     int fd, top = -1;
@@ -245,7 +249,8 @@ static void jailed(void *arg)
     if (d) {
         g_dir_close(d);
     }
-    if (!sandbox_prepare(SANDBOX_ON, ~0u, &err) || !sandbox_jail(&f, 1, SANDBOX_JAIL_LIMIT_FDS | SANDBOX_JAIL_NO_NET,
+    if (!sandbox_prepare(SANDBOX_ON, ~0u, &err) ||
+        !sandbox_jail(&f, 1, SANDBOX_JAIL_LIMIT_FDS | SANDBOX_JAIL_NO_NET,
                       &err)) {
         fprintf(stderr, "jail: %s\n", err->message);
         _exit(99);
@@ -275,9 +280,9 @@ static void jailed(void *arg)
  * (where the kernel has Landlock) only the given files reachable. */
 START_TEST(jail_limits_files_and_descriptors)
 {
-    g_autofree char *path = g_build_filename(g_get_tmp_dir(),
-                                             "husk-sandbox-XXXXXX", NULL);
-    struct jail_case c = { path };
+    g_autofree char *path =
+        g_build_filename(g_get_tmp_dir(), "husk-sandbox-XXXXXX", NULL);
+    struct jail_case c = {path};
     g_autofree char *err = NULL;
     int fd = g_mkstemp(path), st;
 
@@ -300,9 +305,9 @@ static void jailed_connect(void *arg)
 {
     unsigned flags = (unsigned)(long)arg;
     g_autoptr(GError) err = NULL;
-    struct sockaddr_in sa = { .sin_family = AF_INET,
-                              .sin_port = htons((uint16_t)port_for_child),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port_for_child),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int fd;
 
     if (!sandbox_prepare(SANDBOX_ON, ~0u, &err) ||
@@ -317,8 +322,8 @@ static void jailed_connect(void *arg)
 START_TEST(jail_network_per_role)
 {
     int l = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET,
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof(sa);
     g_autofree char *e1 = NULL, *e2 = NULL;
     int st;
@@ -391,31 +396,31 @@ static void do_call(void *arg)
 START_TEST(argument_rules)
 {
     static const struct call_case cases[] = {
-        { SANDBOX_MAIN, "mmap rw", true },
-        { SANDBOX_MAIN, "mmap rwx", false },
-        { SANDBOX_VCPU, "mmap rwx", false },
-        { SANDBOX_SLIRP, "mmap rwx", false },
-        { SANDBOX_MAIN, "mprotect x", false },
-        { SANDBOX_VCPU, "mprotect x", false },
-        { SANDBOX_SLIRP, "mprotect x", false },
-        { SANDBOX_MAIN, "tgkill self", true },
-        { SANDBOX_VCPU, "tgkill self", true },
-        { SANDBOX_SLIRP, "tgkill self", true },
-        { SANDBOX_VCPU, "tgkill parent", false },
-        { SANDBOX_SLIRP, "tgkill parent", false },
-        { SANDBOX_SLIRP, "socket inet", true },
-        { SANDBOX_SLIRP, "socket inet6", true },
-        { SANDBOX_SLIRP, "socket packet", false },
-        { SANDBOX_SLIRP, "socket netlink", false },
-        { SANDBOX_SLIRP, "socket unix", false },
+        {SANDBOX_MAIN, "mmap rw", true},
+        {SANDBOX_MAIN, "mmap rwx", false},
+        {SANDBOX_VCPU, "mmap rwx", false},
+        {SANDBOX_SLIRP, "mmap rwx", false},
+        {SANDBOX_MAIN, "mprotect x", false},
+        {SANDBOX_VCPU, "mprotect x", false},
+        {SANDBOX_SLIRP, "mprotect x", false},
+        {SANDBOX_MAIN, "tgkill self", true},
+        {SANDBOX_VCPU, "tgkill self", true},
+        {SANDBOX_SLIRP, "tgkill self", true},
+        {SANDBOX_VCPU, "tgkill parent", false},
+        {SANDBOX_SLIRP, "tgkill parent", false},
+        {SANDBOX_SLIRP, "socket inet", true},
+        {SANDBOX_SLIRP, "socket inet6", true},
+        {SANDBOX_SLIRP, "socket packet", false},
+        {SANDBOX_SLIRP, "socket netlink", false},
+        {SANDBOX_SLIRP, "socket unix", false},
     };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *err = NULL;
         int st = in_child(do_call, (void *)&cases[i], &err);
         const char *call = cases[i].what;
-        g_autofree char *want = g_strdup_printf(
-            "forbidden system call: %.*s", (int)strcspn(call, " "), call);
+        g_autofree char *want = g_strdup_printf("forbidden system call: %.*s",
+                                                (int)strcspn(call, " "), call);
 
         if (cases[i].allowed) {
             ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
@@ -447,8 +452,7 @@ static void scoped_kill_parent(void *arg)
 START_TEST(slirp_jail_is_scoped)
 {
     g_autofree char *e = NULL;
-    int st = in_child(scoped_kill_parent, (void *)(long)SANDBOX_JAIL_SCOPE,
-                      &e);
+    int st = in_child(scoped_kill_parent, (void *)(long)SANDBOX_JAIL_SCOPE, &e);
 
     ck_assert(WIFEXITED(st));
     if (sandbox_landlock_abi() >= 6) {

@@ -16,11 +16,11 @@
 #include "lib/error.h"
 #include "lib/util.h"
 
-static const uint8_t guest_mac[6] = { 0x02, 0x68, 0x75, 0xaa, 0xbb, 0xcc };
+static const uint8_t guest_mac[6] = {0x02, 0x68, 0x75, 0xaa, 0xbb, 0xcc};
 static GMainContext *ctx;
 static struct slirp_stack *st;
-static GPtrArray *frames;    /* GBytes the stack sent to the "guest" */
-static bool full;            /* the output says it has no room */
+static GPtrArray *frames; /* GBytes the stack sent to the "guest" */
+static bool full;         /* the output says it has no room */
 
 static int output(void *opaque, const void *frame, size_t len)
 {
@@ -34,7 +34,7 @@ static int output(void *opaque, const void *frame, size_t len)
 static void setup(void)
 {
     /* IPv4 only: no router advertisements among the frames counted. */
-    struct net_user_opts o = { .ipv6 = false };
+    struct net_user_opts o = {.ipv6 = false};
     g_autoptr(GError) err = NULL;
 
     ctx = g_main_context_new();
@@ -77,7 +77,7 @@ static uint16_t ip_csum(const uint8_t *p, size_t len)
 /* A DHCPDISCOVER from the guest, broadcast, UDP checksum 0 (allowed). */
 static size_t dhcp_discover(uint8_t *f)
 {
-    static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     size_t o = eth(f, bcast, 0x0800);
     uint8_t *ip = f + o, *udp = ip + 20, *bp = udp + 8;
     size_t bplen = 236 + 312, udplen = 8 + bplen, iplen = 20 + udplen;
@@ -105,7 +105,7 @@ static size_t dhcp_discover(uint8_t *f)
     memcpy(bp + 236, "\x63\x82\x53\x63", 4);
     bp[240] = 53; /* DHCP message type */
     bp[241] = 1;
-    bp[242] = 1;  /* DISCOVER */
+    bp[242] = 1; /* DISCOVER */
     bp[243] = 255;
     return o + iplen;
 }
@@ -134,11 +134,11 @@ START_TEST(answers_arp_for_the_gateway)
     ck_assert_uint_ge(frames->len, 1);
     r = frame(0, &len);
     ck_assert_uint_ge(len, 42);
-    ck_assert(!memcmp(r, guest_mac, 6));        /* to the guest */
+    ck_assert(!memcmp(r, guest_mac, 6)); /* to the guest */
     ck_assert_uint_eq(r[12] << 8 | r[13], 0x0806);
-    ck_assert_uint_eq(r[14 + 7], 2);            /* reply */
+    ck_assert_uint_eq(r[14 + 7], 2); /* reply */
     inet_pton(AF_INET, "10.0.2.2", &gw);
-    ck_assert(!memcmp(r + 14 + 14, &gw, 4));    /* sender: the gateway */
+    ck_assert(!memcmp(r + 14 + 14, &gw, 4)); /* sender: the gateway */
 }
 END_TEST
 
@@ -157,10 +157,10 @@ START_TEST(offers_10_0_2_15_by_dhcp)
     ck_assert_uint_eq(r[14 + 9], 17);
     bp = r + 14 + 20 + 8;
     ck_assert_uint_ge(len, 14 + 20 + 8 + 244);
-    ck_assert_uint_eq(bp[0], 2);                /* BOOTREPLY */
+    ck_assert_uint_eq(bp[0], 2); /* BOOTREPLY */
     ck_assert(!memcmp(bp + 4, "\x12\x34\x56\x78", 4));
     inet_pton(AF_INET, "10.0.2.15", &yi);
-    ck_assert(!memcmp(bp + 16, &yi, 4));        /* yiaddr */
+    ck_assert(!memcmp(bp + 16, &yi, 4)); /* yiaddr */
 }
 END_TEST
 
@@ -197,8 +197,8 @@ END_TEST
 /* A forwarding rule on a port someone else holds: a clear error. */
 START_TEST(hostfwd_on_a_busy_port_fails)
 {
-    struct net_user_opts o = { .ipv6 = false, .nr_fwd = 1 };
-    struct sockaddr_in a = { .sin_family = AF_INET };
+    struct net_user_opts o = {.ipv6 = false, .nr_fwd = 1};
+    struct sockaddr_in a = {.sin_family = AF_INET};
     socklen_t alen = sizeof(a);
     g_autoptr(GError) err = NULL;
     struct slirp_stack *s2;
@@ -232,8 +232,8 @@ static gboolean set_flag(gpointer p)
  * starved the guest on a one-CPU host). */
 START_TEST(idle_stack_does_not_spin)
 {
-    struct net_user_opts o = { .ipv6 = false, .nr_fwd = 1 };
-    struct sockaddr_in a = { .sin_family = AF_INET };
+    struct net_user_opts o = {.ipv6 = false, .nr_fwd = 1};
+    struct sockaddr_in a = {.sin_family = AF_INET};
     socklen_t alen = sizeof(a);
     g_autoptr(GError) err = NULL;
     g_autofree char *rule = NULL;

@@ -98,8 +98,7 @@ START_TEST(markers_past_the_table_are_counted)
     for (unsigned i = 0; i < TL_MAX_ENTRIES + 100; i++) {
         tl_mark(TL_MARKER_DEBUG, i & 0x7f);
     }
-    ck_assert_uint_eq(tl_entries(e, G_N_ELEMENTS(e), &dropped),
-                      TL_MAX_ENTRIES);
+    ck_assert_uint_eq(tl_entries(e, G_N_ELEMENTS(e), &dropped), TL_MAX_ENTRIES);
     ck_assert_uint_eq(dropped, 101); /* slot 0 is the process start */
 }
 END_TEST
@@ -107,9 +106,9 @@ END_TEST
 START_TEST(json_round_trip_is_consistent)
 {
     static const enum tl_event boot[] = {
-        TL_VM_CREATED,   TL_MEMORY_READY, TL_DEVICES_READY, TL_KERNEL_LOADED,
-        TL_VCPUS_READY,  TL_FIRST_RUN,    TL_FIRST_CONSOLE, TL_MARKER_FC,
-        TL_VM_EXIT,
+        TL_VM_CREATED,    TL_MEMORY_READY, TL_DEVICES_READY,
+        TL_KERNEL_LOADED, TL_VCPUS_READY,  TL_FIRST_RUN,
+        TL_FIRST_CONSOLE, TL_MARKER_FC,    TL_VM_EXIT,
     };
     g_autofree char *dir = g_dir_make_tmp("husk-tl-XXXXXX", NULL);
     g_autofree char *path = g_build_filename(dir, "t.json", NULL);
@@ -150,22 +149,36 @@ START_TEST(checker_rejects_bad_timelines)
 {
     static const char *const bad[] = {
         /* a phase missing */
-        "{\"event\": \"process-start\", \"code\": 0, \"t_ms\": 0, \"cpu_ms\": -1, \"guest_ms\": -1, \"husk_cpu_ms\": -1}\n"
-        "{\"event\": \"vm-exit\", \"code\": 0, \"t_ms\": 5, \"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n",
+        "{\"event\": \"process-start\", \"code\": 0, \"t_ms\": 0, \"cpu_ms\": "
+        "-1, \"guest_ms\": -1, \"husk_cpu_ms\": -1}\n"
+        "{\"event\": \"vm-exit\", \"code\": 0, \"t_ms\": 5, \"cpu_ms\": 1, "
+        "\"guest_ms\": 0, \"husk_cpu_ms\": 1}\n",
         /* a marker before the first KVM_RUN */
-        "{\"event\": \"process-start\", \"code\": 0, \"t_ms\": 0, \"cpu_ms\": -1, \"guest_ms\": -1, \"husk_cpu_ms\": -1}\n"
-        "{\"event\": \"vm-created\", \"code\": 0, \"t_ms\": 1, \"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
-        "{\"event\": \"memory-ready\", \"code\": 0, \"t_ms\": 1, \"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
-        "{\"event\": \"devices-ready\", \"code\": 0, \"t_ms\": 1, \"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
-        "{\"event\": \"marker-boot-timer\", \"code\": 123, \"t_ms\": 1, \"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
-        "{\"event\": \"kernel-loaded\", \"code\": 0, \"t_ms\": 2, \"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
-        "{\"event\": \"vcpus-ready\", \"code\": 0, \"t_ms\": 2, \"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
-        "{\"event\": \"first-kvm-run\", \"code\": 0, \"t_ms\": 3, \"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
-        "{\"event\": \"vm-exit\", \"code\": 0, \"t_ms\": 5, \"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n",
+        "{\"event\": \"process-start\", \"code\": 0, \"t_ms\": 0, \"cpu_ms\": "
+        "-1, \"guest_ms\": -1, \"husk_cpu_ms\": -1}\n"
+        "{\"event\": \"vm-created\", \"code\": 0, \"t_ms\": 1, \"cpu_ms\": 1, "
+        "\"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
+        "{\"event\": \"memory-ready\", \"code\": 0, \"t_ms\": 1, \"cpu_ms\": "
+        "1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
+        "{\"event\": \"devices-ready\", \"code\": 0, \"t_ms\": 1, \"cpu_ms\": "
+        "1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
+        "{\"event\": \"marker-boot-timer\", \"code\": 123, \"t_ms\": 1, "
+        "\"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
+        "{\"event\": \"kernel-loaded\", \"code\": 0, \"t_ms\": 2, \"cpu_ms\": "
+        "1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
+        "{\"event\": \"vcpus-ready\", \"code\": 0, \"t_ms\": 2, \"cpu_ms\": 1, "
+        "\"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
+        "{\"event\": \"first-kvm-run\", \"code\": 0, \"t_ms\": 3, \"cpu_ms\": "
+        "1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
+        "{\"event\": \"vm-exit\", \"code\": 0, \"t_ms\": 5, \"cpu_ms\": 1, "
+        "\"guest_ms\": 0, \"husk_cpu_ms\": 1}\n",
         /* time going back */
-        "{\"event\": \"process-start\", \"code\": 0, \"t_ms\": 0, \"cpu_ms\": -1, \"guest_ms\": -1, \"husk_cpu_ms\": -1}\n"
-        "{\"event\": \"vm-created\", \"code\": 0, \"t_ms\": 3, \"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
-        "{\"event\": \"memory-ready\", \"code\": 0, \"t_ms\": 2, \"cpu_ms\": 1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n",
+        "{\"event\": \"process-start\", \"code\": 0, \"t_ms\": 0, \"cpu_ms\": "
+        "-1, \"guest_ms\": -1, \"husk_cpu_ms\": -1}\n"
+        "{\"event\": \"vm-created\", \"code\": 0, \"t_ms\": 3, \"cpu_ms\": 1, "
+        "\"guest_ms\": 0, \"husk_cpu_ms\": 1}\n"
+        "{\"event\": \"memory-ready\", \"code\": 0, \"t_ms\": 2, \"cpu_ms\": "
+        "1, \"guest_ms\": 0, \"husk_cpu_ms\": 1}\n",
     };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
@@ -185,12 +198,26 @@ END_TEST
 START_TEST(json_checker)
 {
     static const char *const good[] = {
-        "{}", "[]", " {\"a\": [1, -2.5e3, true, false, null, \"x\\n\\u00e9\"]} ",
-        "0", "{\"a\": {\"b\": []}}",
+        "{}",
+        "[]",
+        " {\"a\": [1, -2.5e3, true, false, null, \"x\\n\\u00e9\"]} ",
+        "0",
+        "{\"a\": {\"b\": []}}",
     };
     static const char *const bad[] = {
-        "", "{", "{\"a\" 1}", "[1,]", "{\"a\": 1,}", "[01]", "[1.]",
-        "\"ab", "[nan]", "{} {}", "[\"a\nb\"]", "[-]", "{\"a\": 1 \"b\": 2}",
+        "",
+        "{",
+        "{\"a\" 1}",
+        "[1,]",
+        "{\"a\": 1,}",
+        "[01]",
+        "[1.]",
+        "\"ab",
+        "[nan]",
+        "{} {}",
+        "[\"a\nb\"]",
+        "[-]",
+        "{\"a\": 1 \"b\": 2}",
     };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(good); i++) {
@@ -219,7 +246,7 @@ static void fake_marker(struct vm_ctl *c, enum vm_marker m, unsigned code)
 
 START_TEST(sysctl_reports_markers)
 {
-    struct fake_ctl f = { .ctl.boot_marker = fake_marker };
+    struct fake_ctl f = {.ctl.boot_marker = fake_marker};
     struct sysctl_x86 s;
 
     sysctl_x86_init(&s, &f.ctl);

@@ -25,10 +25,10 @@
 #define BASE 0xd0000000ULL
 #define DISK (1 * MiB)
 #define QSZ 16
-#define WANT ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_BLK_F_FLUSH) | \
-              (1ULL << VIRTIO_BLK_F_BLK_SIZE) | (1ULL << VIRTIO_BLK_F_DISCARD) | \
-              (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) | \
-              (1ULL << VIRTIO_F_INDIRECT_DESC))
+#define WANT                                                            \
+    ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_BLK_F_FLUSH) |      \
+     (1ULL << VIRTIO_BLK_F_BLK_SIZE) | (1ULL << VIRTIO_BLK_F_DISCARD) | \
+     (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) | (1ULL << VIRTIO_F_INDIRECT_DESC))
 
 static struct test_mem tm;
 static struct test_irq irq;
@@ -36,7 +36,7 @@ static struct bus bus;
 static struct blk_mem mem;
 static struct vblk blk;
 static struct vdrv drv;
-static uint64_t req;  /* 16-byte header, 4 KiB data, status, in guest RAM */
+static uint64_t req; /* 16-byte header, 4 KiB data, status, in guest RAM */
 
 static void setup_ro(bool ro)
 {
@@ -80,7 +80,9 @@ static void put_hdr(uint32_t type, uint64_t sector)
 
 /* Sends hdr + data (len bytes, direction by type) + status; returns the
  * status byte and the used length. */
-static uint8_t do_req(uint32_t type, uint64_t sector, uint32_t len,
+static uint8_t do_req(uint32_t type,
+                      uint64_t sector,
+                      uint32_t len,
                       uint32_t *used_len)
 {
     struct vdrv_buf b[3];
@@ -89,12 +91,13 @@ static uint8_t do_req(uint32_t type, uint64_t sector, uint32_t len,
     uint32_t l = 0;
 
     put_hdr(type, sector);
-    b[n++] = (struct vdrv_buf){ req, 16, false };
+    b[n++] = (struct vdrv_buf){req, 16, false};
     if (len) {
-        b[n++] = (struct vdrv_buf){ req + 16, len, type == VIRTIO_BLK_T_IN ||
-                                                       type == VIRTIO_BLK_T_GET_ID };
+        b[n++] = (struct vdrv_buf){
+            req + 16, len,
+            type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID};
     }
-    b[n++] = (struct vdrv_buf){ req + 16 + 4096, 1, true };
+    b[n++] = (struct vdrv_buf){req + 16 + 4096, 1, true};
     head = vdrv_add_chain(&drv, 0, b, n);
     vdrv_kick(&drv, 0);
     ck_assert_msg(vdrv_get_used(&drv, 0, &h, &l), "request not completed");
@@ -193,8 +196,7 @@ START_TEST(get_id_and_unsupported)
 {
     uint32_t ul;
 
-    ck_assert_uint_eq(do_req(VIRTIO_BLK_T_GET_ID, 0, 20, &ul),
-                      VIRTIO_BLK_S_OK);
+    ck_assert_uint_eq(do_req(VIRTIO_BLK_T_GET_ID, 0, 20, &ul), VIRTIO_BLK_S_OK);
     ck_assert_mem_eq(tm.low + req + 16, "husk-test-serial-001", 20);
     ck_assert_uint_eq(ul, 21);
     ck_assert_uint_eq(do_req(0x1234, 0, 0, NULL), VIRTIO_BLK_S_UNSUPP);
@@ -203,7 +205,7 @@ END_TEST
 
 START_TEST(discard_and_write_zeroes)
 {
-    struct virtio_blk_discard_write_zeroes seg = { 2, 4, 0 };
+    struct virtio_blk_discard_write_zeroes seg = {2, 4, 0};
 
     memset(mem.data, 0xaa, DISK);
     memcpy(tm.low + req + 16, &seg, sizeof(seg));
@@ -212,7 +214,7 @@ START_TEST(discard_and_write_zeroes)
     ck_assert_uint_eq(mem.data[2 * 512], 0);
     ck_assert_uint_eq(mem.data[6 * 512 - 1], 0);
     ck_assert_uint_eq(mem.data[6 * 512], 0xaa);
-    seg = (struct virtio_blk_discard_write_zeroes){ DISK / 512 - 1, 2, 0 };
+    seg = (struct virtio_blk_discard_write_zeroes){DISK / 512 - 1, 2, 0};
     memcpy(tm.low + req + 16, &seg, sizeof(seg));
     ck_assert_uint_eq(do_req(VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, NULL),
                       VIRTIO_BLK_S_IOERR); /* runs past the end */
@@ -261,7 +263,7 @@ END_TEST
 
 START_TEST(header_in_writable_buffer)
 {
-    struct vdrv_buf b[2] = { { req, 16, true }, { req + 16 + 4096, 1, true } };
+    struct vdrv_buf b[2] = {{req, 16, true}, {req + 16 + 4096, 1, true}};
     uint16_t h;
     uint32_t l;
 
@@ -276,7 +278,7 @@ END_TEST
 
 START_TEST(missing_status_byte)
 {
-    struct vdrv_buf b[1] = { { req, 16, false } };
+    struct vdrv_buf b[1] = {{req, 16, false}};
     uint16_t h;
     uint32_t l = 99;
 
@@ -452,11 +454,11 @@ START_TEST(chain_of_exactly_queue_size)
 
     /* 16 descriptors: header, 14 x 512 bytes of data, status: legal. */
     put_hdr(VIRTIO_BLK_T_IN, 0);
-    b[0] = (struct vdrv_buf){ req, 16, false };
+    b[0] = (struct vdrv_buf){req, 16, false};
     for (unsigned i = 1; i < QSZ - 1; i++) {
-        b[i] = (struct vdrv_buf){ 0x200000 + 512 * i, 512, true };
+        b[i] = (struct vdrv_buf){0x200000 + 512 * i, 512, true};
     }
-    b[QSZ - 1] = (struct vdrv_buf){ req + 16 + 4096, 1, true };
+    b[QSZ - 1] = (struct vdrv_buf){req + 16 + 4096, 1, true};
     vdrv_add_chain(&drv, 0, b, QSZ);
     vdrv_kick(&drv, 0);
     ck_assert(vdrv_get_used(&drv, 0, &h, &l));
@@ -476,7 +478,7 @@ START_TEST(register_access_rules)
     bus_read(&bus, BASE + VIRTIO_MMIO_MAGIC_VALUE, &v16, 2);
     ck_assert_uint_eq(v16, 0);
     /* A 1-byte status write is ignored. */
-    bus_write(&bus, BASE + VIRTIO_MMIO_STATUS, &(uint8_t){ 0 }, 1);
+    bus_write(&bus, BASE + VIRTIO_MMIO_STATUS, &(uint8_t){0}, 1);
     ck_assert_uint_eq(vdrv_status(&drv), st);
     /* QueueSel out of range: QueueNumMax reads 0, writes go nowhere. */
     vdrv_wr(&drv, VIRTIO_MMIO_QUEUE_SEL, 0xffffffff);

@@ -24,7 +24,7 @@ struct test_sink {
     struct vcon_sink sink;
     char out[8192];
     size_t len;
-    size_t budget;        /* bytes it will take before blocking */
+    size_t budget; /* bytes it will take before blocking */
     unsigned waits, rx_ready, write_calls;
 };
 
@@ -63,7 +63,7 @@ static void ts_rx_ready(struct vcon_sink *s)
 static void setup(void)
 {
     memset(&ts, 0, sizeof(ts));
-    ts.sink = (struct vcon_sink){ ts_write, ts_wait, ts_rx_ready };
+    ts.sink = (struct vcon_sink){ts_write, ts_wait, ts_rx_ready};
     ts.budget = SIZE_MAX;
     test_mem_init(&tm, RAM, 0);
     test_irq_init(&irq);
@@ -92,9 +92,9 @@ static uint64_t put(const char *s)
 
 START_TEST(tx_multi_descriptor_chain_in_order)
 {
-    struct vdrv_buf b[3] = { { put("hello "), 6, false },
-                             { put("from "), 5, false },
-                             { put("hvc0\n"), 5, false } };
+    struct vdrv_buf b[3] = {{put("hello "), 6, false},
+                            {put("from "), 5, false},
+                            {put("hvc0\n"), 5, false}};
     uint16_t h;
     uint32_t l;
 
@@ -109,8 +109,8 @@ END_TEST
 
 START_TEST(tx_waits_for_a_blocked_sink)
 {
-    struct vdrv_buf b1 = { put("0123456789"), 10, false };
-    struct vdrv_buf b2 = { put("abcdef"), 6, false };
+    struct vdrv_buf b1 = {put("0123456789"), 10, false};
+    struct vdrv_buf b2 = {put("abcdef"), 6, false};
     uint16_t h;
     uint32_t l;
     unsigned calls;
@@ -140,7 +140,7 @@ END_TEST
 START_TEST(rx_into_guest_buffers_only)
 {
     uint64_t a = vdrv_alloc(&drv, 4, 1), b = vdrv_alloc(&drv, 64, 1);
-    struct vdrv_buf ba = { a, 4, true }, bb = { b, 64, true };
+    struct vdrv_buf ba = {a, 4, true}, bb = {b, 64, true};
     uint16_t h;
     uint32_t l;
 
@@ -167,7 +167,7 @@ END_TEST
 START_TEST(readonly_rx_buffer_is_returned_unwritten)
 {
     uint64_t a = vdrv_alloc(&drv, 8, 1);
-    struct vdrv_buf ba = { a, 8, false }; /* the device may not write it */
+    struct vdrv_buf ba = {a, 8, false}; /* the device may not write it */
     uint16_t h;
     uint32_t l = 99;
 

@@ -27,18 +27,19 @@
 #define RAM (4 * MiB)
 #define BASE 0xd0000000ULL
 #define QSZ 256
-#define BASIC ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) | \
-               (1ULL << VIRTIO_NET_F_STATUS))
+#define BASIC                                                    \
+    ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) | \
+     (1ULL << VIRTIO_NET_F_STATUS))
 #define MRG (BASIC | (1ULL << VIRTIO_NET_F_MRG_RXBUF))
 
-static const uint8_t mac[6] = { 0x02, 0x68, 0x75, 0x01, 0x02, 0x03 };
+static const uint8_t mac[6] = {0x02, 0x68, 0x75, 0x01, 0x02, 0x03};
 static struct test_mem tm;
 static struct test_irq irq;
 static struct bus bus;
 static struct vnet net;
 static struct vdrv drv;
 static GMainContext *ctx;
-static int world = -1;      /* the test's end of the socketpair */
+static int world = -1; /* the test's end of the socketpair */
 static uint64_t txbuf, rxbuf;
 
 static bool csum_valid; /* the backend vouches for its checksums (slirp) */
@@ -79,10 +80,9 @@ static void setup_no_mrg(void)
 /* TAP-like: the backend takes headers and can do checksum and TSO. */
 static void setup_vnet_hdr(void)
 {
-    uint64_t off = (1ULL << VIRTIO_NET_F_CSUM) |
-                   (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
-                   (1ULL << VIRTIO_NET_F_HOST_TSO4) |
-                   (1ULL << VIRTIO_NET_F_GUEST_TSO4);
+    uint64_t off =
+        (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+        (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO4);
 
     bring_up(true, off, MRG | off);
 }
@@ -135,8 +135,8 @@ static uint16_t tx(const uint8_t *hdr12, size_t len, uint8_t seed)
         memcpy(tm.low + txbuf, hdr12, NET_HDR_LEN);
     }
     make_frame(tm.low + txbuf + NET_HDR_LEN, len, seed);
-    b[0] = (struct vdrv_buf){ txbuf, NET_HDR_LEN, false };
-    b[1] = (struct vdrv_buf){ txbuf + NET_HDR_LEN, (uint32_t)len, false };
+    b[0] = (struct vdrv_buf){txbuf, NET_HDR_LEN, false};
+    b[1] = (struct vdrv_buf){txbuf + NET_HDR_LEN, (uint32_t)len, false};
     return vdrv_add_chain(&drv, VNET_TX, b, len ? 2 : 1);
 }
 
@@ -144,7 +144,7 @@ static uint16_t tx(const uint8_t *hdr12, size_t len, uint8_t seed)
 static void post_rx(unsigned n, uint32_t size)
 {
     for (unsigned i = 0; i < n; i++) {
-        struct vdrv_buf b = { rxbuf + (uint64_t)i * size, size, true };
+        struct vdrv_buf b = {rxbuf + (uint64_t)i * size, size, true};
 
         vdrv_add_chain(&drv, VNET_RX, &b, 1);
     }
@@ -216,8 +216,8 @@ START_TEST(rx_reaches_the_guest)
     spin();
     ck_assert(vdrv_get_used(&drv, VNET_RX, &h, &l));
     ck_assert_uint_eq(l, NET_HDR_LEN + sizeof(f));
-    ck_assert_uint_eq(b[0], 0);                  /* flags */
-    ck_assert_uint_eq(get_le16(b + 10), 1);      /* num_buffers */
+    ck_assert_uint_eq(b[0], 0);             /* flags */
+    ck_assert_uint_eq(get_le16(b + 10), 1); /* num_buffers */
     ck_assert(!memcmp(b + NET_HDR_LEN, f, sizeof(f)));
     ck_assert_uint_eq(net.rx_frames, 1);
 }
@@ -250,9 +250,9 @@ START_TEST(rx_waits_for_buffers_then_resumes)
         ck_assert(vdrv_get_used(&drv, VNET_RX, &h, &l));
         make_frame(f, sizeof(f), (uint8_t)i);
         /* post_rx reused buffer slots from 0: frame i-2 of this batch */
-        ck_assert(!memcmp(tm.low + rxbuf + (uint64_t)(i - 2) * 1024 +
-                              NET_HDR_LEN,
-                          f, sizeof(f)));
+        ck_assert(
+            !memcmp(tm.low + rxbuf + (uint64_t)(i - 2) * 1024 + NET_HDR_LEN, f,
+                    sizeof(f)));
     }
     ck_assert_uint_eq(net.rx_frames, 5);
     ck_assert_uint_eq(net.rx_dropped, 0);
@@ -301,7 +301,7 @@ START_TEST(mergeable_rx_waits_for_enough_buffers)
     ck_assert(!vdrv_get_used(&drv, VNET_RX, &h, &l));
     ck_assert_uint_eq(net.rx_dropped, 0);
     {
-        struct vdrv_buf b = { rxbuf + 2 * 1500, 1500, true };
+        struct vdrv_buf b = {rxbuf + 2 * 1500, 1500, true};
 
         vdrv_add_chain(&drv, VNET_RX, &b, 1);
         vdrv_kick(&drv, VNET_RX);
@@ -413,7 +413,7 @@ START_TEST(tx_malformed_frames)
     uint32_t l;
 
     /* N01 no header at all: 8 bytes. */
-    b[0] = (struct vdrv_buf){ txbuf, 8, false };
+    b[0] = (struct vdrv_buf){txbuf, 8, false};
     vdrv_add_chain(&drv, VNET_TX, b, 1);
     vdrv_kick(&drv, VNET_TX);
     ck_assert(vdrv_get_used(&drv, VNET_TX, &h, &l));
@@ -439,8 +439,8 @@ START_TEST(tx_malformed_frames)
     hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
     tx_rejected(hdr, 100);
     /* N08 a writable descriptor in a TX chain. */
-    b[0] = (struct vdrv_buf){ txbuf, NET_HDR_LEN, false };
-    b[1] = (struct vdrv_buf){ txbuf + NET_HDR_LEN, 100, true };
+    b[0] = (struct vdrv_buf){txbuf, NET_HDR_LEN, false};
+    b[1] = (struct vdrv_buf){txbuf + NET_HDR_LEN, 100, true};
     vdrv_add_chain(&drv, VNET_TX, b, 2);
     vdrv_kick(&drv, VNET_TX);
     ck_assert(vdrv_get_used(&drv, VNET_TX, &h, &l));
@@ -454,7 +454,7 @@ END_TEST
  * but offsets outside the frame are still refused. */
 START_TEST(offloads_with_vnet_hdr_backend)
 {
-    uint8_t hdr[NET_HDR_LEN] = { 0 }, got[4096];
+    uint8_t hdr[NET_HDR_LEN] = {0}, got[4096];
     uint8_t in[NET_HDR_LEN + 200];
     uint16_t h;
     uint32_t l;
@@ -508,7 +508,7 @@ END_TEST
 START_TEST(rx_chain_not_writable_needs_reset)
 {
     uint8_t f[100];
-    struct vdrv_buf b = { rxbuf, 2048, false };
+    struct vdrv_buf b = {rxbuf, 2048, false};
     uint16_t h;
     uint32_t l;
 

@@ -74,7 +74,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 START_TEST(fills_writable_buffers)
 {
     uint64_t a = vdrv_alloc(&drv, 256, 16), b = vdrv_alloc(&drv, 256, 16);
-    struct vdrv_buf bufs[2] = { { a, 256, true }, { b, 100, true } };
+    struct vdrv_buf bufs[2] = {{a, 256, true}, {b, 100, true}};
     uint16_t h;
     uint32_t l;
 
@@ -92,7 +92,7 @@ END_TEST
 START_TEST(large_request_is_capped)
 {
     uint64_t a = vdrv_alloc(&drv, 128 * 1024, 16);
-    struct vdrv_buf buf = { a, 128 * 1024, true };
+    struct vdrv_buf buf = {a, 128 * 1024, true};
     uint16_t h;
     uint32_t l;
 
@@ -106,7 +106,7 @@ END_TEST
 START_TEST(readable_buffer_is_not_written)
 {
     uint64_t a = vdrv_alloc(&drv, 64, 16), b = vdrv_alloc(&drv, 64, 16);
-    struct vdrv_buf bufs[2] = { { a, 64, false }, { b, 64, true } };
+    struct vdrv_buf bufs[2] = {{a, 64, false}, {b, 64, true}};
     uint16_t h;
     uint32_t l;
 
@@ -121,7 +121,7 @@ END_TEST
 START_TEST(rate_limit_makes_requests_wait)
 {
     uint64_t a = vdrv_alloc(&drv, 4096, 16), b = vdrv_alloc(&drv, 4096, 16);
-    struct vdrv_buf b1 = { a, 4096, true }, b2 = { b, 4096, true };
+    struct vdrv_buf b1 = {a, 4096, true}, b2 = {b, 4096, true};
     uint16_t h;
     uint32_t l;
 
