@@ -17,53 +17,61 @@
 
 #include "vmm/sandbox.h"
 
+/* The lists are read as lists: one group of calls a line, with why. */
+// clang-format off
 /* Every role: memory, locks, time, signals, thread and process end
  * (mmap, mprotect and tgkill with their arguments checked: below). */
-#define COMMON_CALLS                                                          \
-    "brk", "munmap", "mremap", "madvise", /* malloc */                        \
-        "futex", "sched_yield", "clock_gettime", "clock_nanosleep",           \
-        "nanosleep", "gettimeofday", "getpid", "gettid", "rt_sigprocmask",    \
-        "rt_sigreturn", "rt_sigaction", /* fatal signals */                   \
-        "sigaltstack",                  /* the sanitizers' signal handling */ \
-        "exit", "exit_group", "restart_syscall", "write",                     \
-        "writev",                   /* console output, eventfds, messages */  \
-        "read", "readv", "pread64", /* eventfds, /proc/self/stat */           \
-        "getrandom",                /* virtio-rng, glib's hash seeds */       \
-        "fstat", "newfstatat", "lseek" /* stdio */
+#define COMMON_CALLS                                                       \
+    "brk", "munmap", "mremap", "madvise", /* malloc */                     \
+    "futex", "sched_yield", "clock_gettime", "clock_nanosleep",            \
+    "nanosleep", "gettimeofday", "getpid", "gettid",                       \
+    "rt_sigprocmask", "rt_sigreturn", "rt_sigaction", /* fatal signals */  \
+    "sigaltstack", /* the sanitizers' signal handling */                   \
+    "exit", "exit_group", "restart_syscall",                               \
+    "write", "writev", /* console output, eventfds, messages */            \
+    "read", "readv", "pread64", /* eventfds, /proc/self/stat */            \
+    "getrandom", /* virtio-rng, glib's hash seeds */                       \
+    "fstat", "newfstatat", "lseek" /* stdio */
 
 /* Device work: the main thread does it for queues kicked through
  * ioeventfd, a vCPU thread for those kicked by an MMIO exit. */
-#define DEVICE_CALLS                                                          \
-    "preadv", "pwritev", "preadv2", "pwritev2", "pwrite64", "fdatasync",      \
-        "fsync", "fallocate", /* virtio-blk */                                \
-        "io_uring_enter",     /* the io_uring disk engine */                  \
-        "sendmsg", "recvmsg", "sendto", "recvfrom", /* virtio-net backends */ \
-        "pidfd_send_signal", /* stopping a husk-slirp that hangs (only it) */
+#define DEVICE_CALLS                                                       \
+    "preadv", "pwritev", "preadv2", "pwritev2", "pwrite64",                \
+    "fdatasync", "fsync", "fallocate", /* virtio-blk */                    \
+    "io_uring_enter", /* the io_uring disk engine */                       \
+    "sendmsg", "recvmsg", "sendto", "recvfrom", /* virtio-net backends */ \
+    "pidfd_send_signal", /* stopping a husk-slirp that hangs (only it) */
 
 static const char *const main_calls[] = {
-    COMMON_CALLS, DEVICE_CALLS "poll",
-    "ppoll",                   /* the glib main loop */
-    "close",                   /* shutdown */
-    "mincore",    "getrusage", /* --boot-timeline's memory figures */
-    "fcntl",      NULL,
+    COMMON_CALLS,
+    DEVICE_CALLS
+    "poll", "ppoll", /* the glib main loop */
+    "close", /* shutdown */
+    "mincore", "getrusage", /* --boot-timeline's memory figures */
+    "fcntl",
+    NULL,
 };
 
 static const char *const vcpu_calls[] = {
     COMMON_CALLS,
-    DEVICE_CALLS NULL,
+    DEVICE_CALLS
+    NULL,
 };
 
 /* husk-slirp: libslirp's sockets to the outside world and the frames
  * to and from husk; it reads /etc/resolv.conf again when it changes
  * (Landlock leaves that file only). */
 static const char *const slirp_calls[] = {
-    COMMON_CALLS, "poll",       "ppoll",      "close",       "fcntl",
-    "connect",    "bind",       "listen",     "accept",      "accept4",
-    "shutdown",   "setsockopt", "getsockopt", "getsockname", "getpeername",
-    "sendmsg",    "recvmsg",    "sendto",     "recvfrom",    "openat",
-    "stat", /* /etc/resolv.conf */
+    COMMON_CALLS,
+    "poll", "ppoll", "close", "fcntl",
+    "connect", "bind", "listen", "accept", "accept4",
+    "shutdown", "setsockopt", "getsockopt", "getsockname", "getpeername",
+    "sendmsg", "recvmsg", "sendto", "recvfrom",
+    "openat", "stat", /* /etc/resolv.conf */
     NULL,
 };
+
+// clang-format on
 
 const char *const *const sandbox_syscalls[SANDBOX_NR_ROLES] = {
     [SANDBOX_MAIN] = main_calls,
