@@ -206,7 +206,8 @@ static void run_scenarios(void)
     }
 }
 
-/* The console output of one scenario, and its exit status. */
+/* The console output of one scenario (its stdout, then after "=== STDERR
+ * name" its stderr), and its exit status. */
 static char *block(const char *name, int *rc)
 {
     g_autofree char *begin = g_strdup_printf("=== BEGIN %s\n", name);
@@ -236,6 +237,20 @@ static const char *tail(const char *s)
         }
     }
     return p;
+}
+
+/* A scenario's stdout alone: the data it printed (a JSON or SVG file),
+ * without the diagnostics that follow it. */
+static char *block_out(const char *name, int *rc)
+{
+    g_autofree char *mark = g_strdup_printf("=== STDERR %s\n", name);
+    char *b = block(name, rc);
+    char *e = strstr(b, mark);
+
+    if (e) {
+        *e = '\0';
+    }
+    return b;
 }
 
 static char *expect(const char *name, int want_rc, const char *needle)
@@ -428,7 +443,7 @@ START_TEST(boot_timeline_of_linux)
     ck_assert_msg(strstr(b, "husk: boot timeline") &&
                       strstr(b, "marker: boot timer = 123"),
                   "no timeline table:\n%s", b);
-    j = block("timeline-json", &rc);
+    j = block_out("timeline-json", &rc);
     ck_assert_int_eq(rc, 0);
     a = tlc_check(j, &status, &why);
     ck_assert_msg(a, "%s\n%s", why, j);
@@ -459,12 +474,12 @@ START_TEST(bench_boot_runs)
     ck_assert_msg(strstr(b, "host/husk ") && strstr(b, "qemu-microvm") &&
                       strstr(b, "skipped"),
                   "%s", b);
-    js = block("bench-boot-json", &rc);
+    js = block_out("bench-boot-json", &rc);
     ck_assert_int_eq(rc, 0);
     ck_assert_msg(json_valid(js), "boot.json is not JSON:\n%s", js);
     ck_assert_msg(strstr(js, "\"system\": \"host/husk\", \"runs\": 3"), "%s",
                   js);
-    svg = block("bench-boot-svg", &rc);
+    svg = block_out("bench-boot-svg", &rc);
     ck_assert_int_eq(rc, 0);
     ck_assert_msg(svg_check(svg, &seen, &err), "boot.svg: %s\n%s", err->message,
                   svg);
