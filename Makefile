@@ -42,8 +42,10 @@ unit: deps
 check: deps
 	@scripts/run-checks.sh
 
-# make fuzz FUZZ_SECONDS=600: longer runs that keep what they find in the
-# corpus under tests/fuzz/corpus (commit it).
+# make fuzz FUZZ_SECONDS=3600: longer runs, from the seeds in
+# tests/fuzz/seeds and a corpus kept in ~/.cache/husk/fuzz-corpus (outside
+# the repository; each run says where).  Crash inputs land in
+# build-fuzz/tests/fuzz-artifacts; once fixed they go to tests/fuzz/regress.
 fuzz: deps
 	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true \
 		-Dtests=enabled -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
