@@ -1,6 +1,6 @@
 #!/bin/sh
 # check-layout.sh SRCDIR: the architecture's include rules, one line each
-# (README "Where the code is").  Prints every offending line and exits 1
+# (README, "Where the code is").  Prints every offending line and exits 1
 # if any rule is broken.
 #   lib/       the floor: includes only itself
 #   devices/   devices and backends: the floor and themselves, no KVM

@@ -174,9 +174,6 @@ static void generate_mac(const char *spec, unsigned index, uint8_t mac[6])
 void cli_net_config_clear(struct vm_net_config *c)
 {
     g_free(c->tap_name);
-    for (unsigned i = 0; i < c->user.nr_fwd; i++) {
-        g_free(c->user.fwd_spec[i]);
-    }
     memset(c, 0, sizeof(*c));
     c->tap_fd = -1;
 }
@@ -232,7 +229,7 @@ bool cli_parse_net(const char *arg,
                 *why = g_strdup_printf("hostfwd=%s: %s", val, fwhy);
                 goto fail;
             }
-            c->user.fwd_spec[c->user.nr_fwd++] = g_strdup(val);
+            c->user.nr_fwd++;
         } else if (ok && c->kind == VM_NET_USER && !strcmp(key, "restrict")) {
             ok = cli_parse_onoff(val, &c->user.restrict_);
         } else if (ok && c->kind == VM_NET_USER && !strcmp(key, "ipv6")) {

@@ -1,8 +1,8 @@
 /*
- * console.c: host terminal <-> guest console (see console.h).
+ * host_console.c: host terminal <-> guest console (see host_console.h).
  */
 #define G_LOG_DOMAIN "husk"
-#include "vmm/console.h"
+#include "vmm/host_console.h"
 
 #include <errno.h>
 #include <glib-unix.h>

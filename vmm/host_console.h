@@ -1,5 +1,5 @@
 /*
- * console.h: the host terminal as the guest's console.  Input from the
+ * host_console.h: the host terminal as the guest's console.  Input from the
  * host (stdin) goes to one guest device, the UART or virtio-console; the
  * escape Ctrl-A x quits.  Output: the UART's bytes (written on a vCPU
  * thread) go into a bounded buffer that the I/O thread writes out when
@@ -13,8 +13,8 @@
  * Threads: everything here runs on the I/O thread (the main loop), except
  * the UART's output and rx-space callbacks, which hop over to it.
  */
-#ifndef HUSK_CONSOLE_H
-#define HUSK_CONSOLE_H
+#ifndef HUSK_HOST_CONSOLE_H
+#define HUSK_HOST_CONSOLE_H
 
 #include <glib.h>
 #include <stdbool.h>

@@ -190,9 +190,8 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp)
     cfg->console_in = STDIN_FILENO;
     cfg->console_out = STDOUT_FILENO;
     cfg->cmdline = DEFAULT_CMDLINE;
-    /* On by default: it costs nothing measurable at boot (tests/bench/
-     * option-cost.sh 10 --rng: 5054 vs 5077 ms median to the marker,
-     * +40 KiB RSS) and seeds the guest's entropy pool early. */
+    /* On by default: it costs nothing measurable at boot
+     * (docs/benchmarks.md) and seeds the guest's entropy pool early. */
     cfg->rng = true;
     /* HUSK_SANDBOX=log: for checking the allow-lists (sandbox.h). */
     cfg->sandbox =
@@ -502,7 +501,7 @@ static int cmd_check(void)
         printf(
             "verdict:          tiny guests only: this /dev/kvm emulates "
             "guest kernel code in software; a Linux kernel cannot boot "
-            "(use a nested test host, see README)\n");
+            "(use a nested test host: docs/testing.md)\n");
         return 0;
     }
     if (b == KVM_BACKING_HARDWARE) {

@@ -8,8 +8,8 @@
  *   husk-sandbox-gen OUTPUT.c
  *
  * husk then installs a filter with one system call and no allocation, and
- * does not link libseccomp at all: building the two filters at run time
- * cost about 0.45 ms of start-up.  A name no longer known to libseccomp
+ * does not link libseccomp at all: building the filters at run time
+ * would be start-up work on every launch.  A name no longer known to libseccomp
  * fails the build.
  */
 #ifndef _GNU_SOURCE

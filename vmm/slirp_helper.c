@@ -38,7 +38,7 @@
 #include "vmm/sandbox.h"
 
 struct helper {
-    struct nr_server *srv;
+    struct netr_server *srv;
     GMainLoop *loop;
 };
 
@@ -72,7 +72,7 @@ static gboolean on_control(gint fd, GIOCondition c, gpointer opaque)
 {
     struct helper *h = opaque;
 
-    if (!nr_server_control(h->srv)) {
+    if (!netr_server_control(h->srv)) {
         g_main_loop_quit(h->loop);
         return G_SOURCE_REMOVE;
     }
@@ -159,12 +159,12 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     h.loop = g_main_loop_new(NULL, FALSE);
-    h.srv = nr_server_new(fd, evt, (uint16_t)o.mtu, NULL);
-    stack = slirp_stack_new(&o, NULL, nr_server_output, h.srv, &err);
+    h.srv = netr_server_new(fd, evt, (uint16_t)o.mtu, NULL);
+    stack = slirp_stack_new(&o, NULL, netr_server_output, h.srv, &err);
     if (!stack) {
         fail(fd, err->code, err->message);
     }
-    nr_server_attach(h.srv, stack);
+    netr_server_attach(h.srv, stack);
     {
         struct sandbox_file resolv = {"/etc/resolv.conf", false};
         bool have = g_file_test(resolv.path, G_FILE_TEST_EXISTS);
@@ -197,7 +197,7 @@ int main(int argc, char **argv)
                 "dropped (libslirp cannot take them safely)\n",
                 slirp_stack_fragments(stack));
     }
-    nr_server_free(h.srv); /* stops the queues first */
+    netr_server_free(h.srv); /* stops the queues first */
     slirp_stack_free(stack);
     return 0;
 }

@@ -239,7 +239,7 @@ static bool map_memory(struct vm *vm, GError **errp)
         if (vm->ram_fd >= 0 && !vm->cfg.mem_hugepages) {
             madvise(p, regions[i].size, MADV_HUGEPAGE);
         }
-        vm->ram[i] = (struct nr_region){regions[i].gpa, regions[i].size, off};
+        vm->ram[i] = (struct netr_region){regions[i].gpa, regions[i].size, off};
         vm->nr_ram = i + 1;
         off += regions[i].size;
         *regions[i].hva = p;

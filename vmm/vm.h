@@ -21,7 +21,7 @@
 #include "devices/sysctl_x86.h"
 #include "firmware/fw_device.h"
 #include "lib/bus.h"
-#include "vmm/console.h"
+#include "vmm/host_console.h"
 #include "lib/guest_mem.h"
 #include "devices/backend/net_remote.h"
 #include "vmm/kvm.h"
@@ -94,7 +94,7 @@ struct vm {
      * user NIC's queues are served there (net_remote.h); else -1. */
     int ram_fd;
     unsigned nr_ram;
-    struct nr_region ram[GM_MAX_REGIONS];
+    struct netr_region ram[GM_MAX_REGIONS];
     struct bus pio, mmio;
     unsigned nr_vcpus, nr_vcpus_created;
     struct vcpu *vcpus;

@@ -123,7 +123,7 @@ static bool create_nics(struct vm *vm, GError **errp)
             return false;
         }
         if (vm->net[i]->vdev.queues_remote) {
-            struct nr_env env = {
+            struct netr_env env = {
                 .mem_fd = vm->ram_fd,
                 .nr_regions = vm->nr_ram,
                 .kick_fd = {slot->kick_fd[VNET_RX], slot->kick_fd[VNET_TX]},

@@ -20,13 +20,13 @@
 #include "lib/error.h"
 #include "lib/util.h"
 
-#define NR_RECV_SLICE_MS 50
+#define NETR_RECV_SLICE_MS 50
 
 struct net_remote {
     struct net_backend be;
     int ctl, evt;
     int pidfd; /* the helper, to stop one that hangs */
-    struct nr_env env;
+    struct netr_env env;
     bool bound;
     uint32_t *isr; /* the shared interrupt-status word's page */
     int isr_fd;
@@ -40,21 +40,21 @@ static struct net_remote *to_remote(struct net_backend *be)
     return container_of(be, struct net_remote, be);
 }
 
-ssize_t nr_send(int sock,
-                const void *msg,
-                size_t len,
-                const int *fds,
-                unsigned nfds)
+ssize_t netr_send(int sock,
+                  const void *msg,
+                  size_t len,
+                  const int *fds,
+                  unsigned nfds)
 {
     struct iovec iov = {(void *)msg, len};
     union {
-        char buf[CMSG_SPACE(sizeof(int) * NR_START_FDS)];
+        char buf[CMSG_SPACE(sizeof(int) * NETR_START_FDS)];
         struct cmsghdr align;
     } u;
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
     ssize_t r;
 
-    g_assert(nfds <= NR_START_FDS);
+    g_assert(nfds <= NETR_START_FDS);
     if (nfds) {
         struct cmsghdr *c;
 
@@ -73,11 +73,11 @@ ssize_t nr_send(int sock,
     return r < 0 ? -errno : 0;
 }
 
-ssize_t nr_recv(int sock, void *msg, size_t len, int *fds, unsigned *nfds)
+ssize_t netr_recv(int sock, void *msg, size_t len, int *fds, unsigned *nfds)
 {
     struct iovec iov = {msg, len};
     union {
-        char buf[CMSG_SPACE(sizeof(int) * NR_START_FDS)];
+        char buf[CMSG_SPACE(sizeof(int) * NETR_START_FDS)];
         struct cmsghdr align;
     } u;
     /* No descriptors wanted: no control buffer, so the kernel installs
@@ -99,13 +99,13 @@ ssize_t nr_recv(int sock, void *msg, size_t len, int *fds, unsigned *nfds)
     }
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
         unsigned n;
-        int in[NR_START_FDS];
+        int in[NETR_START_FDS];
 
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
             continue;
         }
         n = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-        n = MIN(n, NR_START_FDS);
+        n = MIN(n, NETR_START_FDS);
         memcpy(in, CMSG_DATA(c), n * sizeof(int));
         for (unsigned i = 0; i < n; i++) {
             if (got < max) {
@@ -143,7 +143,7 @@ static void helper_lost(struct net_remote *r, const char *why)
     syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
 }
 
-/* Sends a request and waits for its DONE: at most NR_REPLY_MS in all,
+/* Sends a request and waits for its DONE: at most NETR_REPLY_MS in all,
  * however many stale or interrupted replies come, and no longer than the
  * VM runs.  It runs on a vCPU thread holding the NIC's lock (the driver's
  * Status write), so every receive is bounded by SO_RCVTIMEO's slice and
@@ -155,14 +155,14 @@ static int request(struct net_remote *r,
                    const int *fds,
                    unsigned nfds)
 {
-    gint64 deadline = g_get_monotonic_time() + NR_REPLY_MS * 1000;
-    struct nr_done d;
+    gint64 deadline = g_get_monotonic_time() + NETR_REPLY_MS * 1000;
+    struct netr_done d;
     ssize_t n;
 
     if (r->dead) {
         return -EPIPE;
     }
-    n = nr_send(r->ctl, msg, len, fds, nfds);
+    n = netr_send(r->ctl, msg, len, fds, nfds);
     if (n < 0) {
         helper_lost(r, "is gone");
         return (int)n;
@@ -176,7 +176,7 @@ static int request(struct net_remote *r,
             helper_lost(r, "did not answer in time and was stopped");
             return -ETIMEDOUT;
         }
-        n = nr_recv(r->ctl, &d, sizeof(d), NULL, NULL);
+        n = netr_recv(r->ctl, &d, sizeof(d), NULL, NULL);
         if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR) {
             continue;
         }
@@ -184,7 +184,7 @@ static int request(struct net_remote *r,
             helper_lost(r, "is gone");
             return -EPIPE;
         }
-        if (n != sizeof(d) || d.msg != NR_DONE) {
+        if (n != sizeof(d) || d.msg != NETR_DONE) {
             helper_lost(r, "sent a malformed reply and was stopped");
             return -EPROTO;
         }
@@ -199,14 +199,14 @@ static int request(struct net_remote *r,
 static int remote_start(struct net_backend *be, const struct virtio_dev *d)
 {
     struct net_remote *r = to_remote(be);
-    struct nr_start m;
-    int fds[NR_START_FDS];
+    struct netr_start m;
+    int fds[NETR_START_FDS];
 
     if (!r->bound) {
         return -ENODEV;
     }
     memset(&m, 0, sizeof(m));
-    m.msg = NR_START;
+    m.msg = NETR_START;
     m.gen = ++r->gen;
     m.features = d->guest_features;
     m.nr_regions = r->env.nr_regions;
@@ -214,22 +214,22 @@ static int remote_start(struct net_backend *be, const struct virtio_dev *d)
     for (unsigned q = 0; q < 2; q++) {
         const struct virtqueue *vq = &d->vq[q];
 
-        m.q[q] = (struct nr_queue){vq->desc_gpa, vq->avail_gpa, vq->used_gpa,
-                                   vq->active ? vq->size : 0, 0};
+        m.q[q] = (struct netr_queue){vq->desc_gpa, vq->avail_gpa, vq->used_gpa,
+                                     vq->active ? vq->size : 0, 0};
     }
-    fds[NR_FD_MEM] = r->env.mem_fd;
-    fds[NR_FD_KICK0] = r->env.kick_fd[0];
-    fds[NR_FD_KICK1] = r->env.kick_fd[1];
-    fds[NR_FD_IRQ] = r->env.irq_fd;
-    fds[NR_FD_ISR] = r->isr_fd;
+    fds[NETR_FD_MEM] = r->env.mem_fd;
+    fds[NETR_FD_KICK0] = r->env.kick_fd[0];
+    fds[NETR_FD_KICK1] = r->env.kick_fd[1];
+    fds[NETR_FD_IRQ] = r->env.irq_fd;
+    fds[NETR_FD_ISR] = r->isr_fd;
     r->started = true;
-    return request(r, &m, sizeof(m), fds, NR_START_FDS);
+    return request(r, &m, sizeof(m), fds, NETR_START_FDS);
 }
 
 static void remote_stop(struct net_backend *be)
 {
     struct net_remote *r = to_remote(be);
-    struct nr_stop m = {NR_STOP, r->gen};
+    struct netr_stop m = {NETR_STOP, r->gen};
 
     if (!r->started) {
         return;
@@ -256,8 +256,8 @@ static gboolean on_event(gint fd, GIOCondition cond, gpointer opaque)
 {
     struct net_remote *r = opaque;
     struct virtio_dev *d = &r->be.dev->vdev;
-    struct nr_broken b;
-    ssize_t n = nr_recv(fd, &b, sizeof(b), NULL, NULL);
+    struct netr_broken b;
+    ssize_t n = netr_recv(fd, &b, sizeof(b), NULL, NULL);
 
     if (n == -EAGAIN) {
         return G_SOURCE_CONTINUE;
@@ -282,7 +282,8 @@ static gboolean on_event(gint fd, GIOCondition cond, gpointer opaque)
         g_mutex_unlock(&d->lock);
         return G_SOURCE_REMOVE;
     }
-    if (n == sizeof(b) && b.msg == NR_BROKEN && b.gen == r->gen && r->started) {
+    if (n == sizeof(b) && b.msg == NETR_BROKEN && b.gen == r->gen &&
+        r->started) {
         b.why[sizeof(b.why) - 1] = '\0';
         /* The text is the helper's: only printable ASCII goes on. */
         for (char *p = b.why; *p; p++) {
@@ -327,7 +328,7 @@ struct net_backend *net_remote_new(int ctl,
 {
     struct net_remote *r = g_new0(struct net_remote, 1);
     /* One receive's slice of request()'s deadline. */
-    struct timeval tv = {0, NR_RECV_SLICE_MS * 1000};
+    struct timeval tv = {0, NETR_RECV_SLICE_MS * 1000};
     r->ctl = ctl;
     r->evt = evt;
     /* Without a pidfd a hung helper could not be stopped, and a reset
@@ -369,7 +370,7 @@ struct net_backend *net_remote_new(int ctl,
     return &r->be;
 }
 
-void net_remote_bind(struct net_backend *be, const struct nr_env *env)
+void net_remote_bind(struct net_backend *be, const struct netr_env *env)
 {
     struct net_remote *r = to_remote(be);
 

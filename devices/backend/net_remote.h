@@ -18,7 +18,7 @@
  *   events (fd 4): the helper's BROKEN (a malformed ring: husk sets
  *     NEEDS_RESET), read on husk's I/O thread.
  * STOP returns only once the helper no longer touches guest memory; a
- * helper that does not answer within NR_REPLY_MS is killed.
+ * helper that does not answer within NETR_REPLY_MS is killed.
  *
  * Trust: the helper trusts husk's messages (husk started it); husk trusts
  * nothing from the helper but the two bits of the ISR word.  Both treat
@@ -34,58 +34,58 @@
 #include "devices/backend/net_backend.h"
 #include "lib/guest_mem.h"
 
-#define NR_REPLY_MS 2000
+#define NETR_REPLY_MS 2000
 
-enum nr_msg {
-    NR_START = 0x52545301, /* husk -> helper, with NR_START_FDS fds */
-    NR_STOP,               /* husk -> helper */
-    NR_DONE,               /* helper -> husk: the answer to either */
-    NR_BROKEN,             /* helper -> husk, on the event socket */
+enum netr_msg {
+    NETR_START = 0x52545301, /* husk -> helper, with NETR_START_FDS fds */
+    NETR_STOP,               /* husk -> helper */
+    NETR_DONE,               /* helper -> husk: the answer to either */
+    NETR_BROKEN,             /* helper -> husk, on the event socket */
 };
 
 /* START carries: guest RAM, kick of queue 0 and 1, irqfd, ISR word. */
 enum {
-    NR_FD_MEM,
-    NR_FD_KICK0,
-    NR_FD_KICK1,
-    NR_FD_IRQ,
-    NR_FD_ISR,
-    NR_START_FDS
+    NETR_FD_MEM,
+    NETR_FD_KICK0,
+    NETR_FD_KICK1,
+    NETR_FD_IRQ,
+    NETR_FD_ISR,
+    NETR_START_FDS
 };
 
 /* Guest RAM as a file: region i is [gpa, gpa + size) at offset. */
-struct nr_region {
+struct netr_region {
     uint64_t gpa, size, offset;
 };
 
-struct nr_queue {
+struct netr_queue {
     uint64_t desc, avail, used;
     uint32_t size;
     uint32_t pad;
 };
 
-struct nr_start {
+struct netr_start {
     uint32_t msg;
     uint32_t gen;      /* echoed in DONE and BROKEN */
     uint64_t features; /* negotiated */
     uint32_t nr_regions;
     uint32_t pad;
-    struct nr_region region[GM_MAX_REGIONS];
-    struct nr_queue q[2];
+    struct netr_region region[GM_MAX_REGIONS];
+    struct netr_queue q[2];
 };
 
-struct nr_stop {
+struct netr_stop {
     uint32_t msg;
     uint32_t gen;
 };
 
-struct nr_done {
+struct netr_done {
     uint32_t msg;
     uint32_t gen;
     int32_t err; /* 0 or -errno */
 };
 
-struct nr_broken {
+struct netr_broken {
     uint32_t msg;
     uint32_t gen;
     char why[64];
@@ -93,10 +93,10 @@ struct nr_broken {
 
 /* What the VMM gives a serving backend: guest RAM as a file and the
  * device's eventfds (still the VMM's; the backend passes them on). */
-struct nr_env {
+struct netr_env {
     int mem_fd;
     unsigned nr_regions;
-    struct nr_region region[GM_MAX_REGIONS];
+    struct netr_region region[GM_MAX_REGIONS];
     int kick_fd[2];
     int irq_fd;
 };
@@ -115,16 +115,16 @@ struct net_backend *net_remote_new(int ctl,
                                    GError **errp);
 
 /* Hands the backend guest RAM and the eventfds (before DRIVER_OK). */
-void net_remote_bind(struct net_backend *be, const struct nr_env *env);
+void net_remote_bind(struct net_backend *be, const struct netr_env *env);
 
 /* Sends a message with descriptors (nfds may be 0) on a SEQPACKET
  * socket: 0 or -errno.  Receives one: its length (0 at EOF) or -errno;
  * fds[] gets up to *nfds descriptors, *nfds how many came. */
-ssize_t nr_send(int sock,
-                const void *msg,
-                size_t len,
-                const int *fds,
-                unsigned nfds);
-ssize_t nr_recv(int sock, void *msg, size_t len, int *fds, unsigned *nfds);
+ssize_t netr_send(int sock,
+                  const void *msg,
+                  size_t len,
+                  const int *fds,
+                  unsigned nfds);
+ssize_t netr_recv(int sock, void *msg, size_t len, int *fds, unsigned *nfds);
 
 #endif

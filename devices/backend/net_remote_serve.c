@@ -24,7 +24,7 @@
 #include "lib/iov.h"
 #include "lib/util.h"
 
-struct nr_server {
+struct netr_server {
     struct net_backend be; /* the in-process slirp backend */
     struct slirp_stack *stack;
     struct vnet net;
@@ -35,7 +35,7 @@ struct nr_server {
     /* While started: */
     bool started, reported;
     uint32_t gen;
-    int fd[NR_START_FDS];
+    int fd[NETR_START_FDS];
     uint32_t *isr; /* NULL when not mapped */
     GSource *kick_src[2];
     uint8_t frame[NET_MAX_FRAME]; /* a TX frame made contiguous for slirp */
@@ -43,32 +43,32 @@ struct nr_server {
 
 static void irq_raise(struct irq_line *l, bool level)
 {
-    struct nr_server *s = container_of(l, struct nr_server, irq);
+    struct netr_server *s = container_of(l, struct netr_server, irq);
     uint64_t one = 1;
 
-    if (level && s->started && write(s->fd[NR_FD_IRQ], &one, sizeof(one)) < 0 &&
-        errno != EAGAIN) {
+    if (level && s->started &&
+        write(s->fd[NETR_FD_IRQ], &one, sizeof(one)) < 0 && errno != EAGAIN) {
         g_debug("irqfd: %s", g_strerror(errno));
     }
 }
 
 /* Tells husk once per START that the rings are malformed. */
-static void report_broken(struct nr_server *s)
+static void report_broken(struct netr_server *s)
 {
-    struct nr_broken b = {NR_BROKEN, s->gen, ""};
+    struct netr_broken b = {NETR_BROKEN, s->gen, ""};
 
     if (s->reported || !(s->net.vdev.status & VIRTIO_S_NEEDS_RESET)) {
         return;
     }
     s->reported = true;
     g_strlcpy(b.why, "malformed virtqueue", sizeof(b.why));
-    nr_send(s->evt, &b, sizeof(b), NULL, 0);
+    netr_send(s->evt, &b, sizeof(b), NULL, 0);
 }
 
 /* guest -> slirp.  slirp parses frames from one buffer. */
 static int be_send(struct net_backend *be, const struct iovec *iov, int n)
 {
-    struct nr_server *s = container_of(be, struct nr_server, be);
+    struct netr_server *s = container_of(be, struct netr_server, be);
     size_t len = iov_to_buf(iov, (unsigned)n, 0, s->frame, sizeof(s->frame));
 
     slirp_stack_input(s->stack, s->frame, len);
@@ -77,7 +77,7 @@ static int be_send(struct net_backend *be, const struct iovec *iov, int n)
 
 static void be_rx_ready(struct net_backend *be)
 {
-    struct nr_server *s = container_of(be, struct nr_server, be);
+    struct netr_server *s = container_of(be, struct netr_server, be);
 
     slirp_stack_resume(s->stack);
 }
@@ -92,9 +92,9 @@ static const struct net_backend_ops be_ops = {
     .close = be_close,
 };
 
-int nr_server_output(void *opaque, const void *frame, size_t len)
+int netr_server_output(void *opaque, const void *frame, size_t len)
 {
-    struct nr_server *s = opaque;
+    struct netr_server *s = opaque;
     struct iovec iov = {(void *)frame, len};
     int r = vnet_receive(&s->net, &iov, 1);
 
@@ -105,9 +105,9 @@ int nr_server_output(void *opaque, const void *frame, size_t len)
 /* A kick: the eventfd's count is read, then the queue runs. */
 static gboolean on_kick(gint fd, GIOCondition c, gpointer opaque)
 {
-    struct nr_server *s = opaque;
+    struct netr_server *s = opaque;
     uint64_t n;
-    unsigned q = fd == s->fd[NR_FD_KICK0] ? 0 : 1;
+    unsigned q = fd == s->fd[NETR_FD_KICK0] ? 0 : 1;
 
     if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN) {
         return G_SOURCE_CONTINUE;
@@ -120,17 +120,17 @@ static gboolean on_kick(gint fd, GIOCondition c, gpointer opaque)
 /* vnet's "more TX than one pass": kick ourselves. */
 static void self_kick(struct virtio_dev *d, unsigned q)
 {
-    struct nr_server *s = d->kick_opaque;
+    struct netr_server *s = d->kick_opaque;
     uint64_t one = 1;
 
-    if (write(s->fd[NR_FD_KICK0 + q], &one, sizeof(one)) < 0) {
+    if (write(s->fd[NETR_FD_KICK0 + q], &one, sizeof(one)) < 0) {
         g_debug("kick: %s", g_strerror(errno));
     }
 }
 
 /* Unmaps guest RAM (gm's regions are the mappings) and the ISR word, and
  * closes what START passed. */
-static void release(struct nr_server *s)
+static void release(struct netr_server *s)
 {
     for (unsigned i = 0; i < s->gm.nr; i++) {
         munmap(s->gm.r[i].hva, s->gm.r[i].size);
@@ -140,12 +140,12 @@ static void release(struct nr_server *s)
         munmap(s->isr, 4096);
         s->isr = NULL;
     }
-    for (unsigned i = 0; i < NR_START_FDS; i++) {
+    for (unsigned i = 0; i < NETR_START_FDS; i++) {
         close(s->fd[i]);
     }
 }
 
-static void stop(struct nr_server *s)
+static void stop(struct netr_server *s)
 {
     struct virtio_dev *d = &s->net.vdev;
 
@@ -170,19 +170,19 @@ static void stop(struct nr_server *s)
 }
 
 /* Maps what START describes; -errno if husk's message does not hold. */
-static int map_memory(struct nr_server *s, const struct nr_start *m)
+static int map_memory(struct netr_server *s, const struct netr_start *m)
 {
     struct stat st;
     long page = sysconf(_SC_PAGESIZE);
     void *p;
 
     if (m->nr_regions == 0 || m->nr_regions > GM_MAX_REGIONS ||
-        fstat(s->fd[NR_FD_MEM], &st) < 0) {
+        fstat(s->fd[NETR_FD_MEM], &st) < 0) {
         return -EINVAL;
     }
     s->gm.nr = 0;
     for (unsigned i = 0; i < m->nr_regions; i++) {
-        const struct nr_region *r = &m->region[i];
+        const struct netr_region *r = &m->region[i];
 
         /* Past the file's end a touch would be SIGBUS. */
         if (r->size == 0 || r->offset % (uint64_t)page ||
@@ -191,7 +191,7 @@ static int map_memory(struct nr_server *s, const struct nr_start *m)
             return -EINVAL;
         }
         p = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                 s->fd[NR_FD_MEM], (off_t)r->offset);
+                 s->fd[NETR_FD_MEM], (off_t)r->offset);
         if (p == MAP_FAILED) {
             return -errno;
         }
@@ -200,7 +200,7 @@ static int map_memory(struct nr_server *s, const struct nr_start *m)
             return -EINVAL;
         }
     }
-    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd[NR_FD_ISR],
+    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd[NETR_FD_ISR],
              0);
     if (p == MAP_FAILED) {
         return -errno;
@@ -209,7 +209,7 @@ static int map_memory(struct nr_server *s, const struct nr_start *m)
     return 0;
 }
 
-static int start(struct nr_server *s, const struct nr_start *m)
+static int start(struct netr_server *s, const struct netr_start *m)
 {
     struct virtio_dev *d = &s->net.vdev;
     int r = map_memory(s, m);
@@ -248,7 +248,8 @@ static int start(struct nr_server *s, const struct nr_start *m)
     s->reported = false;
     s->started = true;
     for (unsigned q = 0; q < 2; q++) {
-        s->kick_src[q] = g_unix_fd_source_new(s->fd[NR_FD_KICK0 + q], G_IO_IN);
+        s->kick_src[q] =
+            g_unix_fd_source_new(s->fd[NETR_FD_KICK0 + q], G_IO_IN);
         g_source_set_callback(s->kick_src[q], G_SOURCE_FUNC(on_kick), s, NULL);
         g_source_attach(s->kick_src[q], s->ctx);
     }
@@ -258,28 +259,28 @@ static int start(struct nr_server *s, const struct nr_start *m)
     return r;
 }
 
-bool nr_server_control(struct nr_server *s)
+bool netr_server_control(struct netr_server *s)
 {
-    struct nr_start m; /* the largest message */
-    struct nr_done done = {NR_DONE, 0, 0};
-    int fds[NR_START_FDS];
-    unsigned nfds = NR_START_FDS;
-    ssize_t n = nr_recv(s->ctl, &m, sizeof(m), fds, &nfds);
+    struct netr_start m; /* the largest message */
+    struct netr_done done = {NETR_DONE, 0, 0};
+    int fds[NETR_START_FDS];
+    unsigned nfds = NETR_START_FDS;
+    ssize_t n = netr_recv(s->ctl, &m, sizeof(m), fds, &nfds);
 
     if (n == -EAGAIN) {
         return true;
     }
-    if (n < (ssize_t)sizeof(struct nr_stop)) {
+    if (n < (ssize_t)sizeof(struct netr_stop)) {
         for (unsigned i = 0; i < nfds; i++) {
             close(fds[i]);
         }
         return false; /* EOF: husk exited; or not husk speaking */
     }
-    if (m.msg == NR_START && n == sizeof(m) && nfds == NR_START_FDS) {
+    if (m.msg == NETR_START && n == sizeof(m) && nfds == NETR_START_FDS) {
         stop(s);
         memcpy(s->fd, fds, sizeof(fds));
         done.err = start(s, &m);
-    } else if (m.msg == NR_STOP) {
+    } else if (m.msg == NETR_STOP) {
         for (unsigned i = 0; i < nfds; i++) {
             close(fds[i]);
         }
@@ -291,15 +292,15 @@ bool nr_server_control(struct nr_server *s)
         return false;
     }
     done.gen = m.gen;
-    return nr_send(s->ctl, &done, sizeof(done), NULL, 0) == 0;
+    return netr_send(s->ctl, &done, sizeof(done), NULL, 0) == 0;
 }
 
-struct nr_server *nr_server_new(int ctl,
-                                int evt,
-                                uint16_t mtu,
-                                GMainContext *ctx)
+struct netr_server *netr_server_new(int ctl,
+                                    int evt,
+                                    uint16_t mtu,
+                                    GMainContext *ctx)
 {
-    struct nr_server *s = g_new0(struct nr_server, 1);
+    struct netr_server *s = g_new0(struct netr_server, 1);
     static const uint8_t no_mac[6];
 
     s->ctl = ctl;
@@ -316,12 +317,12 @@ struct nr_server *nr_server_new(int ctl,
     return s;
 }
 
-void nr_server_attach(struct nr_server *s, struct slirp_stack *stack)
+void netr_server_attach(struct netr_server *s, struct slirp_stack *stack)
 {
     s->stack = stack;
 }
 
-void nr_server_free(struct nr_server *s)
+void netr_server_free(struct netr_server *s)
 {
     stop(s);
     vnet_cleanup(&s->net);

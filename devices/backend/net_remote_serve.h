@@ -12,27 +12,27 @@
 
 #include "devices/backend/slirp_stack.h"
 
-struct nr_server;
+struct netr_server;
 
 /* ctl: husk's requests (answered here); evt: where BROKEN goes.  Kick
  * watches go on ctx. */
-struct nr_server *nr_server_new(int ctl,
-                                int evt,
-                                uint16_t mtu,
-                                GMainContext *ctx);
+struct netr_server *netr_server_new(int ctl,
+                                    int evt,
+                                    uint16_t mtu,
+                                    GMainContext *ctx);
 
 /* The stack's output (slirp_output_fn, opaque: the server): a frame for
  * the guest, 0 while the guest has no room or the queues are stopped. */
-int nr_server_output(void *opaque, const void *frame, size_t len);
+int netr_server_output(void *opaque, const void *frame, size_t len);
 
 /* The stack frames from the guest go to (created after the server, whose
  * output it takes). */
-void nr_server_attach(struct nr_server *s, struct slirp_stack *stack);
+void netr_server_attach(struct netr_server *s, struct slirp_stack *stack);
 
 /* Handles one message on ctl.  False when husk is gone (EOF) or spoke
  * out of protocol: the helper exits. */
-bool nr_server_control(struct nr_server *s);
+bool netr_server_control(struct netr_server *s);
 
-void nr_server_free(struct nr_server *s);
+void netr_server_free(struct netr_server *s);
 
 #endif

@@ -28,11 +28,9 @@
  * interrupts per byte; the guest learns it from virtio-net's MTU field.
  * Not the largest, though: slirp keeps at most 128 KiB unacknowledged per
  * connection, so with 64 KiB segments a partial second segment waits for
- * the guest's delayed ACK (Nagle meets delayed ACK) and host-to-guest
- * transfers fell to a third in some runs.  32768 leaves four segments in
- * flight: measured in the test host, 64 MiB host to guest took 2.5-2.8 s
- * at 32768 in every run, 2.9-3.4 s at 16384, 4.8-5.9 s at 1500, and 5.0 to
- * 19.6 s at 65520.  mtu=1500 gives QEMU's behaviour.
+ * the guest's delayed ACK (Nagle meets delayed ACK).  32768 leaves four
+ * segments in flight (tests/bench/net-mtu.sh, docs/benchmarks.md).
+ * mtu=1500 gives QEMU's behaviour.
  */
 #define NET_USER_MTU_DEFAULT 32768
 #define NET_USER_MTU_MIN 1280 /* IPv6's minimum */
@@ -54,7 +52,6 @@ struct net_user_opts {
     const char *helper_sandbox; /* husk-slirp's --sandbox= (off, log);
                                  * NULL: its default, on */
     struct net_user_fwd fwd[NET_USER_MAX_FWD];
-    char *fwd_spec[NET_USER_MAX_FWD]; /* as given, for the helper */
     unsigned nr_fwd;
 };
 

@@ -1,7 +1,7 @@
 /*
  * husk-records: numbered, self-checking 4 KiB records on a block device,
  * for the durability test (tests/system: husk killed with SIGKILL while a
- * guest writes; HOSTILE-INPUT.md §6.5).
+ * guest writes).
  *
  *   husk-records write DEV      record i at offset i*4096 for i = 1, 2, ...
  *                               (O_DIRECT), each followed by fdatasync (a

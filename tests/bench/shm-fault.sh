@@ -8,7 +8,7 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cc -O2 -o "$tmp/shm-fault" "$top/tests/bench/shm-fault.c"
+cc -O2 -o "$tmp/shm-fault" "$top/tests/tools/shm-fault.c"
 "$tmp/shm-fault" "${1:-256}" "${2:-5}" > "$tmp/out"
 cat "$tmp/out"
 echo "--- medians (microseconds per page, lower is better)"

@@ -1,5 +1,5 @@
 /*
- * cases.c: THE catalogue (issue 6; HOSTILE-INPUT.md §6.3).  One row per
+ * cases.c: THE catalogue (docs/testing.md).  One row per
  * case: id, device, the verdict husk must reach, the rule broken (and the
  * bug that motivates it), the function that plays it.  Add rows here.
  *

@@ -1,10 +1,10 @@
 /*
- * catalogue.h: the malformed-input catalogue (issue 6, HOSTILE-INPUT.md
- * §3 and §6.3).  Every case is one row of the table in cases.c: an id
- * (M transport, R ring, B blk, N net, C console, S slirp, H host inputs),
- * the rule it breaks, the verdict husk must reach, and the function that
- * plays it.  check_catalogue.c runs each row, then checks the device
- * answers an ordinary request after a reset (the "never dead" rule).
+ * catalogue.h: the malformed-input catalogue (docs/testing.md).  Every case is
+ * one row of the table in cases.c: an id (M transport, R ring, B blk, N net, C
+ * console, S slirp, H host inputs), the rule it breaks, the verdict husk must
+ * reach, and the function that plays it.  check_catalogue.c runs each row, then
+ * checks the device answers an ordinary request after a reset (the "never dead"
+ * rule).
  */
 #ifndef HUSK_CATALOGUE_H
 #define HUSK_CATALOGUE_H

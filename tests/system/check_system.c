@@ -283,7 +283,7 @@ START_TEST(tiny_guests_on_nested_kvm)
 }
 END_TEST
 
-/* Durability (issue 6): 20 SIGKILLs at random moments while a guest
+/* Durability: 20 SIGKILLs at random moments while a guest
  * writes records with a FLUSH after each; every record whose FLUSH the
  * guest saw complete is in the image. */
 START_TEST(durability_under_sigkill)
@@ -304,7 +304,7 @@ START_TEST(durability_under_sigkill)
 }
 END_TEST
 
-/* The disk error matrix (issue 6): EIO on read, write and flush (injected
+/* The disk error matrix: EIO on read, write and flush (injected
  * around husk by husk-fault), ENOSPC on a full tmpfs with each engine:
  * the guest sees an I/O error, keeps running, and every record it was
  * told is written is in the image. */
@@ -352,7 +352,7 @@ START_TEST(disk_errors_reach_the_guest)
 }
 END_TEST
 
-/* Load (issue 6): 8 VMs at once all boot and exit cleanly; console
+/* Load: 8 VMs at once all boot and exit cleanly; console
  * floods (64 MiB virtio-console, 256 KiB UART) and a 10 s UDP flood leave
  * husk's own memory within 2 MiB of a quiet run and husk-slirp's within
  * 8 MiB; the network works after the flood; a guest kicking in a loop

@@ -205,7 +205,7 @@ r1=$?
 cat /tmp/tap0.log /tmp/tap1.log
 echo "=== END net-tap rc=$((r0 + r1))"
 
-# Durability (issue 6): a guest writes numbered 4 KiB records to /dev/vda,
+# Durability: a guest writes numbered 4 KiB records to /dev/vda,
 # each followed by fdatasync (a virtio-blk FLUSH), printing "ACK i" when
 # it returned; husk is killed with SIGKILL at a random moment after the
 # first ACK (0 to 2.5 s); every acknowledged record must be in the image.
@@ -214,7 +214,7 @@ echo "=== BEGIN durability"
 sh ./durability.sh 20
 echo "=== END durability rc=0"
 
-# Disk error matrix (issue 6): host errors reach the guest as I/O errors,
+# Disk error matrix: host errors reach the guest as I/O errors,
 # and nothing is reported written that was not.  EIO is injected into the
 # preadv/pwritev engine's calls by husk-fault (a seccomp errno filter
 # around husk); ENOSPC is real: a sparse 64 MiB image on a 2 MiB tmpfs,
@@ -249,7 +249,7 @@ for e in io_uring sync; do
 done
 umount /tmp/small
 
-# ---- load (issue 6) -------------------------------------------------------
+# ---- load ---------------------------------------------------------------
 husk_mem() { # the "husk N MiB" of a --boot-timeline memory line in FILE
     sed -n 's/.*memory: peak RSS.* + husk \([0-9.]*\) MiB.*/\1/p' "$1" | tail -n 1
 }

@@ -11,7 +11,7 @@
 # where husk is bin/husk (with the libraries ldd lists) and each --file is
 # copied (to DEST under /husk, default its basename).  The scenario's
 # output appears on stdout; the script exits with the scenario's status,
-# or 125 if the test host failed or timed out.  See ../../README.md.
+# or 125 if the test host failed or timed out.  See docs/testing.md.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)

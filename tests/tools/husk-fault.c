@@ -1,6 +1,6 @@
 /*
  * husk-fault: runs a program with chosen system calls failing, for the
- * system suite's disk error matrix (issue 6).  A seccomp filter returns
+ * system suite's disk error matrix.  A seccomp filter returns
  * the errno for each named call; the program's own filters stack on top
  * (seccomp(2): the kernel takes the strictest action, and ERRNO is
  * stricter than ALLOW), so husk's sandbox does not undo it.

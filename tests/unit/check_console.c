@@ -17,7 +17,7 @@
 #include "devices/virtio/virtio_mmio.h"
 #include "harness/test_vm.h"
 #include "harness/vdriver.h"
-#include "vmm/console.h"
+#include "vmm/host_console.h"
 #include "lib/util.h"
 #include "harness/check_run.h"
 #include "harness/sandboxed.h"

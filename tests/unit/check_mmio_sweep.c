@@ -1,6 +1,6 @@
 /*
  * check_mmio_sweep.c: the exhaustive sweep of the virtio-mmio register
- * space that HOSTILE-INPUT.md §3.B asks for (issue 6): for each device
+ * space (every offset, width and value): for each device
  * (rng, blk, console, net) and each driver stage (reset, ACKNOWLEDGE,
  * DRIVER, FEATURES_OK, DRIVER_OK with live queues), every byte offset of
  * the 0x200-byte window (registers and config space) is read and written

@@ -87,13 +87,13 @@ static void guest_side(void)
 /* The device on the bus, its backend bound to the guest side. */
 static void plug(struct net_backend *be)
 {
-    struct nr_env env;
+    struct netr_env env;
 
-    env = (struct nr_env){.mem_fd = mem_fd,
-                          .nr_regions = 1,
-                          .region = {{0, RAM, 0}},
-                          .kick_fd = {kick[0], kick[1]},
-                          .irq_fd = irqfd};
+    env = (struct netr_env){.mem_fd = mem_fd,
+                            .nr_regions = 1,
+                            .region = {{0, RAM, 0}},
+                            .kick_fd = {kick[0], kick[1]},
+                            .irq_fd = irqfd};
     net_remote_bind(be, &env);
     ck_assert_int_eq(bus_add(&bus, "net", BASE, VIRTIO_MMIO_SIZE,
                              &virtio_mmio_ops, &net.vdev),
@@ -327,10 +327,10 @@ START_TEST(hung_helper_does_not_hang_a_reset)
     ck_assert_int_eq(kill(pid, SIGSTOP), 0);
     t0 = g_get_monotonic_time();
     vdrv_wr(&drv, VIRTIO_MMIO_STATUS, 0);
-    /* Bounded by NR_REPLY_MS, and the helper is gone: it can no longer
+    /* Bounded by NETR_REPLY_MS, and the helper is gone: it can no longer
      * touch guest memory. */
     ck_assert_int_lt(g_get_monotonic_time() - t0,
-                     (NR_REPLY_MS + 1000) * 1000LL);
+                     (NETR_REPLY_MS + 1000) * 1000LL);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFSIGNALED(status));
     ck_assert_int_eq(WTERMSIG(status), SIGKILL);
@@ -389,8 +389,8 @@ static void hostile_serve(int ctl, int evt, void *opaque)
     enum hostile how = (enum hostile)GPOINTER_TO_INT(opaque);
     uint8_t buf[4096];
     uint32_t gen;
-    int fds[NR_START_FDS];
-    unsigned nfds = NR_START_FDS;
+    int fds[NETR_START_FDS];
+    unsigned nfds = NETR_START_FDS;
     ssize_t n = fake_helper_recv(ctl, buf, sizeof(buf), fds, &nfds);
 
     if (n < 8) {
@@ -400,10 +400,10 @@ static void hostile_serve(int ctl, int evt, void *opaque)
     switch (how) {
     case H_SHRINKS_MEMORY: {
         /* Sealed memfds refuse it (EPERM); DONE says what happened. */
-        struct nr_done d = {NR_DONE, gen, 0};
+        struct netr_done d = {NETR_DONE, gen, 0};
 
-        if (nfds != NR_START_FDS || ftruncate(fds[NR_FD_MEM], 0) == 0 ||
-            errno != EPERM || ftruncate(fds[NR_FD_ISR], 0) == 0 ||
+        if (nfds != NETR_START_FDS || ftruncate(fds[NETR_FD_MEM], 0) == 0 ||
+            errno != EPERM || ftruncate(fds[NETR_FD_ISR], 0) == 0 ||
             errno != EPERM) {
             d.err = -EINVAL;
         }
@@ -412,7 +412,7 @@ static void hostile_serve(int ctl, int evt, void *opaque)
         break;
     }
     case H_FD_IN_DONE: {
-        struct nr_done d = {NR_DONE, gen, 0};
+        struct netr_done d = {NETR_DONE, gen, 0};
 
         fake_helper_send(ctl, &d, sizeof(d), 0);
         pause();
@@ -420,7 +420,7 @@ static void hostile_serve(int ctl, int evt, void *opaque)
     }
     case H_STALE_FOREVER:
         for (;;) {
-            struct nr_done d = {NR_DONE, gen - 1, 0};
+            struct netr_done d = {NETR_DONE, gen - 1, 0};
 
             if (!fake_helper_send(ctl, &d, sizeof(d), -1)) {
                 return;
@@ -428,7 +428,7 @@ static void hostile_serve(int ctl, int evt, void *opaque)
             g_usleep(1000);
         }
     case H_OVERSIZED_EVENT: {
-        struct nr_done d = {NR_DONE, gen, 0};
+        struct netr_done d = {NETR_DONE, gen, 0};
 
         fake_helper_send(ctl, &d, sizeof(d), -1);
         memset(buf, 0x41, sizeof(buf));
@@ -487,9 +487,9 @@ START_TEST(hostile_helper)
     setup_hostile((enum hostile)_i);
     t0 = g_get_monotonic_time();
     run_sandboxed(SANDBOX_VCPU, "vcpu0", bring_up_fn, io_iteration, NULL,
-                  NR_REPLY_MS / 1000 + 5);
+                  NETR_REPLY_MS / 1000 + 5);
     took = g_get_monotonic_time() - t0;
-    ck_assert_int_lt(took, (NR_REPLY_MS + 1000) * 1000LL);
+    ck_assert_int_lt(took, (NETR_REPLY_MS + 1000) * 1000LL);
     if (_i == H_SILENT_VM_STOPS) {
         ck_assert_int_lt(took, 500 * 1000);
     }

@@ -2,7 +2,7 @@
  * check_virtio_blk.c: the virtqueue library, the virtio-mmio transport and
  * virtio-blk, driven by the test-side driver over a calloc'd guest memory
  * and an in-memory backend: normal I/O, durability rules, host errors, and
- * a hostile-guest case list (HOSTILE-INPUT.md §3.A/B/C), each checking no
+ * a hostile-guest case list (rings, descriptors, registers), each checking no
  * crash, the right status or NEEDS_RESET, untouched data, and that a valid
  * request after reset still works.
  */

@@ -3,8 +3,8 @@
  * calloc'd guest memory, with the frame-descriptor backend on one end of
  * a SOCK_SEQPACKET socketpair (the test holds the other end, as "the
  * world"): frames both ways, RX with no buffers then refill, mergeable RX
- * buffers, TX back-pressure, and each malformed TX case of HOSTILE-INPUT.md
- * (C2, N01-N12): dropped and counted, the chain returned, nothing sent,
+ * buffers, TX back-pressure, and each malformed TX case a hostile guest can
+ * send (C2, N01-N12): dropped and counted, the chain returned, nothing sent,
  * and a valid frame afterwards still works.
  */
 #include <check.h>
