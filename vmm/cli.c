@@ -4,6 +4,7 @@
 #include "vmm/cli.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <limits.h>
 #include <glib.h>
 #include <stdlib.h>
@@ -225,7 +226,7 @@ bool cli_parse_net(const char *arg,
                                        NET_USER_MAX_FWD);
                 goto fail;
             }
-            if (!net_user_parse_fwd(val, &c->user.fwd[c->user.nr_fwd], &fwhy)) {
+            if (!cli_parse_hostfwd(val, &c->user.fwd[c->user.nr_fwd], &fwhy)) {
                 *why = g_strdup_printf("hostfwd=%s: %s", val, fwhy);
                 goto fail;
             }
@@ -282,4 +283,72 @@ bool cli_parse_net(const char *arg,
 fail:
     cli_net_config_clear(c);
     return false;
+}
+
+static bool parse_port(const char *s, uint16_t *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (!*s || *s == '-' || *s == '+') {
+        return false;
+    }
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v == 0 || v > 65535) {
+        return false;
+    }
+    *out = (uint16_t)v;
+    return true;
+}
+
+bool cli_parse_hostfwd(const char *spec,
+                       struct net_user_fwd *f,
+                       const char **why)
+{
+    g_autofree char *copy = g_strdup(spec);
+    char *p = copy, *host, *hport, *guest, *gport, *dash;
+
+    memset(f, 0, sizeof(*f));
+    inet_pton(AF_INET, "127.0.0.1", &f->host_addr);
+    inet_pton(AF_INET, "10.0.2.15", &f->guest_addr);
+    *why = "expected [tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:GUESTPORT";
+    if (g_str_has_prefix(p, "tcp:")) {
+        p += 4;
+    } else if (g_str_has_prefix(p, "udp:")) {
+        f->udp = true;
+        p += 4;
+    } else if (*p == ':') {
+        p++; /* no protocol: tcp, as in QEMU */
+    } else {
+        return false;
+    }
+    dash = strchr(p, '-');
+    if (!dash) {
+        return false;
+    }
+    *dash = '\0';
+    host = p;
+    guest = dash + 1;
+    hport = strrchr(host, ':');
+    gport = strrchr(guest, ':');
+    if (!hport || !gport) {
+        return false;
+    }
+    *hport++ = '\0';
+    *gport++ = '\0';
+    if (*host && inet_pton(AF_INET, host, &f->host_addr) != 1) {
+        *why = "the host address is not an IPv4 address";
+        return false;
+    }
+    if (*guest && inet_pton(AF_INET, guest, &f->guest_addr) != 1) {
+        *why = "the guest address is not an IPv4 address";
+        return false;
+    }
+    if (!parse_port(hport, &f->host_port) ||
+        !parse_port(gport, &f->guest_port)) {
+        *why = "ports must be numbers from 1 to 65535";
+        return false;
+    }
+    return true;
 }

@@ -1,6 +1,7 @@
 /*
- * cli.h: parsing of command-line values (sizes, counts), shared by main.c
- * and its tests.
+ * cli.h: parsing of command-line values, one function per kind (sizes,
+ * counts, on/off, disks, NICs, forwarding rules): what config.c builds
+ * struct vm_config from, and husk-slirp its options.
  */
 #ifndef HUSK_CLI_H
 #define HUSK_CLI_H
@@ -41,5 +42,15 @@ bool cli_parse_net(const char *arg,
                    struct vm_net_config *out,
                    char **why);
 void cli_net_config_clear(struct vm_net_config *c);
+
+struct net_user_fwd;
+
+/* One hostfwd rule (the text after "hostfwd="), the grammar of QEMU's
+ * -netdev user: [tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:GUESTPORT (husk's
+ * --net user and husk-slirp's --hostfwd).  False and a message in *why
+ * (static) if it is malformed. */
+bool cli_parse_hostfwd(const char *s,
+                       struct net_user_fwd *out,
+                       const char **why);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * main.c: husk's command line.  Parses options, reports a bad one in one
- * line with a documented exit status (error.h), and hands over to vm.c.
+ * main.c: husk's subcommands.  `run` has its options parsed into a typed
+ * configuration (config.c), reports a bad one in one line with a
+ * documented exit status (lib/error.h), and hands over to vm.c.
  *
  *   husk run [OPTIONS]   boot a guest
  *   husk check           what this host's KVM can do
@@ -28,75 +29,6 @@
 #include "vmm/timeline.h"
 #include "lib/util.h"
 #include "vmm/vm.h"
-
-#define DEFAULT_MEM (256 * MiB)
-#define DEFAULT_CMDLINE "console=ttyS0"
-#define MIN_MEM (8 * MiB)
-#define MAX_MEM (1ULL << 40) /* 1 TiB */
-
-static const char usage_run[] =
-    "Usage: husk run --kernel FILE [OPTIONS]\n"
-    "Boot a Linux kernel (bzImage or PVH ELF vmlinux) or any PVH ELF.\n"
-    "\n"
-    "  -k, --kernel FILE        kernel image (bzImage, or ELF with a PVH "
-    "note)\n"
-    "  -i, --initrd FILE        initial ramdisk\n"
-    "  -p, --cmdline STRING     kernel command line (alias: --append;\n"
-    "                           default \"console=ttyS0\")\n"
-    "  -c, --cpus N             number of vCPUs (default 1)\n"
-    "  -m, --memory SIZE[,hugepages=on][,prefault=on][,dump=on]\n"
-    "                           guest memory, e.g. 512M, 2G (default 256M;\n"
-    "                           a plain number means MiB); hugepages=on\n"
-    "                           backs it with 2 MiB huge pages (reserved in\n"
-    "                           /proc/sys/vm/nr_hugepages), prefault=on\n"
-    "                           touches all of it before the guest starts;\n"
-    "                           dump=on keeps it in husk's core dumps\n"
-    "                           (left out by default)\n"
-    "  -d, --disk PATH[,ro][,aio=io_uring|sync]\n"
-    "                           a virtio-blk disk (raw image or block "
-    "device);\n"
-    "                           repeatable: /dev/vda, /dev/vdb, ...; I/O\n"
-    "                           through io_uring when the host allows it\n"
-    "                           (see 'husk check'), else preadv/pwritev\n"
-    "      --console serial|virtio  where terminal input goes: the UART\n"
-    "                           (ttyS0, default) or virtio-console (hvc0;\n"
-    "                           default cmdline then console=ttyS0\n"
-    "                           console=hvc0)\n"
-    "      --net user[,hostfwd=[tcp|udp]:[ADDR]:PORT-[GADDR]:GPORT]...\n"
-    "                [,restrict=on][,ipv6=off][,mac=MAC][,mtu=N]\n"
-    "                           a virtio-net NIC on user-mode networking\n"
-    "                           (no root: DHCP 10.0.2.15, DNS 10.0.2.3, the\n"
-    "                           host's loopback at 10.0.2.2); hostfwd binds\n"
-    "                           127.0.0.1 unless ADDR is given; MTU\n"
-    "                           32768 unless mtu= (1280..65521)\n"
-    "      --net tap=NAME[,mac=MAC][,mtu=N] | --net tap,fd=N[,...]\n"
-    "                           a virtio-net NIC on a TAP device; repeat\n"
-    "                           --net for more NICs (eth0, eth1, ...)\n"
-    "      --no-rng             no virtio-rng device (by default the guest\n"
-    "                           gets one, fed from getrandom(2))\n"
-    "      --rng-rate BYTES     limit it to BYTES per second (e.g. 4K)\n"
-    "      --timeout SECONDS    stop the VM after SECONDS (exit status 124)\n"
-    "      --boot-timeline[=FILE]  at exit, print when each boot phase and\n"
-    "                           guest marker happened (port 0x3f0 or MMIO\n"
-    "                           0xc0000000, Firecracker's; port 0x80, Cloud\n"
-    "                           Hypervisor's) and husk's CPU time; also\n"
-    "                           as JSON to FILE\n"
-    "      --no-sandbox         run without the sandbox (seccomp filters per\n"
-    "                           thread, Landlock, no_new_privs, rlimits;\n"
-    "                           see 'husk check'): for debugging only\n"
-    "      --virtio-cmdline     also announce virtio-mmio devices with\n"
-    "                           virtio_mmio.device= (kernels without ACPI)\n"
-    "  -h, --help               this help\n"
-    "      --version            husk's version\n"
-    "\n"
-    "The guest's serial console (ttyS0) is this terminal; Ctrl-A x quits.\n"
-    "Exit status: 0 guest powered off or rebooted; the byte the guest wrote\n"
-    "to I/O port 0xf4; 120 guest kernel panic; 124 timeout; 64 bad option;\n"
-    "65 bad kernel or initrd file; 66 file not readable; 69 KVM unavailable;\n"
-    "70 KVM failed to run the guest; 71 host out of resources;\n"
-    "73 --boot-timeline file cannot be written;\n"
-    "159 husk made a system call its sandbox forbids (the message names it);\n"
-    "128+N killed by signal N.\n";
 
 static const char usage_top[] =
     "Usage: husk COMMAND [OPTIONS]\n"
@@ -128,266 +60,42 @@ static int run_with(int argc, char **argv, struct vm_config *cfgp);
 static int cmd_run(int argc, char **argv)
 {
     struct vm_config cfg;
-    int status;
+    int status = run_with(argc, argv, &cfg);
 
-    memset(&cfg, 0, sizeof(cfg));
-    status = run_with(argc, argv, &cfg);
-    for (unsigned i = 0; i < cfg.nr_disks; i++) {
-        g_free(cfg.disks[i].path);
-    }
-    for (unsigned i = 0; i < cfg.nr_nets; i++) {
-        cli_net_config_clear(&cfg.nets[i]);
-    }
+    config_clear(&cfg);
     return status;
 }
 
-static int run_with(int argc, char **argv, struct vm_config *cfgp)
+static int run_with(int argc, char **argv, struct vm_config *cfg)
 {
-    enum {
-        OPT_TIMEOUT = 256,
-        OPT_VERSION,
-        OPT_VIRTIO_CMDLINE,
-        OPT_RNG,
-        OPT_NO_RNG,
-        OPT_RNG_RATE,
-        OPT_CONSOLE,
-        OPT_NET,
-        OPT_TIMELINE,
-        OPT_NO_SANDBOX
-    };
-    static const struct option opts[] = {
-        {"kernel", required_argument, NULL, 'k'},
-        {"initrd", required_argument, NULL, 'i'},
-        {"cmdline", required_argument, NULL, 'p'},
-        {"append", required_argument, NULL, 'p'},
-        {"cpus", required_argument, NULL, 'c'},
-        {"memory", required_argument, NULL, 'm'},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE},
-        {"disk", required_argument, NULL, 'd'},
-        {"rng", no_argument, NULL, OPT_RNG},
-        {"no-rng", no_argument, NULL, OPT_NO_RNG},
-        {"console", required_argument, NULL, OPT_CONSOLE},
-        {"net", required_argument, NULL, OPT_NET},
-        {"rng-rate", required_argument, NULL, OPT_RNG_RATE},
-        {"boot-timeline", optional_argument, NULL, OPT_TIMELINE},
-        {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
-        {0},
-    };
-    /* What is parsed into *cfg (disk paths) is freed by cmd_run. */
-    struct vm_config *cfg = cfgp;
     g_autoptr(GError) err = NULL;
+    enum config_action action;
     struct vm vm;
-    int c, status;
-    char *end;
-    bool cmdline_given = false;
-    int timeline_fd = -1;
+    int status, timeline_fd = -1;
 
-    cfg->cpus = 1;
-    cfg->mem = DEFAULT_MEM;
-    cfg->console_in = STDIN_FILENO;
-    cfg->console_out = STDOUT_FILENO;
-    cfg->cmdline = DEFAULT_CMDLINE;
-    /* On by default: it costs nothing measurable at boot
-     * (docs/benchmarks.md) and seeds the guest's entropy pool early. */
-    cfg->rng = true;
-    /* HUSK_SANDBOX=log: for checking the allow-lists (sandbox.h). */
-    cfg->sandbox =
-        !g_strcmp0(g_getenv("HUSK_SANDBOX"), "log") ? SANDBOX_LOG : SANDBOX_ON;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":k:i:p:c:m:d:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-            cfg->kernel = optarg;
-            break;
-        case 'i':
-            cfg->initrd = optarg;
-            break;
-        case 'p':
-            cfg->cmdline = optarg;
-            cmdline_given = true;
-            break;
-        case 'c':
-            if (!cli_parse_uint(optarg, &cfg->cpus) || cfg->cpus == 0) {
-                return fail(HUSK_EXIT_USAGE,
-                            "--cpus '%s': expected a whole number >= 1",
-                            optarg);
-            }
-            break;
-        case 'm': {
-            g_auto(GStrv) parts = g_strsplit(optarg, ",", -1);
-
-            if (!parts[0] || !cli_parse_size(parts[0], &cfg->mem)) {
-                return fail(HUSK_EXIT_USAGE,
-                            "--memory '%s': expected a size such as 512M "
-                            "or 2G",
-                            optarg);
-            }
-            for (int i = 1; parts[i]; i++) {
-                bool ok = false;
-
-                if (g_str_has_prefix(parts[i], "hugepages=")) {
-                    ok = cli_parse_onoff(parts[i] + 10, &cfg->mem_hugepages);
-                } else if (g_str_has_prefix(parts[i], "prefault=")) {
-                    ok = cli_parse_onoff(parts[i] + 9, &cfg->mem_prefault);
-                } else if (g_str_has_prefix(parts[i], "dump=")) {
-                    ok = cli_parse_onoff(parts[i] + 5, &cfg->mem_dump);
-                }
-                if (!ok) {
-                    return fail(HUSK_EXIT_USAGE,
-                                "--memory '%s': expected SIZE[,hugepages=on|"
-                                "off][,prefault=on|off][,dump=on|off]",
-                                optarg);
-                }
-            }
-            if (cfg->mem_hugepages && cfg->mem % (2 * MiB)) {
-                return fail(HUSK_EXIT_USAGE,
-                            "--memory '%s': with hugepages=on, a multiple "
-                            "of 2M",
-                            optarg);
-            }
-            if (cfg->mem < MIN_MEM || cfg->mem > MAX_MEM) {
-                return fail(HUSK_EXIT_USAGE,
-                            "--memory '%s': must be between 8M and 1T", optarg);
-            }
-            if (cfg->mem % (4 * KiB)) {
-                return fail(HUSK_EXIT_USAGE,
-                            "--memory '%s': must be a multiple of 4K", optarg);
-            }
-            break;
+    if (!config_parse_run(argc, argv, cfg, &action, &err)) {
+        return fail(err->code, "%s", err->message);
+    }
+    if (action == CONFIG_HELP) {
+        fputs(config_run_usage, stdout);
+        return 0;
+    }
+    if (action == CONFIG_VERSION) {
+        printf("husk %s\n", HUSK_VERSION);
+        return 0;
+    }
+    if (cfg->timeline) {
+        tl_enable();
+    }
+    if (cfg->timeline_path) {
+        /* Now, not after the boot: a bad path is an error before anything
+         * runs.  Kept open: the sandbox lets husk open nothing later. */
+        timeline_fd = open(cfg->timeline_path,
+                           O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (timeline_fd < 0) {
+            return fail(HUSK_EXIT_CANTCREAT, "--boot-timeline=%s: %s",
+                        cfg->timeline_path, g_strerror(errno));
         }
-        case OPT_TIMEOUT:
-            errno = 0;
-            cfg->timeout = strtod(optarg, &end);
-            if (errno || end == optarg || *end || !(cfg->timeout > 0) ||
-                cfg->timeout > 1e7) {
-                return fail(HUSK_EXIT_USAGE,
-                            "--timeout '%s': expected a number of seconds "
-                            "> 0",
-                            optarg);
-            }
-            break;
-        case 'd':
-            if (cfg->nr_disks >= VM_MAX_DISKS) {
-                return fail(HUSK_EXIT_USAGE, "--disk: at most %d disks",
-                            VM_MAX_DISKS);
-            }
-            if (!cli_parse_disk(optarg, &cfg->disks[cfg->nr_disks].path,
-                                &cfg->disks[cfg->nr_disks].read_only,
-                                &cfg->disks[cfg->nr_disks].engine)) {
-                return fail(HUSK_EXIT_USAGE,
-                            "--disk '%s': expected "
-                            "PATH[,ro][,aio=io_uring|sync]",
-                            optarg);
-            }
-            cfg->nr_disks++;
-            break;
-        case OPT_RNG:
-            cfg->rng = true;
-            break;
-        case OPT_NO_RNG:
-            cfg->rng = false;
-            break;
-        case OPT_NET: {
-            g_autofree char *why = NULL;
-
-            if (cfg->nr_nets >= VM_MAX_NICS) {
-                return fail(HUSK_EXIT_USAGE, "--net: at most %d NICs",
-                            VM_MAX_NICS);
-            }
-            if (!cli_parse_net(optarg, cfg->nr_nets, &cfg->nets[cfg->nr_nets],
-                               &why)) {
-                return fail(HUSK_EXIT_USAGE, "--net '%s': %s", optarg, why);
-            }
-            cfg->nr_nets++;
-            break;
-        }
-        case OPT_CONSOLE:
-            if (!strcmp(optarg, "virtio")) {
-                cfg->virtio_console = true;
-            } else if (!strcmp(optarg, "serial")) {
-                cfg->virtio_console = false;
-            } else {
-                return fail(HUSK_EXIT_USAGE,
-                            "--console '%s': expected serial or virtio",
-                            optarg);
-            }
-            break;
-        case OPT_RNG_RATE:
-            /* A size without suffix means bytes here, not MiB. */
-            if (!cli_parse_size(optarg, &cfg->rng_rate) || !cfg->rng_rate) {
-                return fail(HUSK_EXIT_USAGE,
-                            "--rng-rate '%s': expected bytes per second, "
-                            "e.g. 4K",
-                            optarg);
-            }
-            if (strspn(optarg, "0123456789") == strlen(optarg)) {
-                cfg->rng_rate = strtoull(optarg, NULL, 10);
-            }
-            break;
-        case OPT_VIRTIO_CMDLINE:
-            cfg->virtio_cmdline = true;
-            break;
-        case OPT_NO_SANDBOX:
-            cfg->sandbox = SANDBOX_OFF;
-            break;
-        case OPT_TIMELINE:
-            tl_enable();
-            if (optarg) {
-                int fd;
-
-                if (!*optarg) {
-                    return fail(HUSK_EXIT_USAGE,
-                                "--boot-timeline=: expected a file name");
-                }
-                /* Now, not after the boot: a bad path is a usage error
-                 * before anything runs. */
-                fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                          0644);
-                if (fd < 0) {
-                    return fail(HUSK_EXIT_CANTCREAT, "--boot-timeline=%s: %s",
-                                optarg, g_strerror(errno));
-                }
-                /* Kept open: the sandbox lets husk open nothing later. */
-                if (timeline_fd >= 0) {
-                    close(timeline_fd);
-                }
-                timeline_fd = fd;
-            }
-            break;
-        case 'h':
-            fputs(usage_run, stdout);
-            return 0;
-        case OPT_VERSION:
-            printf("husk %s\n", HUSK_VERSION);
-            return 0;
-        case ':':
-            return fail(HUSK_EXIT_USAGE, "option '%s' needs a value",
-                        argv[optind - 1]);
-        default:
-            return fail(HUSK_EXIT_USAGE,
-                        "unknown option '%s' (see husk run --help)",
-                        argv[optind - 1]);
-        }
-    }
-    if (optind < argc) {
-        return fail(HUSK_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
-    }
-    if (cfg->rng_rate && !cfg->rng) {
-        return fail(HUSK_EXIT_USAGE,
-                    "--rng-rate with --no-rng: there is no "
-                    "rng device to limit");
-    }
-    if (cfg->virtio_console && !cmdline_given) {
-        /* Kernel messages on both; /dev/console (init's shell) on hvc0. */
-        cfg->cmdline = "console=ttyS0 console=hvc0";
-    }
-    if (!cfg->kernel) {
-        return fail(HUSK_EXIT_USAGE,
-                    "no kernel given: husk run --kernel FILE (see --help)");
     }
     if (kvm_backing() == KVM_BACKING_PVM &&
         g_file_test(kvm_device_path(), G_FILE_TEST_EXISTS)) {

@@ -34,6 +34,7 @@
 
 #include "devices/backend/net_remote_serve.h"
 #include "devices/backend/slirp_stack.h"
+#include "vmm/cli.h"
 #include "lib/error.h"
 #include "vmm/sandbox.h"
 
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
             const char *why;
 
             if (o.nr_fwd == NET_USER_MAX_FWD ||
-                !net_user_parse_fwd(a + 10, &o.fwd[o.nr_fwd], &why)) {
+                !cli_parse_hostfwd(a + 10, &o.fwd[o.nr_fwd], &why)) {
                 fail(fd, HUSK_EXIT_USAGE, "bad --hostfwd");
             }
             o.nr_fwd++;

@@ -354,6 +354,9 @@ static bool map_inputs(struct vm *vm, GError **errp)
             blk_file_open(vm->cfg.disks[i].path, vm->cfg.disks[i].read_only,
                           vm->cfg.disks[i].engine, errp);
         if (!vm->disk_be[i]) {
+            g_prefix_error(errp, "--disk %s: ",
+                           vm->cfg.disks[i].spec ? vm->cfg.disks[i].spec
+                                                 : vm->cfg.disks[i].path);
             return false;
         }
     }

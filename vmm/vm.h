@@ -27,54 +27,11 @@
 #include "vmm/kvm.h"
 #include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
+#include "vmm/config.h"
 #include "vmm/vm_virtio.h"
 #include "lib/vmctl.h"
 
 #define VM_MAX_FW_DEVICES 32
-#define VM_MAX_DISKS 8
-#define VM_MAX_NICS 4
-
-struct vm_disk_config {
-    char *path;
-    bool read_only;
-    enum blk_engine engine;
-};
-
-enum vm_net_kind { VM_NET_USER, VM_NET_TAP };
-
-/* One --net option. */
-struct vm_net_config {
-    enum vm_net_kind kind;
-    struct net_user_opts user; /* kind user */
-    char *tap_name;            /* kind tap: a device name, or */
-    int tap_fd;                /* a descriptor handed over (-1: none) */
-    uint8_t mac[6];            /* given (mac=) or generated from spec */
-    uint16_t mtu;              /* advised to the guest (0: not advised) */
-};
-
-struct vm_config {
-    const char *kernel;
-    const char *initrd;
-    const char *cmdline;
-    unsigned cpus;
-    uint64_t mem;        /* bytes */
-    bool mem_hugepages;  /* 2 MiB hugetlb pages */
-    bool mem_prefault;   /* fault every page in before the boot */
-    bool mem_dump;       /* guest RAM in husk's core dumps */
-    double timeout;      /* seconds, 0 = none */
-    bool virtio_cmdline; /* also list virtio-mmio devices on the cmdline */
-    int console_in;      /* fd for guest console input, -1 for none */
-    int console_out;     /* fd for guest console output */
-    struct vm_disk_config disks[VM_MAX_DISKS];
-    unsigned nr_disks;
-    bool virtio_console; /* --console virtio: input to /dev/hvc0 */
-    bool rng;            /* a virtio-rng device */
-    uint64_t rng_rate;   /* its limit in bytes per second, 0 = none */
-    struct vm_net_config nets[VM_MAX_NICS];
-    unsigned nr_nets;
-    enum sandbox_mode sandbox; /* SANDBOX_ON unless --no-sandbox */
-};
-
 struct kvm_irq_line {
     struct irq_line line;
     int vm_fd;

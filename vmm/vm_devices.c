@@ -110,6 +110,8 @@ static bool create_nics(struct vm *vm, GError **errp)
                  ? net_user_new(&user, vm->ctx, errp)
                  : net_tap_open(c->tap_name, c->tap_fd, vm->ctx, errp);
         if (!be) {
+            /* The backend said what went wrong; the option is ours. */
+            g_prefix_error(errp, "--net %s: ", c->spec ? c->spec : "?");
             return false;
         }
         slot = vm_virtio_slot(vm, errp);

@@ -217,7 +217,7 @@ static bool set_engine(struct blk_file *f,
     }
     if (engine == BLK_ENGINE_URING) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                    "disk %s: aio=io_uring: %s", path, why);
+                    "%s: io_uring is not available: %s", path, why);
         return false;
     }
     if (why) {
@@ -256,13 +256,13 @@ struct blk_backend *blk_file_open(const char *path,
     int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 
     if (fd < 0) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_NOINPUT, "disk %s: %s", path,
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_NOINPUT, "%s: %s", path,
                     g_strerror(errno));
         return NULL;
     }
     if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
-                    "disk %s: not a regular file or block device", path);
+                    "%s: not a regular file or block device", path);
         goto out_close;
     }
     /* Advisory, per open file description: two husks (or QEMU, which
@@ -270,7 +270,7 @@ struct blk_backend *blk_file_open(const char *path,
     fl.l_type = read_only ? F_RDLCK : F_WRLCK;
     if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
-                    "disk %s is in use by another process (locked)", path);
+                    "%s is in use by another process (locked)", path);
         goto out_close;
     }
     f = g_new0(struct blk_file, 1);
@@ -294,7 +294,7 @@ struct blk_backend *blk_file_open(const char *path,
     }
     if (f->be.size < 512) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
-                    "disk %s is smaller than one 512-byte sector", path);
+                    "%s is smaller than one 512-byte sector", path);
         g_free(f);
         goto out_close;
     }

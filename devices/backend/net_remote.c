@@ -135,7 +135,7 @@ ssize_t netr_recv(int sock, void *msg, size_t len, int *fds, unsigned *nfds)
 static void helper_lost(struct net_remote *r, const char *why)
 {
     if (!r->dead) {
-        g_warning("--net %s: husk-slirp %s; the guest's network is down",
+        g_warning("the %s NIC's husk-slirp %s; the guest's network is down",
                   r->be.kind, why);
     }
     r->dead = true;
@@ -274,7 +274,7 @@ static gboolean on_event(gint fd, GIOCondition cond, gpointer opaque)
         /* The helper exited (or was killed): say so once. */
         if (!r->dead) {
             g_warning(
-                "--net %s: husk-slirp exited; the guest's network is "
+                "the %s NIC's husk-slirp exited; the guest's network is "
                 "down",
                 r->be.kind);
         }
@@ -341,8 +341,7 @@ struct net_backend *net_remote_new(int ctl,
                        r->isr_fd, 0)) == MAP_FAILED ||
         setsockopt(ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                    "--net %s: cannot set up husk-slirp's queues: %s", kind,
-                    g_strerror(errno));
+                    "cannot set up husk-slirp's queues: %s", g_strerror(errno));
         if (r->isr && r->isr != MAP_FAILED) {
             munmap(r->isr, 4096);
         }

@@ -89,25 +89,25 @@ struct net_backend *net_tap_open(const char *name,
     if (fd >= 0) {
         /* Handed over: it must be a TAP device; use its header setting. */
         if (ioctl(fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_TAP)) {
-            return fail(-1, errp, "--net tap,fd=N: not a TAP device");
+            return fail(-1, errp, "descriptor: not a TAP device");
         }
         if (ifr.ifr_flags & IFF_NO_PI) {
             vnet_hdr = (ifr.ifr_flags & IFF_VNET_HDR) != 0;
         } else {
             return fail(-1, errp,
-                        "--net tap,fd: the TAP device must be "
+                        "descriptor: the TAP device must be "
                         "opened with IFF_NO_PI");
         }
     } else {
         if (strlen(name) >= IFNAMSIZ) {
             return fail(-1, errp,
-                        "--net tap=%s: name longer than 15 "
+                        "TAP device %s: name longer than 15 "
                         "characters",
                         name);
         }
         fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
         if (fd < 0) {
-            return fail(-1, errp, "--net tap=%s: cannot open /dev/net/tun: %s",
+            return fail(-1, errp, "TAP device %s: cannot open /dev/net/tun: %s",
                         name,
                         errno == ENOENT ? "no such device (modprobe tun)"
                                         : g_strerror(errno));
@@ -117,12 +117,12 @@ struct net_backend *net_tap_open(const char *name,
         if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
             if (errno == EPERM) {
                 return fail(fd, errp,
-                            "--net tap=%s: not allowed: creating a TAP device "
+                            "TAP device %s: not allowed: creating a TAP device "
                             "needs CAP_NET_ADMIN; or create it once as root "
                             "(ip tuntap add %s mode tap user $USER)",
                             name, name);
             }
-            return fail(fd, errp, "--net tap=%s: %s", name,
+            return fail(fd, errp, "TAP device %s: %s", name,
                         errno == EBUSY ? "in use by another process"
                                        : g_strerror(errno));
         }

@@ -30,74 +30,6 @@
  * forwarded ports). */
 #define HELPER_START_MS 10000
 
-static bool parse_port(const char *s, uint16_t *out)
-{
-    char *end;
-    unsigned long v;
-
-    if (!*s || *s == '-' || *s == '+') {
-        return false;
-    }
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || *end || v == 0 || v > 65535) {
-        return false;
-    }
-    *out = (uint16_t)v;
-    return true;
-}
-
-bool net_user_parse_fwd(const char *spec,
-                        struct net_user_fwd *f,
-                        const char **why)
-{
-    g_autofree char *copy = g_strdup(spec);
-    char *p = copy, *host, *hport, *guest, *gport, *dash;
-
-    memset(f, 0, sizeof(*f));
-    inet_pton(AF_INET, "127.0.0.1", &f->host_addr);
-    inet_pton(AF_INET, "10.0.2.15", &f->guest_addr);
-    *why = "expected [tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:GUESTPORT";
-    if (g_str_has_prefix(p, "tcp:")) {
-        p += 4;
-    } else if (g_str_has_prefix(p, "udp:")) {
-        f->udp = true;
-        p += 4;
-    } else if (*p == ':') {
-        p++; /* no protocol: tcp, as in QEMU */
-    } else {
-        return false;
-    }
-    dash = strchr(p, '-');
-    if (!dash) {
-        return false;
-    }
-    *dash = '\0';
-    host = p;
-    guest = dash + 1;
-    hport = strrchr(host, ':');
-    gport = strrchr(guest, ':');
-    if (!hport || !gport) {
-        return false;
-    }
-    *hport++ = '\0';
-    *gport++ = '\0';
-    if (*host && inet_pton(AF_INET, host, &f->host_addr) != 1) {
-        *why = "the host address is not an IPv4 address";
-        return false;
-    }
-    if (*guest && inet_pton(AF_INET, guest, &f->guest_addr) != 1) {
-        *why = "the guest address is not an IPv4 address";
-        return false;
-    }
-    if (!parse_port(hport, &f->host_port) ||
-        !parse_port(gport, &f->guest_port)) {
-        *why = "ports must be numbers from 1 to 65535";
-        return false;
-    }
-    return true;
-}
-
 char *net_user_fwd_string(const struct net_user_fwd *f)
 {
     char h[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
@@ -130,7 +62,7 @@ static bool handshake(int fd, const char *helper, GError **errp)
     } while (r < 0 && errno == EINTR);
     if (r == 0) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                    "--net user: %s did not start within %d s", helper,
+                    "%s did not start within %d s", helper,
                     HELPER_START_MS / 1000);
         return false;
     }
@@ -157,7 +89,7 @@ static bool handshake(int fd, const char *helper, GError **errp)
         return false;
     }
     g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                "--net user: %s failed to start (it exited without saying "
+                "%s failed to start (it exited without saying "
                 "why)",
                 helper);
     return false;
@@ -175,20 +107,21 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
     struct net_backend *be;
 
     if (!helper) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                    "--net user needs the husk-slirp helper: not found next "
-                    "to husk or in %s (set HUSK_SLIRP=PATH)",
-                    HUSK_LIBEXECDIR);
+        g_set_error(
+            errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+            "user networking needs the husk-slirp helper: not found next "
+            "to husk or in %s (set HUSK_SLIRP=PATH)",
+            HUSK_LIBEXECDIR);
         return NULL;
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                    "--net user: socketpair: %s", g_strerror(errno));
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR, "socketpair: %s",
+                    g_strerror(errno));
         return NULL;
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ev) < 0) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                    "--net user: socketpair: %s", g_strerror(errno));
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR, "socketpair: %s",
+                    g_strerror(errno));
         close(sv[0]);
         close(sv[1]);
         return NULL;
@@ -219,8 +152,8 @@ struct net_backend *net_user_new(const struct net_user_opts *o,
             NULL, (const char *const *)argv->pdata, NULL,
             G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES, NULL, NULL, -1,
             -1, -1, source, target, 2, &pid, NULL, NULL, NULL, &err)) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                    "--net user: cannot start %s: %s", helper, err->message);
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR, "cannot start %s: %s",
+                    helper, err->message);
         close(sv[0]);
         close(sv[1]);
         close(ev[0]);

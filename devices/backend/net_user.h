@@ -57,10 +57,6 @@ struct net_user_opts {
 
 /* Parses one hostfwd rule (the text after "hostfwd=").  False and a
  * message in *why (static) if it is malformed. */
-bool net_user_parse_fwd(const char *s,
-                        struct net_user_fwd *out,
-                        const char **why);
-
 /* The same rule back as "tcp:127.0.0.1:8080-10.0.2.15:80" (new string). */
 char *net_user_fwd_string(const struct net_user_fwd *f);
 

@@ -420,7 +420,7 @@ struct slirp_stack *slirp_stack_new(const struct net_user_opts *o,
     s->slirp = slirp_new(&cfg, &callbacks, s);
     if (!s->slirp) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
-                    "--net user: libslirp refused the configuration");
+                    "libslirp refused the configuration");
         g_hash_table_destroy(s->recs);
         g_ptr_array_free(s->by_idx, TRUE);
         g_free(s);
@@ -438,7 +438,7 @@ struct slirp_stack *slirp_stack_new(const struct net_user_opts *o,
                               f->guest_addr, f->guest_port) < 0) {
             inet_ntop(AF_INET, &f->host_addr, a, sizeof(a));
             g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                        "--net user: hostfwd %s:%s:%u: cannot listen there "
+                        "hostfwd %s:%s:%u: cannot listen there "
                         "(port in use or not allowed)",
                         f->udp ? "udp" : "tcp", a, f->host_port);
             slirp_stack_free((struct slirp_stack *)s);

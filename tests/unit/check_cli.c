@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vmm/cli.h"
+#include "vmm/config.h"
 #include "vmm/vm.h"
 #include "lib/error.h"
 #include "lib/util.h"
@@ -377,6 +378,72 @@ START_TEST(check_names_each_kind_of_kvm)
 }
 END_TEST
 
+/* The command line becomes a typed configuration in one place
+ * (config.c); its errors are usage errors that name the option. */
+START_TEST(config_is_typed)
+{
+    char *argv[] = {"run",
+                    "-k",
+                    "K",
+                    "--memory",
+                    "512M,hugepages=on",
+                    "--cpus",
+                    "2",
+                    "--disk",
+                    "a.img,ro,aio=sync",
+                    "--net",
+                    "user,hostfwd=tcp::8080-:80,mtu=1500",
+                    "--timeout",
+                    "5",
+                    "--boot-timeline=/tmp/t.json",
+                    "--console",
+                    "virtio",
+                    "--no-sandbox",
+                    NULL};
+    char *bad[] = {"run", "-k", "K", "--cpus", "0", NULL};
+    char *help[] = {"run", "--help", NULL};
+    struct vm_config cfg;
+    enum config_action act;
+    g_autoptr(GError) err = NULL;
+
+    ck_assert(config_parse_run(G_N_ELEMENTS(argv) - 1, argv, &cfg, &act, &err));
+    ck_assert_int_eq(act, CONFIG_RUN);
+    ck_assert_str_eq(cfg.kernel, "K");
+    ck_assert_uint_eq(cfg.mem, 512 * MiB);
+    ck_assert(cfg.mem_hugepages && !cfg.mem_prefault);
+    ck_assert_uint_eq(cfg.cpus, 2);
+    ck_assert_uint_eq(cfg.nr_disks, 1);
+    ck_assert_str_eq(cfg.disks[0].path, "a.img");
+    ck_assert_str_eq(cfg.disks[0].spec, "a.img,ro,aio=sync");
+    ck_assert(cfg.disks[0].read_only);
+    ck_assert_int_eq(cfg.disks[0].engine, BLK_ENGINE_SYNC);
+    ck_assert_uint_eq(cfg.nr_nets, 1);
+    ck_assert_int_eq(cfg.nets[0].kind, VM_NET_USER);
+    ck_assert_uint_eq(cfg.nets[0].user.nr_fwd, 1);
+    ck_assert_uint_eq(cfg.nets[0].user.fwd[0].host_port, 8080);
+    ck_assert_uint_eq(cfg.nets[0].user.fwd[0].guest_port, 80);
+    ck_assert_uint_eq(cfg.nets[0].user.mtu, 1500);
+    ck_assert(cfg.timeout == 5.0);
+    ck_assert(cfg.timeline);
+    ck_assert_str_eq(cfg.timeline_path, "/tmp/t.json");
+    ck_assert(cfg.virtio_console);
+    ck_assert_str_eq(cfg.cmdline, "console=ttyS0 console=hvc0");
+    ck_assert_int_eq(cfg.sandbox, SANDBOX_OFF);
+    config_clear(&cfg);
+
+    ck_assert(!config_parse_run(G_N_ELEMENTS(bad) - 1, bad, &cfg, &act, &err));
+    ck_assert_int_eq(err->code, HUSK_EXIT_USAGE);
+    ck_assert_msg(g_str_has_prefix(err->message, "--cpus '0'"), "%s",
+                  err->message);
+    config_clear(&cfg);
+    g_clear_error(&err);
+
+    ck_assert(config_parse_run(G_N_ELEMENTS(help) - 1, help, &cfg, &act, &err));
+    ck_assert_int_eq(act, CONFIG_HELP);
+    config_clear(&cfg);
+}
+END_TEST
+
 START_TEST(help_and_version)
 {
     char *err = NULL;
@@ -405,6 +472,7 @@ int main(void)
     tcase_add_test(ex, missing_kvm_device);
     tcase_add_test(ex, help_and_version);
     tcase_add_test(ex, check_names_each_kind_of_kvm);
+    tcase_add_test(tc, config_is_typed);
     suite_add_tcase(su, ex);
     return check_run(su);
 }

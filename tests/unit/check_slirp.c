@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "devices/backend/slirp_stack.h"
+#include "vmm/cli.h"
 #include "harness/check_run.h"
 #include "harness/frames.h"
 #include "lib/error.h"
@@ -211,7 +212,7 @@ START_TEST(hostfwd_on_a_busy_port_fails)
     ck_assert_int_eq(listen(fd, 1), 0);
     ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
     rule = g_strdup_printf("tcp::%u-:80", ntohs(a.sin_port));
-    ck_assert(net_user_parse_fwd(rule, &o.fwd[0], &why));
+    ck_assert(cli_parse_hostfwd(rule, &o.fwd[0], &why));
     s2 = slirp_stack_new(&o, ctx, output, NULL, &err);
     ck_assert_ptr_null(s2);
     ck_assert_int_eq(err->code, HUSK_EXIT_OSERR);
@@ -250,7 +251,7 @@ START_TEST(idle_stack_does_not_spin)
     ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
     close(fd);
     rule = g_strdup_printf("tcp::%u-:80", ntohs(a.sin_port));
-    ck_assert(net_user_parse_fwd(rule, &o.fwd[0], &why));
+    ck_assert(cli_parse_hostfwd(rule, &o.fwd[0], &why));
     s2 = slirp_stack_new(&o, ctx, output, NULL, &err);
     ck_assert_msg(s2, "%s", err ? err->message : "");
     t = g_timeout_source_new(200);

@@ -1,0 +1,89 @@
+/*
+ * config.h: a VM's configuration, typed: what `husk run`'s command line
+ * says, parsed in one place (config.c, with one parser per kind of value
+ * in cli.c) before anything is opened.  Devices and backends get these
+ * values, never option text; an error about a value is theirs, the
+ * option's name is added here.
+ */
+#ifndef HUSK_CONFIG_H
+#define HUSK_CONFIG_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/backend/blk_file.h"
+#include "devices/backend/net_user.h"
+#include "vmm/sandbox.h"
+
+#define VM_MAX_DISKS 8
+#define VM_MAX_NICS 4
+
+struct vm_disk_config {
+    const char *spec; /* the --disk argument, for messages */
+    char *path;
+    bool read_only;
+    enum blk_engine engine;
+};
+
+enum vm_net_kind { VM_NET_USER, VM_NET_TAP };
+
+/* One --net option. */
+struct vm_net_config {
+    const char *spec; /* the --net argument, for messages */
+    enum vm_net_kind kind;
+    struct net_user_opts user; /* kind user */
+    char *tap_name;            /* kind tap: a device name, or */
+    int tap_fd;                /* a descriptor handed over (-1: none) */
+    uint8_t mac[6];            /* given (mac=) or generated from spec */
+    uint16_t mtu;              /* advised to the guest (0: not advised) */
+};
+
+struct vm_config {
+    const char *kernel;
+    const char *initrd;
+    const char *cmdline;
+    unsigned cpus;
+    uint64_t mem;        /* bytes */
+    bool mem_hugepages;  /* 2 MiB hugetlb pages */
+    bool mem_prefault;   /* fault every page in before the boot */
+    bool mem_dump;       /* guest RAM in husk's core dumps */
+    double timeout;      /* seconds, 0 = none */
+    bool virtio_cmdline; /* also list virtio-mmio devices on the cmdline */
+    int console_in;      /* fd for guest console input, -1 for none */
+    int console_out;     /* fd for guest console output */
+    struct vm_disk_config disks[VM_MAX_DISKS];
+    unsigned nr_disks;
+    bool virtio_console; /* --console virtio: input to /dev/hvc0 */
+    bool rng;            /* a virtio-rng device */
+    uint64_t rng_rate;   /* its limit in bytes per second, 0 = none */
+    struct vm_net_config nets[VM_MAX_NICS];
+    unsigned nr_nets;
+    enum sandbox_mode sandbox; /* SANDBOX_ON unless --no-sandbox */
+    bool timeline;             /* --boot-timeline */
+    const char *timeline_path; /* --boot-timeline=FILE, or NULL */
+};
+
+/* What `husk run` was asked to do. */
+enum config_action {
+    CONFIG_RUN,
+    CONFIG_HELP,    /* --help: print config_run_usage */
+    CONFIG_VERSION, /* --version */
+};
+
+extern const char config_run_usage[];
+
+/*
+ * Parses `husk run`'s arguments (argv[0] is "run") into cfg, defaults
+ * first.  Strings point into argv or are owned by cfg (config_clear).
+ * Errors: the GError's code is husk's exit status (HUSK_EXIT_USAGE), its
+ * message one line naming the option.
+ */
+bool config_parse_run(int argc,
+                      char **argv,
+                      struct vm_config *cfg,
+                      enum config_action *action,
+                      GError **errp);
+void config_clear(struct vm_config *cfg);
+
+#endif
