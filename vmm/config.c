@@ -31,13 +31,15 @@ const char config_run_usage[] =
     "  -p, --cmdline STRING     kernel command line (alias: --append;\n"
     "                           default \"console=ttyS0\")\n"
     "  -c, --cpus N             number of vCPUs (default 1)\n"
-    "  -m, --memory SIZE[,hugepages=on][,prefault=on][,dump=on]\n"
+    "  -m, --memory SIZE[,hugepages=on][,prefault=on][,dump=on][,thp=off]\n"
     "                           guest memory, e.g. 512M, 2G (default 256M;\n"
     "                           a plain number means MiB); hugepages=on\n"
     "                           backs it with 2 MiB huge pages (reserved in\n"
     "                           /proc/sys/vm/nr_hugepages), prefault=on\n"
     "                           touches all of it before the guest starts;\n"
-    "                           dump=on keeps it in husk's core dumps\n"
+    "                           dump=on keeps it in husk's core dumps;\n"
+    "                           thp=off does not ask for transparent huge\n"
+    "                           pages (MADV_HUGEPAGE, asked by default)\n"
     "                           (left out by default)\n"
     "  -d, --disk PATH[,ro][,aio=io_uring|sync]\n"
     "                           a virtio-blk disk (raw image or block "
@@ -147,6 +149,7 @@ bool config_parse_run(int argc,
 
     cfg->cpus = 1;
     cfg->mem = DEFAULT_MEM;
+    cfg->mem_thp = true;
     cfg->console_in = STDIN_FILENO;
     cfg->console_out = STDOUT_FILENO;
     cfg->cmdline = DEFAULT_CMDLINE;
@@ -194,12 +197,15 @@ bool config_parse_run(int argc,
                     ok = cli_parse_onoff(parts[i] + 9, &cfg->mem_prefault);
                 } else if (g_str_has_prefix(parts[i], "dump=")) {
                     ok = cli_parse_onoff(parts[i] + 5, &cfg->mem_dump);
+                } else if (g_str_has_prefix(parts[i], "thp=")) {
+                    ok = cli_parse_onoff(parts[i] + 4, &cfg->mem_thp);
                 }
                 if (!ok) {
-                    return usage(errp,
-                                 "--memory '%s': expected SIZE[,hugepages=on|"
-                                 "off][,prefault=on|off][,dump=on|off]",
-                                 optarg);
+                    return usage(
+                        errp,
+                        "--memory '%s': expected SIZE[,hugepages=on|"
+                        "off][,prefault=on|off][,dump=on|off][,thp=on|off]",
+                        optarg);
                 }
             }
             if (cfg->mem_hugepages && cfg->mem % (2 * MiB)) {

@@ -48,6 +48,7 @@ struct vm_config {
     bool mem_hugepages;  /* 2 MiB hugetlb pages */
     bool mem_prefault;   /* fault every page in before the boot */
     bool mem_dump;       /* guest RAM in husk's core dumps */
+    bool mem_thp;        /* MADV_HUGEPAGE on guest RAM (thp=, default on) */
     double timeout;      /* seconds, 0 = none */
     bool virtio_cmdline; /* also list virtio-mmio devices on the cmdline */
     int console_in;      /* fd for guest console input, -1 for none */

@@ -175,6 +175,43 @@ static bool map_memory_fd(struct vm *vm, GError **errp)
     return true;
 }
 
+/*
+ * mmap of guest RAM at an address aligned to 2 MiB (1 GiB for a region of
+ * at least that): KVM maps guest memory with a huge page only where the
+ * host address and the guest address agree modulo its size, and the guest
+ * regions start at 0 and 4 GiB.  An address range a little larger is
+ * reserved (no memory behind it), the mapping is placed at its aligned
+ * start, and the rest is given back.  MAP_FAILED on error, errno set.
+ */
+static void *map_aligned(uint64_t size, int flags, int fd, off_t off)
+{
+    uint64_t align = size >= GiB ? GiB : 2 * MiB;
+    uint8_t *res, *start;
+    void *p;
+
+    res = mmap(NULL, size + align, PROT_NONE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (res == MAP_FAILED) {
+        return MAP_FAILED;
+    }
+    start = (uint8_t *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1));
+    p = mmap(start, size, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, off);
+    if (p == MAP_FAILED) {
+        int e = errno;
+
+        munmap(res, size + align);
+        errno = e;
+        return MAP_FAILED;
+    }
+    if (start > res) {
+        munmap(res, (size_t)(start - res));
+    }
+    if (res + size + align > start + size) {
+        munmap(start + size, (size_t)(res + size + align - (start + size)));
+    }
+    return p;
+}
+
 static bool map_memory(struct vm *vm, GError **errp)
 {
     uint64_t mem = vm->cfg.mem;
@@ -213,8 +250,8 @@ static bool map_memory(struct vm *vm, GError **errp)
     for (unsigned i = 0; i < n; i++) {
         struct kvm_userspace_memory_region r;
         /* ram_fd is -1 for anonymous memory, where the offset is 0. */
-        void *p = mmap(NULL, regions[i].size, PROT_READ | PROT_WRITE, flags,
-                       vm->ram_fd, vm->ram_fd >= 0 ? (off_t)off : 0);
+        void *p = map_aligned(regions[i].size, flags, vm->ram_fd,
+                              vm->ram_fd >= 0 ? (off_t)off : 0);
 
         if (p == MAP_FAILED && vm->cfg.mem_hugepages) {
             g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
@@ -236,7 +273,11 @@ static bool map_memory(struct vm *vm, GError **errp)
         if (!vm->cfg.mem_dump) {
             madvise(p, regions[i].size, MADV_DONTDUMP);
         }
-        if (vm->ram_fd >= 0 && !vm->cfg.mem_hugepages) {
+        /* Transparent huge pages for all guest RAM, as QEMU asks: on a
+         * host whose THP setting is "madvise" (anonymous) or "advise"
+         * (shared memory) nothing else gets them.  thp=off leaves it to
+         * the host's default. */
+        if (vm->cfg.mem_thp && !vm->cfg.mem_hugepages) {
             madvise(p, regions[i].size, MADV_HUGEPAGE);
         }
         vm->ram[i] = (struct netr_region){regions[i].gpa, regions[i].size, off};

@@ -331,6 +331,79 @@ static char *guest_ram_vmflags(const char *mem)
     return flags;
 }
 
+/* The start address of the 96 MiB mapping (guest RAM) of a running husk,
+ * and its VmFlags (new string), or 0 and NULL. */
+static uintptr_t guest_ram_start(const char *mem, char **vmflags)
+{
+    const char *argv[] = {husk,       "run", "-k",        tiny, "-p", "l",
+                          "--memory", mem,   "--timeout", "10", NULL};
+    g_autofree char *path = NULL;
+    uintptr_t start = 0;
+    GPid pid;
+    int ws;
+
+    *vmflags = NULL;
+    ck_assert(g_spawn_async(NULL, (char **)argv, NULL,
+                            G_SPAWN_DO_NOT_REAP_CHILD |
+                                G_SPAWN_STDOUT_TO_DEV_NULL |
+                                G_SPAWN_STDERR_TO_DEV_NULL,
+                            NULL, NULL, &pid, NULL));
+    path = g_strdup_printf("/proc/%d/smaps", pid);
+    for (int i = 0; i < 100 && !*vmflags; i++) {
+        g_autofree char *smaps = NULL;
+        g_auto(GStrv) lines = NULL;
+        uintptr_t here = 0;
+        bool in_ram = false;
+
+        g_usleep(50000);
+        if (!g_file_get_contents(path, &smaps, NULL, NULL)) {
+            continue;
+        }
+        lines = g_strsplit(smaps, "\n", -1);
+        for (unsigned l = 0; lines[l] && !*vmflags; l++) {
+            unsigned long a, b;
+
+            if (sscanf(lines[l], "%lx-%lx ", &a, &b) == 2) {
+                here = a;
+            } else if (g_str_has_prefix(lines[l], "Size:")) {
+                in_ram = atol(lines[l] + 5) == 96 * 1024;
+            } else if (in_ram && g_str_has_prefix(lines[l], "VmFlags:")) {
+                *vmflags = g_strconcat(lines[l], " ", NULL);
+                start = here;
+            }
+        }
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, &ws, 0);
+    g_spawn_close_pid(pid);
+    return start;
+}
+
+/* Guest RAM starts on a 2 MiB boundary in husk's address space (KVM maps
+ * it with 2 MiB pages only where host and guest addresses agree modulo
+ * 2 MiB; it started 0xd8000 past one) and asks for transparent huge pages
+ * (VmFlags "hg") unless thp=off, anonymous or shared alike. */
+START_TEST(guest_ram_is_aligned_for_huge_pages)
+{
+    static const struct {
+        const char *mem;
+        bool hg;
+    } runs[] = {{"96M", true}, {"96M,thp=off", false}};
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(runs); i++) {
+        g_autofree char *flags = NULL;
+        uintptr_t start = guest_ram_start(runs[i].mem, &flags);
+
+        ck_assert_msg(flags, "%s: no guest RAM mapping found", runs[i].mem);
+        ck_assert_msg(start % (2 * 1024 * 1024) == 0,
+                      "%s: guest RAM at 0x%lx, not 2 MiB-aligned", runs[i].mem,
+                      (unsigned long)start);
+        ck_assert_msg(!!strstr(flags, " hg ") == runs[i].hg, "%s: %s",
+                      runs[i].mem, flags);
+    }
+}
+END_TEST
+
 /* Guest RAM stays out of husk's core dumps (VmFlags "dd") unless
  * --memory ...,dump=on. */
 START_TEST(guest_ram_not_in_core_dumps)
@@ -621,6 +694,7 @@ int main(int argc, char **argv)
         CASE(prefault_populates_guest_ram),
         CASE(hugepages_without_reservation_fail_cleanly),
         CASE(guest_ram_not_in_core_dumps),
+        CASE(guest_ram_is_aligned_for_huge_pages),
         CASE(memory_above_4g),
         CASE(sandbox_stops_forbidden_calls),
         CASE(sandbox_landlock_hides_other_files),

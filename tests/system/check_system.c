@@ -279,7 +279,7 @@ static long meminfo_kb(const char *b)
 
 START_TEST(tiny_guests_on_nested_kvm)
 {
-    g_autofree char *b = expect("tiny-suite", 0, "100%: Checks: 21");
+    g_autofree char *b = expect("tiny-suite", 0, "100%: Checks: 22");
 }
 END_TEST
 

@@ -386,7 +386,7 @@ START_TEST(config_is_typed)
                     "-k",
                     "K",
                     "--memory",
-                    "512M,hugepages=on",
+                    "512M,hugepages=on,thp=off",
                     "--cpus",
                     "2",
                     "--disk",
@@ -410,7 +410,7 @@ START_TEST(config_is_typed)
     ck_assert_int_eq(act, CONFIG_RUN);
     ck_assert_str_eq(cfg.kernel, "K");
     ck_assert_uint_eq(cfg.mem, 512 * MiB);
-    ck_assert(cfg.mem_hugepages && !cfg.mem_prefault);
+    ck_assert(cfg.mem_hugepages && !cfg.mem_prefault && !cfg.mem_thp);
     ck_assert_uint_eq(cfg.cpus, 2);
     ck_assert_uint_eq(cfg.nr_disks, 1);
     ck_assert_str_eq(cfg.disks[0].path, "a.img");
@@ -440,6 +440,7 @@ START_TEST(config_is_typed)
 
     ck_assert(config_parse_run(G_N_ELEMENTS(help) - 1, help, &cfg, &act, &err));
     ck_assert_int_eq(act, CONFIG_HELP);
+    ck_assert(cfg.mem_thp); /* on unless thp=off */
     config_clear(&cfg);
 }
 END_TEST
