@@ -7,6 +7,8 @@
 #define HUSK_TEST_VM_H
 
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "lib/guest_mem.h"
 #include "lib/vmctl.h"
@@ -80,6 +82,30 @@ static inline void test_mem_init(struct test_mem *t,
         t->high = calloc(1, high);
         gm_add_region(&t->gm, 0x100000000ULL, high, t->high);
     }
+}
+
+/* Guest RAM as husk makes it when a helper shares it (--net user): one
+ * sealed memfd of low bytes, mapped shared; its descriptor, or -1. */
+static inline int test_mem_init_shared(struct test_mem *t, uint64_t low)
+{
+    int fd = gm_memfd_new("test-ram", low, false);
+
+    t->gm.nr = 0;
+    t->high = NULL;
+    t->high_size = 0;
+    t->low_size = low;
+    t->low = fd < 0
+                 ? MAP_FAILED
+                 : mmap(NULL, low, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (t->low == MAP_FAILED) {
+        t->low = NULL;
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    gm_add_region(&t->gm, 0, low, t->low);
+    return fd;
 }
 
 static inline void test_mem_free(struct test_mem *t)

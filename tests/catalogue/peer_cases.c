@@ -1,0 +1,96 @@
+/*
+ * peer_cases.c: see peer_cases.h.  PASS: handled as if nothing were
+ * wrong (the disk reset cleanly, START worked, output kept or counted);
+ * REJECT: the peer was cut off in bounded time (NEEDS_RESET, the helper
+ * killed); anything else, or a vCPU held past its bound, is WEDGED.
+ */
+#include "tests/catalogue/peer_cases.h"
+
+#include "devices/backend/net_remote.h"
+#include "harness/hostile_peers.h"
+
+static enum verdict reset_in_flight(enum blk_engine e)
+{
+    bool works;
+
+    if (!hp_blk_reset_in_flight(e, &works)) {
+        return V_PASS; /* no io_uring here: nothing can be in flight */
+    }
+    return works ? V_PASS : V_WEDGED;
+}
+
+enum verdict g_reset_in_flight_uring(struct devkit *k)
+{
+    return reset_in_flight(BLK_ENGINE_URING);
+}
+
+enum verdict g_reset_in_flight_sync(struct devkit *k)
+{
+    return reset_in_flight(BLK_ENGINE_SYNC);
+}
+
+static enum verdict helper(enum hp_helper how)
+{
+    struct hp_helper_result r;
+    int64_t bound = how == HP_SILENT_VM_STOPS ? 500 * 1000
+                                              : (NETR_REPLY_MS + 1000) * 1000LL;
+
+    hp_helper_run(how, &r);
+    if (r.start_us >= bound || r.reset_us >= 500 * 1000 || !r.reset_clean) {
+        return V_WEDGED;
+    }
+    if (how == HP_SHRINKS_MEMORY) {
+        return !r.needs_reset && !r.killed ? V_PASS : V_WEDGED;
+    }
+    if (how == HP_OVERSIZED_EVENT) {
+        return r.killed ? V_REJECT : V_WEDGED;
+    }
+    return r.needs_reset && r.killed ? V_REJECT : V_WEDGED;
+}
+
+enum verdict p_fd_in_reply(struct devkit *k)
+{
+    return helper(HP_FD_IN_DONE);
+}
+
+enum verdict p_stale_replies_forever(struct devkit *k)
+{
+    return helper(HP_STALE_FOREVER);
+}
+
+enum verdict p_silent(struct devkit *k)
+{
+    return helper(HP_SILENT);
+}
+
+enum verdict p_oversized_event(struct devkit *k)
+{
+    return helper(HP_OVERSIZED_EVENT);
+}
+
+enum verdict p_silent_while_vm_stops(struct devkit *k)
+{
+    return helper(HP_SILENT_VM_STOPS);
+}
+
+enum verdict p_shrinks_guest_memory(struct devkit *k)
+{
+    return helper(HP_SHRINKS_MEMORY);
+}
+
+enum verdict x_output_unread(struct devkit *k)
+{
+    struct hp_uart_result r;
+
+    hp_uart_flood(false, &r);
+    return r.returned && r.arrived + r.dropped == 1024 * 1024 ? V_PASS
+                                                              : V_WEDGED;
+}
+
+enum verdict x_output_reader_gone(struct devkit *k)
+{
+    struct hp_uart_result r;
+
+    hp_uart_flood(true, &r);
+    return r.returned && r.out_gone ? V_PASS : V_WEDGED;
+}
