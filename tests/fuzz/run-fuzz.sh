@@ -48,7 +48,7 @@ rc=0
 "$target" -max_total_time="$secs" -timeout=5 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$artifacts/$name-" \
     "$out" "$seeds" > "$work/log" 2>&1 || rc=$?
-grep -E "^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+ *DONE)" "$work/log" || true
+grep -E "^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+[[:space:]]*DONE)" "$work/log" || true
 if [ "$rc" != 0 ]; then
     tail -n 40 "$work/log"
     echo "run-fuzz: $name failed (status $rc); input saved under $artifacts/"
