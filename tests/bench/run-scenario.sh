@@ -64,5 +64,10 @@ for spec in $files; do
     set -- "$@" --file "$spec"
 done
 IFS=$old_ifs
-"$top/tests/testhost/testhost.sh" "$@" |
-    tr -d '\r' | grep -v -e '^\[' -e SeaBIOS -e 'Booting from ROM'
+# The test host's status, not the filter's: a stalled or failed host is
+# the benchmark's failure (it used to end with grep's 0).
+st=$(mktemp)
+trap 'rm -f "$st"' EXIT
+{ "$top/tests/testhost/testhost.sh" "$@"; echo $? > "$st"; } |
+    tr -d '\r' | grep -v -e '^\[' -e SeaBIOS -e 'Booting from ROM' || true
+exit "$(cat "$st")"
