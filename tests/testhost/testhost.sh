@@ -105,6 +105,7 @@ for m in tun llc stp bridge; do
 done
 mkdir -p /dev/net
 [ -e /dev/net/tun ] || mknod /dev/net/tun c 10 200
+echo "TESTHOST-THP: $(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"
 if [ -e /dev/kvm ]; then
     echo "TESTHOST-READY: nested KVM available"
     cd /husk
@@ -128,6 +129,16 @@ monitor=${TESTHOST_MONITOR:+-monitor unix:$TESTHOST_MONITOR,server,nowait}
 # seconds, kill it: the caller sees 125 and "stalled" instead of waiting
 # for the overall timeout.
 stall=${TESTHOST_STALL:-300}
+# TESTHOST_THP=never|madvise|always: the test host's transparent huge page
+# mode (its kernel's transparent_hugepage=).  never by default: with
+# compaction for huge pages, the emulated host once wedged in kcompactd.
+# The mode is printed first ("TESTHOST-THP: ..."), so every benchmark's
+# output says which it ran under.
+thp=${TESTHOST_THP:-never}
+case $thp in
+never|madvise|always) ;;
+*) echo "testhost.sh: TESTHOST_THP must be never, madvise or always" >&2; exit 125 ;;
+esac
 : > "$tmp/out"
 (
     last=-1
@@ -154,7 +165,7 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 $monitor \
     -M q35,accel=tcg -cpu EPYC,+svm,+npt -m "$mem" -smp "$smp" \
     -nographic -no-reboot -nodefaults -serial stdio \
     -kernel "$kdir/vmlinuz" -initrd "$tmp/host.cpio" \
-    -append "console=ttyS0 panic=-1 quiet transparent_hugepage=never" 2>"$tmp/qemu.err" | tee "$tmp/out" \
+    -append "console=ttyS0 panic=-1 quiet transparent_hugepage=$thp" 2>"$tmp/qemu.err" | tee "$tmp/out" \
     | grep -v '^TESTHOST-RESULT' || true
 rc=$(sed -n 's/^TESTHOST-RESULT: \([0-9]*\).*/\1/p' "$tmp/out" | tail -n1)
 if [ -z "$rc" ]; then
