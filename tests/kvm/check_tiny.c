@@ -290,47 +290,6 @@ START_TEST(hugepages_without_reservation_fail_cleanly)
 }
 END_TEST
 
-/* The VmFlags of the 96 MiB mapping (guest RAM) of a running husk, or
- * NULL if there is none (new string). */
-static char *guest_ram_vmflags(const char *mem)
-{
-    const char *argv[] = {husk,       "run", "-k",        tiny, "-p", "l",
-                          "--memory", mem,   "--timeout", "10", NULL};
-    g_autofree char *path = NULL, *smaps = NULL;
-    char *flags = NULL;
-    GPid pid;
-    int ws;
-
-    ck_assert(g_spawn_async(NULL, (char **)argv, NULL,
-                            G_SPAWN_DO_NOT_REAP_CHILD |
-                                G_SPAWN_STDOUT_TO_DEV_NULL |
-                                G_SPAWN_STDERR_TO_DEV_NULL,
-                            NULL, NULL, &pid, NULL));
-    path = g_strdup_printf("/proc/%d/smaps", pid);
-    for (int i = 0; i < 100 && !flags; i++) {
-        g_auto(GStrv) lines = NULL;
-        bool in_ram = false;
-
-        g_usleep(50000);
-        g_clear_pointer(&smaps, g_free);
-        if (!g_file_get_contents(path, &smaps, NULL, NULL)) {
-            continue;
-        }
-        lines = g_strsplit(smaps, "\n", -1);
-        for (unsigned l = 0; lines[l] && !flags; l++) {
-            if (g_str_has_prefix(lines[l], "Size:")) {
-                in_ram = atol(lines[l] + 5) == 96 * 1024;
-            } else if (in_ram && g_str_has_prefix(lines[l], "VmFlags:")) {
-                flags = g_strconcat(lines[l], " ", NULL);
-            }
-        }
-    }
-    kill(pid, SIGTERM);
-    waitpid(pid, &ws, 0);
-    g_spawn_close_pid(pid);
-    return flags;
-}
-
 /* The start address of the 96 MiB mapping (guest RAM) of a running husk,
  * and its VmFlags (new string), or 0 and NULL. */
 static uintptr_t guest_ram_start(const char *mem, char **vmflags)
@@ -377,6 +336,16 @@ static uintptr_t guest_ram_start(const char *mem, char **vmflags)
     waitpid(pid, &ws, 0);
     g_spawn_close_pid(pid);
     return start;
+}
+
+/* The VmFlags of the guest RAM mapping of a running husk (new string), or
+ * NULL if there is none. */
+static char *guest_ram_vmflags(const char *mem)
+{
+    char *flags;
+
+    (void)guest_ram_start(mem, &flags);
+    return flags;
 }
 
 /* Guest RAM starts on a 2 MiB boundary in husk's address space (KVM maps
