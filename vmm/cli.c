@@ -122,6 +122,77 @@ bool cli_parse_disk(const char *arg,
     return true;
 }
 
+static bool share_tag_ok(const char *t)
+{
+    size_t n = strlen(t);
+
+    if (!n || n > CLI_SHARE_TAG_MAX) {
+        return false;
+    }
+    for (const char *c = t; *c; c++) {
+        if (!g_ascii_isalnum(*c) && !strchr("._+-", *c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool cli_parse_share(const char *arg,
+                     char **dir,
+                     char **tag,
+                     bool *read_only,
+                     const char **why)
+{
+    g_autofree char *p = g_strdup(arg);
+    g_autofree char *t = NULL;
+    char *comma;
+
+    *read_only = false;
+    *dir = *tag = NULL;
+    /* Options come last; a comma elsewhere belongs to the path. */
+    while ((comma = strrchr(p, ','))) {
+        const char *o = comma + 1;
+
+        if (!strcmp(o, "ro") || !strcmp(o, "rw")) {
+            *read_only = !strcmp(o, "ro");
+        } else if (g_str_has_prefix(o, "tag=")) {
+            g_free(t);
+            t = g_strdup(o + 4);
+            if (!share_tag_ok(t)) {
+                *why = "a tag has 1 to 36 of A-Z a-z 0-9 . _ + -";
+                return false;
+            }
+        } else {
+            break;
+        }
+        *comma = '\0';
+    }
+    if (!*p) {
+        *why = "expected DIR[,tag=NAME][,ro]";
+        return false;
+    }
+    if (!t) {
+        /* The directory's own name: /srv/src/ -> "src"; / -> "root". */
+        g_autofree char *trimmed = g_strdup(p);
+        size_t n = strlen(trimmed);
+
+        while (n > 1 && trimmed[n - 1] == '/') {
+            trimmed[--n] = '\0';
+        }
+        t = strcmp(trimmed, "/") ? g_path_get_basename(trimmed)
+                                 : g_strdup("root");
+        if (!share_tag_ok(t)) {
+            *why =
+                "the directory's name is not a tag (1 to 36 of A-Z a-z "
+                "0-9 . _ + -): give tag=NAME";
+            return false;
+        }
+    }
+    *dir = g_steal_pointer(&p);
+    *tag = g_steal_pointer(&t);
+    return true;
+}
+
 bool cli_parse_onoff(const char *v, bool *out)
 {
     if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")) {

@@ -27,6 +27,17 @@ bool cli_parse_disk(const char *arg,
                     bool *read_only,
                     enum blk_engine *engine);
 
+#define CLI_SHARE_TAG_MAX 36 /* virtio-fs: tag[36] */
+
+/* One --share option: "DIR[,tag=NAME][,ro|,rw]".  The tag defaults to
+ * the directory's last component ("root" for /).  *dir and *tag are new
+ * strings; on false, *why says what is wrong. */
+bool cli_parse_share(const char *arg,
+                     char **dir,
+                     char **tag,
+                     bool *read_only,
+                     const char **why);
+
 struct vm_net_config;
 
 /*

@@ -61,6 +61,17 @@ const char config_run_usage[] =
     "      --net tap=NAME[,mac=MAC][,mtu=N] | --net tap,fd=N[,...]\n"
     "                           a virtio-net NIC on a TAP device; repeat\n"
     "                           --net for more NICs (eth0, eth1, ...)\n"
+    "      --share DIR[,tag=NAME][,ro]\n"
+    "                           share the host directory DIR with the guest\n"
+    "                           over virtio-fs (virtiofsd, which husk starts\n"
+    "                           and stops); the tag defaults to DIR's name\n"
+    "                           (\"root\" for /); ro: the guest cannot write;\n"
+    "                           the default guest mounts it at /mnt/TAG;\n"
+    "                           repeatable\n"
+    "      --virtiofsd PATH     the virtiofsd to run (default: "
+    "$HUSK_VIRTIOFSD,\n"
+    "                           else /usr/lib/qemu/virtiofsd, then\n"
+    "                           /usr/libexec/virtiofsd)\n"
     "      --no-rng             no virtio-rng device (by default the guest\n"
     "                           gets one, fed from getrandom(2))\n"
     "      --rng-rate BYTES     limit it to BYTES per second (e.g. 4K)\n"
@@ -117,7 +128,9 @@ bool config_parse_run(int argc,
         OPT_CONSOLE,
         OPT_NET,
         OPT_TIMELINE,
-        OPT_NO_SANDBOX
+        OPT_NO_SANDBOX,
+        OPT_SHARE,
+        OPT_VIRTIOFSD,
     };
     static const struct option opts[] = {
         {"kernel", required_argument, NULL, 'k'},
@@ -136,6 +149,8 @@ bool config_parse_run(int argc,
         {"rng-rate", required_argument, NULL, OPT_RNG_RATE},
         {"boot-timeline", optional_argument, NULL, OPT_TIMELINE},
         {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+        {"share", required_argument, NULL, OPT_SHARE},
+        {"virtiofsd", required_argument, NULL, OPT_VIRTIOFSD},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {0},
@@ -270,6 +285,35 @@ bool config_parse_run(int argc,
             cfg->nr_nets++;
             break;
         }
+        case OPT_SHARE: {
+            struct vm_share_config *sh = &cfg->shares[cfg->nr_shares];
+            const char *why = NULL;
+
+            if (cfg->nr_shares >= VM_MAX_SHARES) {
+                return usage(errp, "--share: at most %d shares", VM_MAX_SHARES);
+            }
+            if (!cli_parse_share(optarg, &sh->dir, &sh->tag, &sh->read_only,
+                                 &why)) {
+                return usage(errp, "--share '%s': %s", optarg, why);
+            }
+            sh->spec = optarg;
+            cfg->nr_shares++;
+            for (unsigned i = 0; i + 1 < cfg->nr_shares; i++) {
+                if (!strcmp(cfg->shares[i].tag, sh->tag)) {
+                    return usage(errp,
+                                 "--share '%s': tag '%s' is taken by --share "
+                                 "'%s' (give tag=NAME)",
+                                 optarg, sh->tag, cfg->shares[i].spec);
+                }
+            }
+            break;
+        }
+        case OPT_VIRTIOFSD:
+            if (!*optarg) {
+                return usage(errp, "--virtiofsd: expected a program's path");
+            }
+            cfg->virtiofsd = optarg;
+            break;
         case OPT_CONSOLE:
             if (!strcmp(optarg, "virtio")) {
                 cfg->virtio_console = true;
@@ -347,6 +391,10 @@ void config_clear(struct vm_config *cfg)
     }
     for (unsigned i = 0; i < cfg->nr_nets; i++) {
         cli_net_config_clear(&cfg->nets[i]);
+    }
+    for (unsigned i = 0; i < cfg->nr_shares; i++) {
+        g_free(cfg->shares[i].dir);
+        g_free(cfg->shares[i].tag);
     }
     memset(cfg, 0, sizeof(*cfg));
 }

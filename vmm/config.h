@@ -18,6 +18,7 @@
 
 #define VM_MAX_DISKS 8
 #define VM_MAX_NICS 4
+#define VM_MAX_SHARES 8
 
 struct vm_disk_config {
     const char *spec; /* the --disk argument, for messages */
@@ -37,6 +38,14 @@ struct vm_net_config {
     int tap_fd;                /* a descriptor handed over (-1: none) */
     uint8_t mac[6];            /* given (mac=) or generated from spec */
     uint16_t mtu;              /* advised to the guest (0: not advised) */
+};
+
+/* One --share option: a host directory served by virtiofsd. */
+struct vm_share_config {
+    const char *spec; /* the --share argument, for messages */
+    char *dir;
+    char *tag; /* what the guest mounts: mount -t virtiofs TAG /mnt */
+    bool read_only;
 };
 
 struct vm_config {
@@ -60,6 +69,9 @@ struct vm_config {
     uint64_t rng_rate;   /* its limit in bytes per second, 0 = none */
     struct vm_net_config nets[VM_MAX_NICS];
     unsigned nr_nets;
+    struct vm_share_config shares[VM_MAX_SHARES];
+    unsigned nr_shares;
+    const char *virtiofsd;     /* --virtiofsd PATH, or NULL: the default */
     enum sandbox_mode sandbox; /* SANDBOX_ON unless --no-sandbox */
     bool timeline;             /* --boot-timeline */
     const char *timeline_path; /* --boot-timeline=FILE, or NULL */

@@ -40,13 +40,14 @@
     "fdatasync", "fsync", "fallocate", /* virtio-blk */                    \
     "io_uring_enter", /* the io_uring disk engine */                       \
     "sendmsg", "recvmsg", "sendto", "recvfrom", /* virtio-net backends */ \
-    "pidfd_send_signal", /* stopping a husk-slirp that hangs (only it) */
+    "pidfd_send_signal", /* stopping a backend that hangs (only it) */
 
 static const char *const main_calls[] = {
     COMMON_CALLS,
     DEVICE_CALLS
     "poll", "ppoll", /* the glib main loop */
     "close", /* shutdown */
+    "waitid", /* reaping a backend husk started (virtiofsd) at exit */
     "mincore", "getrusage", /* --boot-timeline's memory figures */
     "fcntl",
     NULL,

@@ -149,6 +149,9 @@ static void note_memory(struct vm *vm)
 
 static bool ram_is_shared(const struct vm *vm)
 {
+    if (vm->cfg.nr_shares) {
+        return true;
+    }
     for (unsigned i = 0; i < vm->cfg.nr_nets; i++) {
         if (vm->cfg.nets[i].kind == VM_NET_USER) {
             return true;
@@ -168,7 +171,7 @@ static bool map_memory_fd(struct vm *vm, GError **errp)
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
                     "cannot make %" PRIu64
                     " MiB of shared guest memory "
-                    "for --net user: %s",
+                    "for its device backends: %s",
                     vm->cfg.mem / MiB, g_strerror(errno));
         return false;
     }
@@ -311,6 +314,13 @@ static char *build_cmdline(struct vm *vm)
 {
     GString *s = g_string_new(vm->cfg.cmdline ? vm->cfg.cmdline : "");
 
+    /* The default guest's init mounts each share at /mnt/TAG
+     * (guest-images/initramfs/init); other guests ignore these. */
+    for (unsigned i = 0; i < vm->cfg.nr_shares; i++) {
+        g_string_append_printf(s, "%shusk.share=%s%s", s->len ? " " : "",
+                               vm->cfg.shares[i].tag,
+                               vm->cfg.shares[i].read_only ? ":ro" : "");
+    }
     if (vm->cfg.virtio_cmdline) {
         for (unsigned i = 0; i < vm->nr_fw_devs; i++) {
             const struct fw_device *d = &vm->fw_devs[i];
@@ -697,6 +707,14 @@ void vm_destroy(struct vm *vm)
             vnet_cleanup(vm->net[i]);
             g_free(vm->net[i]);
         }
+    }
+    for (unsigned i = 0; i < VM_MAX_SHARES; i++) {
+        /* The socket first: virtiofsd ends when it closes. */
+        if (vm->share[i]) {
+            vudev_cleanup(vm->share[i]);
+            g_free(vm->share[i]);
+        }
+        bproc_stop(&vm->share_proc[i], 1000);
     }
     if (vm->vcon) {
         vcon_cleanup(vm->vcon);

@@ -18,12 +18,14 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
+#include "devices/virtio/vhost_user_dev.h"
 #include "devices/sysctl_x86.h"
 #include "firmware/fw_device.h"
 #include "lib/bus.h"
 #include "vmm/host_console.h"
 #include "lib/guest_mem.h"
 #include "devices/backend/net_remote.h"
+#include "vmm/backend_proc.h"
 #include "vmm/kvm.h"
 #include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
@@ -47,8 +49,9 @@ struct vm {
     struct guest_mem gm;
     void *ram_low, *ram_high;
     uint64_t ram_low_size, ram_high_size;
-    /* Guest RAM as a file (memfd), shared with husk-slirp when a --net
-     * user NIC's queues are served there (net_remote.h); else -1. */
+    /* Guest RAM as a file (memfd), shared with the processes that serve
+     * queues: husk-slirp for --net user (net_remote.h), vhost-user
+     * backends (--share); else -1. */
     int ram_fd;
     unsigned nr_ram;
     struct netr_region ram[GM_MAX_REGIONS];
@@ -74,6 +77,8 @@ struct vm {
     struct vrng *rng;
     struct vnet *net[VM_MAX_NICS];
     struct vcon *vcon;
+    struct vudev *share[VM_MAX_SHARES];            /* virtio-fs, --share */
+    struct backend_proc share_proc[VM_MAX_SHARES]; /* their virtiofsd */
     bool rng_retry_pending;
 
     GMainContext *ctx;

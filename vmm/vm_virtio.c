@@ -48,6 +48,7 @@ static void kick_fd_signal(struct virtio_dev *d, unsigned q)
 struct kick_watch {
     struct vm_virtio *slot;
     unsigned q;
+    void (*run)(struct virtio_dev *d, unsigned q);
 };
 
 static gboolean on_kick(gint fd, GIOCondition cond, gpointer opaque)
@@ -58,8 +59,21 @@ static gboolean on_kick(gint fd, GIOCondition cond, gpointer opaque)
     if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN) {
         return G_SOURCE_CONTINUE;
     }
-    virtio_dev_queue_notify(w->slot->dev, w->q);
+    w->run(w->slot->dev, w->q);
     return G_SOURCE_CONTINUE;
+}
+
+void vm_virtio_watch_kick(struct vm_virtio *s,
+                          unsigned q,
+                          void (*run)(struct virtio_dev *d, unsigned q))
+{
+    struct kick_watch *w = g_new(struct kick_watch, 1);
+    GSource *src = g_unix_fd_source_new(s->kick_fd[q], G_IO_IN);
+
+    *w = (struct kick_watch){s, q, run};
+    g_source_set_callback(src, G_SOURCE_FUNC(on_kick), w, g_free);
+    g_source_attach(src, s->vm->ctx);
+    g_source_unref(src);
 }
 
 static unsigned next_gsi(unsigned gsi)
@@ -137,12 +151,9 @@ bool vm_virtio_plug(struct vm_virtio *s, struct virtio_dev *dev, GError **errp)
     s->ioeventfd = true;
     for (unsigned q = 0; q < dev->ops->num_queues; q++) {
         struct kvm_ioeventfd io;
-        struct kick_watch *w = g_new(struct kick_watch, 1);
-        GSource *src;
 
         s->kick_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (s->kick_fd[q] < 0) {
-            g_free(w);
             g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR, "eventfd: %s",
                         g_strerror(errno));
             return false;
@@ -159,16 +170,11 @@ bool vm_virtio_plug(struct vm_virtio *s, struct virtio_dev *dev, GError **errp)
         if (ioctl(vm->fd, KVM_IOEVENTFD, &io) < 0) {
             s->ioeventfd = false;
         }
-        if (dev->queues_remote) {
-            /* Another process reads these eventfds (net_remote.h). */
-            g_free(w);
-            continue;
+        /* Another process reads the eventfds of remote queues
+         * (net_remote.h, vhost_user_dev.h). */
+        if (!dev->queues_remote) {
+            vm_virtio_watch_kick(s, q, virtio_dev_queue_notify);
         }
-        *w = (struct kick_watch){s, q};
-        src = g_unix_fd_source_new(s->kick_fd[q], G_IO_IN);
-        g_source_set_callback(src, G_SOURCE_FUNC(on_kick), w, g_free);
-        g_source_attach(src, vm->ctx);
-        g_source_unref(src);
     }
     vm_add_fw_device(vm, (struct fw_device){FW_DEV_VIRTIO_MMIO, s->base,
                                             VIRTIO_MMIO_SIZE, s->gsi, false});

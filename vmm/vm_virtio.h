@@ -36,4 +36,11 @@ bool vm_virtio_plug(struct vm_virtio *slot,
                     GError **errp);
 void vm_virtio_cleanup(struct vm_virtio *slot);
 
+/* The I/O thread reads queue q's kick eventfd and calls run(dev, q):
+ * for every queue husk serves (virtio_dev_queue_notify), and for those
+ * of a vhost-user device whose backend was lost.  Any thread. */
+void vm_virtio_watch_kick(struct vm_virtio *slot,
+                          unsigned q,
+                          void (*run)(struct virtio_dev *d, unsigned q));
+
 #endif

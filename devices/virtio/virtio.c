@@ -59,6 +59,10 @@ uint32_t virtio_dev_isr(const struct virtio_dev *d)
 {
     uint32_t v = d->isr;
 
+    if (d->isr_queue_always && (d->status & VIRTIO_S_DRIVER_OK)) {
+        v |= VIRTIO_ISR_QUEUE;
+    }
+
     if (d->isr_shared) {
         /* Written by another process: only the defined bits count. */
         v |= __atomic_load_n(d->isr_shared, __ATOMIC_ACQUIRE) &

@@ -81,6 +81,10 @@ struct virtio_dev {
      * transport reads and clears beside isr.  NULL: all here. */
     uint32_t *isr_shared;
     bool queues_remote;
+    /* The queues' server cannot set the queue bit (vhost-user): the
+     * interrupt status shows it whenever the driver is running, so the
+     * driver's handler always looks at the used rings. */
+    bool isr_queue_always;
     /* Called by the transport when a QueueNotify write reaches userspace
      * (no ioeventfd): signal the I/O thread.  NULL: notify inline. */
     void (*kick)(struct virtio_dev *d, unsigned q);

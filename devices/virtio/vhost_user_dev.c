@@ -1,0 +1,342 @@
+/*
+ * vhost_user_dev.c: virtio devices served by a vhost-user backend (QEMU
+ * docs/interop/vhost-user.rst "Starting and stopping rings", virtio v1.2
+ * §5.11 File System Device).  See vhost_user_dev.h.
+ *
+ * Threads: activate and reset run on the vCPU thread that wrote Status,
+ * with dev->lock held, and wait for the backend's replies (bounded:
+ * vhost_user.h); the socket watch and, once the backend is lost, the
+ * kicks run on the I/O thread under the same lock.
+ */
+#define G_LOG_DOMAIN "husk"
+#include "devices/virtio/vhost_user_dev.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "lib/iov.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#define VIRTIO_ID_FS 26
+#define VUDEV_FS_QUEUE_MAX 1024
+#define VUDEV_FS_REQUEST_QUEUES 1
+
+/* struct fuse_in_header / fuse_out_header (linux/fuse.h), the parts a
+ * failed request needs: the request's id, answered with -EIO. */
+#define FUSE_IN_UNIQUE_OFF 8
+struct fuse_out_hdr {
+    uint32_t len;
+    int32_t error;
+    uint64_t unique;
+};
+
+static struct vudev *to_vudev(struct virtio_dev *d)
+{
+    return d->opaque;
+}
+
+/* Transport features a backend may offer through husk: the split ring
+ * features husk's transport validates, and VERSION_1 (libvhost-user
+ * backends refuse legacy devices). */
+static uint64_t transport_mask(void)
+{
+    return (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_EVENT_IDX) |
+           (1ULL << VIRTIO_F_INDIRECT_DESC);
+}
+
+static void read_config(struct virtio_dev *d, size_t off, void *buf, size_t len)
+{
+    memcpy(buf, to_vudev(d)->config + off, len);
+}
+
+static void fail_requests_locked(struct vudev *u, unsigned q);
+
+static void backend_lost_locked(struct vudev *u)
+{
+    struct virtio_dev *d = &u->vdev;
+
+    if (u->lost) {
+        return;
+    }
+    u->lost = true;
+    g_warning("%s: the backend %s; the device fails its requests from now on",
+              u->label, u->conn.why[0] ? u->conn.why : "failed");
+    /* A backend that stopped answering may still be writing guest
+     * memory: killing it is the only way to be sure it no longer does. */
+    if (u->pidfd >= 0) {
+        syscall(SYS_pidfd_send_signal, u->pidfd, SIGKILL, NULL, 0);
+    }
+    memset(u->started, 0, sizeof(u->started));
+    /* husk serves the rings from here: start where the backend left the
+     * used ring, and consume only what the driver adds after now, so no
+     * request the backend took is completed twice. */
+    for (unsigned q = 0; q < d->ops->num_queues; q++) {
+        struct virtqueue *vq = &d->vq[q];
+
+        if (vq->active) {
+            vq->used_idx =
+                __atomic_load_n((uint16_t *)(vq->used + 2), __ATOMIC_ACQUIRE);
+            vq->last_avail =
+                __atomic_load_n((uint16_t *)(vq->avail + 2), __ATOMIC_ACQUIRE);
+            vq->signalled_valid = false;
+        }
+    }
+    if (d->status & VIRTIO_S_DRIVER_OK) {
+        virtio_dev_set_broken_locked(d, "its vhost-user backend failed");
+    }
+    /* Kicks come to husk from now on; a request the driver added while
+     * the watch was being set up is looked for here. */
+    if (u->take_kicks) {
+        u->take_kicks(u);
+    }
+    for (unsigned q = 0; q < d->ops->num_queues; q++) {
+        fail_requests_locked(u, q);
+    }
+}
+
+static int start_queue(struct vudev *u, unsigned q)
+{
+    struct virtqueue *vq = &u->vdev.vq[q];
+    struct vhu_conn *c = &u->conn;
+    int r;
+
+    /* The rings' host addresses: vq_activate checked they lie in RAM,
+     * and the memory table maps RAM at the same addresses. */
+    r = vhu_set_vring_num(c, q, vq->size);
+    if (!r) {
+        r = vhu_set_vring_base(c, q, vq->last_avail);
+    }
+    if (!r) {
+        r = vhu_set_vring_addr(c, q, (uintptr_t)vq->desc, (uintptr_t)vq->used,
+                               (uintptr_t)vq->avail);
+    }
+    if (!r) {
+        r = vhu_set_vring_fd(c, VHU_SET_VRING_CALL, q, u->env.call_fd);
+    }
+    if (!r) {
+        r = vhu_set_vring_fd(c, VHU_SET_VRING_KICK, q, u->env.kick_fd[q]);
+    }
+    /* With protocol features a ring starts disabled (vhost-user.rst,
+     * "Ring states"). */
+    if (!r && (c->features & (1ULL << VHU_F_PROTOCOL_FEATURES))) {
+        r = vhu_set_vring_enable(c, q, true);
+    }
+    if (!r) {
+        u->started[q] = true;
+    }
+    return r;
+}
+
+static int vudev_activate(struct virtio_dev *d)
+{
+    struct vudev *u = to_vudev(d);
+    uint64_t features = d->guest_features;
+    int r;
+
+    if (u->lost || !u->bound) {
+        return -EIO;
+    }
+    features |= u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES);
+    r = vhu_set_features(&u->conn, features);
+    if (!r) {
+        r = vhu_set_mem_table(&u->conn, u->env.region, u->env.nr_regions,
+                              u->env.mem_fd);
+    }
+    for (unsigned q = 0; !r && q < d->ops->num_queues; q++) {
+        if (d->vq[q].active) {
+            r = start_queue(u, q);
+        }
+    }
+    if (r) {
+        backend_lost_locked(u);
+    }
+    return r;
+}
+
+static void vudev_reset(struct virtio_dev *d)
+{
+    struct vudev *u = to_vudev(d);
+
+    for (unsigned q = 0; q < d->ops->num_queues && !u->lost; q++) {
+        uint32_t base;
+        int r = 0;
+
+        if (!u->started[q]) {
+            continue;
+        }
+        if (u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES)) {
+            r = vhu_set_vring_enable(&u->conn, q, false);
+        }
+        /* Stops the ring: after the reply the backend no longer touches
+         * it, and the transport may forget it. */
+        if (!r) {
+            r = vhu_get_vring_base(&u->conn, q, &base);
+        }
+        if (r) {
+            backend_lost_locked(u);
+        }
+        u->started[q] = false;
+    }
+}
+
+/* The backend is gone: answer each request with an error so the driver
+ * does not wait for it. */
+static void fail_requests_locked(struct vudev *u, unsigned q)
+{
+    struct virtio_dev *d = &u->vdev;
+    struct virtqueue *vq = &d->vq[q];
+    g_autofree struct vq_elem *e = g_new(struct vq_elem, 1);
+    unsigned done = 0;
+
+    if (!(d->status & VIRTIO_S_DRIVER_OK) || !vq->active) {
+        return;
+    }
+    while (vq_pop(vq, e) == 1) {
+        struct fuse_out_hdr h = {sizeof(h), -EIO, 0};
+        uint32_t written = 0;
+
+        if (e->in_len >= sizeof(h) &&
+            iov_to_buf(e->out, e->out_num, FUSE_IN_UNIQUE_OFF, &h.unique,
+                       sizeof(h.unique)) == sizeof(h.unique)) {
+            written =
+                (uint32_t)iov_from_buf(e->in, e->in_num, 0, &h, sizeof(h));
+        }
+        vq_push(vq, e->head, written);
+        u->failed_requests++;
+        done++;
+    }
+    if (done) {
+        virtio_dev_notify_locked(d, q);
+    }
+}
+
+void vudev_kick(struct vudev *u, unsigned q)
+{
+    g_mutex_lock(&u->vdev.lock);
+    if (u->lost && q < u->vdev.ops->num_queues) {
+        fail_requests_locked(u, q);
+    }
+    g_mutex_unlock(&u->vdev.lock);
+}
+
+/* A kick that reached the transport: for the backend, or for husk once
+ * the backend is lost. */
+static void vudev_queue_notify(struct virtio_dev *d, unsigned q)
+{
+    struct vudev *u = to_vudev(d);
+    uint64_t one = 1;
+
+    if (u->lost) {
+        fail_requests_locked(u, q);
+    } else if (u->bound && write(u->env.kick_fd[q], &one, sizeof(one)) < 0) {
+        g_debug("%s: kick: %s", u->label, g_strerror(errno));
+    }
+}
+
+bool vudev_socket_event(struct vudev *u)
+{
+    bool dead;
+
+    g_mutex_lock(&u->vdev.lock);
+    dead = vhu_poll_idle(&u->conn);
+    if (dead) {
+        backend_lost_locked(u);
+    }
+    g_mutex_unlock(&u->vdev.lock);
+    return !dead;
+}
+
+static bool negotiate(struct vudev *u,
+                      int sock,
+                      unsigned nr_queues,
+                      GError **errp)
+{
+    if (vhu_open(&u->conn, sock, u->label, nr_queues) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: the vhost-user backend %s", u->label, u->conn.why);
+        return false;
+    }
+    if (!(u->conn.features & (1ULL << VIRTIO_F_VERSION_1))) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: the vhost-user backend offers no VERSION_1 (a "
+                    "legacy-only backend)",
+                    u->label);
+        return false;
+    }
+    return true;
+}
+
+bool vudev_init_fs(struct vudev *u,
+                   int sock,
+                   int pidfd,
+                   const char *label,
+                   const char *tag,
+                   const struct guest_mem *gm,
+                   struct irq_line *irq,
+                   GError **errp)
+{
+    uint32_t nq = VUDEV_FS_REQUEST_QUEUES;
+    size_t tl = strlen(tag);
+
+    memset(u, 0, sizeof(*u));
+    u->conn.fd = -1;
+    u->pidfd = pidfd;
+    u->kind = VUDEV_FS;
+    g_strlcpy(u->label, label, sizeof(u->label));
+    if (!tl || tl > VUDEV_FS_TAG_MAX) {
+        close(sock);
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
+                    "%s: a tag has 1 to %d bytes", label, VUDEV_FS_TAG_MAX);
+        return false;
+    }
+    /* Queue 0 is the high-priority queue, then the request queues. */
+    u->ops = (struct virtio_dev_ops){
+        .name = "virtio-fs",
+        .device_id = VIRTIO_ID_FS,
+        .num_queues = 1 + VUDEV_FS_REQUEST_QUEUES,
+        .queue_max = VUDEV_FS_QUEUE_MAX,
+        .config_size = VUDEV_FS_TAG_MAX + sizeof(nq),
+        .read_config = read_config,
+        .activate = vudev_activate,
+        .reset = vudev_reset,
+        .queue_notify = vudev_queue_notify,
+    };
+    memcpy(u->config, tag, tl);
+    memcpy(u->config + VUDEV_FS_TAG_MAX, &nq, sizeof(nq));
+    if (!negotiate(u, sock, u->ops.num_queues, errp)) {
+        return false;
+    }
+    virtio_dev_init(&u->vdev, &u->ops, u, gm, irq);
+    /* What the guest may negotiate is what the backend offers (no
+     * virtio-fs feature bits are offered: notifications need a shared
+     * memory window husk does not have). */
+    u->vdev.host_features = u->conn.features & transport_mask();
+    u->vdev.queues_remote = true;
+    u->vdev.isr_queue_always = true;
+    return true;
+}
+
+void vudev_bind(struct vudev *u, const struct vudev_env *env)
+{
+    g_mutex_lock(&u->vdev.lock);
+    u->env = *env;
+    u->bound = true;
+    g_mutex_unlock(&u->vdev.lock);
+}
+
+void vudev_cleanup(struct vudev *u)
+{
+    vhu_close(&u->conn);
+    if (u->pidfd >= 0) {
+        close(u->pidfd);
+        u->pidfd = -1;
+    }
+    if (u->vdev.ops) {
+        virtio_dev_cleanup(&u->vdev);
+    }
+}

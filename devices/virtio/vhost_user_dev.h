@@ -1,0 +1,95 @@
+/*
+ * vhost_user_dev.h: a virtio device whose queues a vhost-user backend
+ * serves (QEMU docs/interop/vhost-user.rst, "Starting and stopping
+ * rings"; virtio v1.2 §5.11 "File System Device" for the kind there is
+ * today).
+ *
+ * husk keeps the transport: registers, status machine, feature mask,
+ * config space.  At DRIVER_OK the backend gets guest RAM (a memfd), each
+ * ring's address, the queue's kick eventfd (KVM's ioeventfd signals it
+ * on QueueNotify) and the call eventfd (KVM's irqfd): from then on no
+ * kick or interrupt passes through husk.  On a reset, GET_VRING_BASE
+ * stops each ring before the transport forgets it.  The interrupt status
+ * always shows the queue bit, since the backend cannot set it.
+ *
+ * A backend that fails (disconnects, answers wrongly or late, sends
+ * unasked): the device goes NEEDS_RESET, husk says which backend and why,
+ * the backend process (if husk started it) is killed, and husk takes the
+ * kicks back and completes each new request with an error, so the guest
+ * sees I/O errors instead of waiting forever.
+ */
+#ifndef HUSK_VHOST_USER_DEV_H
+#define HUSK_VHOST_USER_DEV_H
+
+#include <glib.h>
+
+#include "devices/backend/vhost_user.h"
+#include "devices/virtio/virtio.h"
+
+#define VUDEV_FS_TAG_MAX 36 /* virtio_fs_config.tag, not NUL-terminated */
+
+enum vudev_kind { VUDEV_FS };
+
+/* What the VMM hands over once the device is plugged. */
+struct vudev_env {
+    int mem_fd;
+    unsigned nr_regions;
+    struct vhu_region region[VHU_MAX_REGIONS];
+    int kick_fd[VIRTIO_MAX_QUEUES];
+    int call_fd;
+};
+
+struct vudev {
+    struct virtio_dev vdev;
+    struct virtio_dev_ops ops;
+    enum vudev_kind kind;
+    struct vhu_conn conn;
+    char label[96]; /* "share 'src' (virtiofsd)": for messages */
+    uint8_t config[VHU_MAX_CONFIG];
+    struct vudev_env env;
+    bool bound;
+    bool started[VIRTIO_MAX_QUEUES];
+    bool lost; /* the backend failed: husk fails the requests */
+    int pidfd; /* the backend process if husk started it, else -1 */
+    /* Set by the VMM: watch the kick eventfds on husk's I/O thread from
+     * now on (the backend no longer reads them).  Any thread, with
+     * vdev.lock held: it must not take it. */
+    void (*take_kicks)(struct vudev *u);
+    void *take_kicks_opaque;
+    unsigned long failed_requests;
+};
+
+/*
+ * A virtio-fs device on the connected backend socket sock (ownership
+ * passes), tag as the guest mounts it.  pidfd: the backend's process, to
+ * kill if it fails (-1: not ours; ownership passes).  Negotiates with the
+ * backend now; false with a message naming label if it cannot serve.
+ */
+bool vudev_init_fs(struct vudev *u,
+                   int sock,
+                   int pidfd,
+                   const char *label,
+                   const char *tag,
+                   const struct guest_mem *gm,
+                   struct irq_line *irq,
+                   GError **errp);
+
+/* After vm_virtio_plug: the memory and eventfds (the caller keeps them). */
+void vudev_bind(struct vudev *u, const struct vudev_env *env);
+
+/* The backend socket (for the VMM's watch). */
+static inline int vudev_socket(const struct vudev *u)
+{
+    return u->conn.fd;
+}
+
+/* The socket became readable or hung up (I/O thread): true while the
+ * watch should stay. */
+bool vudev_socket_event(struct vudev *u);
+
+/* A kick husk read itself after the backend was lost (I/O thread). */
+void vudev_kick(struct vudev *u, unsigned q);
+
+void vudev_cleanup(struct vudev *u);
+
+#endif

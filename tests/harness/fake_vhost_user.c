@@ -1,0 +1,193 @@
+/*
+ * fake_vhost_user.c: see fake_vhost_user.h.  The backend's side of the
+ * messages husk sends (vhost-user.rst "Front-end message types"), each
+ * answered as the spec says, unless the mode says otherwise.
+ */
+#include "harness/fake_vhost_user.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "devices/backend/vhost_user.h"
+#include "devices/virtio/virtio.h"
+
+const char *const fvu_mode_name[FVU_MODES] = {
+    "good",           "silent",        "huge reply",   "wrong request",
+    "not a reply",    "fds in reply",  "no VERSION_1", "truncated",
+    "nack mem table", "close on kick", "silent stop",  "wrong queue",
+    "unasked"};
+
+struct hdr {
+    uint32_t request, flags, size;
+} __attribute__((packed));
+
+static bool read_all(int fd, void *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        /* A control buffer: descriptors husk sends are received and
+         * closed below, as a backend would use them. */
+        char cbuf[CMSG_SPACE(sizeof(int) * VHU_MAX_REGIONS)];
+        struct iovec iov = {(char *)buf + got, len - got};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = cbuf,
+                            .msg_controllen = sizeof(cbuf)};
+        ssize_t r = recvmsg(fd, &mh, 0);
+
+        if (r <= 0) {
+            return false;
+        }
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c;
+             c = CMSG_NXTHDR(&mh, c)) {
+            if (c->cmsg_type == SCM_RIGHTS) {
+                int n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+                int fds[VHU_MAX_REGIONS];
+
+                memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)n);
+                for (int i = 0; i < n; i++) {
+                    close(fds[i]);
+                }
+            }
+        }
+        got += (size_t)r;
+    }
+    return true;
+}
+
+static void reply(int fd,
+                  uint32_t req,
+                  uint32_t flags,
+                  const void *p,
+                  uint32_t size,
+                  uint32_t claimed,
+                  int nfds)
+{
+    struct hdr h = {req, flags, claimed};
+    struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)p, size}};
+    char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+
+    if (nfds) {
+        struct cmsghdr *c;
+        int fds[8];
+
+        for (int i = 0; i < nfds; i++) {
+            fds[i] = open("/dev/null", O_RDONLY);
+        }
+        memset(cbuf, 0, sizeof(cbuf));
+        mh.msg_control = cbuf;
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+        c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+    }
+    if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0) {
+        _exit(0);
+    }
+}
+
+static void serve(int fd, enum fvu_mode m)
+{
+    uint64_t features =
+        (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VHU_F_PROTOCOL_FEATURES);
+    uint64_t pf = 1ULL << VHU_PF_REPLY_ACK;
+    bool ack = false;
+    uint8_t payload[4096];
+    struct hdr h;
+
+    if (m == FVU_NO_VERSION_1) {
+        features &= ~(1ULL << VIRTIO_F_VERSION_1);
+    }
+    while (read_all(fd, &h, sizeof(h))) {
+        uint32_t rf = VHU_FLAG_VERSION | VHU_FLAG_REPLY;
+        uint64_t status = 0;
+
+        if (h.size > sizeof(payload) || !read_all(fd, payload, h.size)) {
+            return;
+        }
+        switch (h.request) {
+        case VHU_GET_FEATURES:
+            if (m == FVU_SILENT) {
+                pause();
+            }
+            if (m == FVU_TRUNCATED) {
+                reply(fd, h.request, rf, &features, 4, 8, 0);
+                return;
+            }
+            reply(fd, m == FVU_WRONG_REQUEST ? VHU_GET_QUEUE_NUM : h.request,
+                  m == FVU_NOT_A_REPLY ? VHU_FLAG_VERSION : rf, &features,
+                  sizeof(features),
+                  m == FVU_HUGE_REPLY ? 0xffffffffu : sizeof(features),
+                  m == FVU_FDS_IN_REPLY ? 8 : 0);
+            continue;
+        case VHU_GET_PROTOCOL_FEATURES:
+            reply(fd, h.request, rf, &pf, sizeof(pf), sizeof(pf), 0);
+            continue;
+        case VHU_SET_PROTOCOL_FEATURES:
+            memcpy(&pf, payload, sizeof(pf));
+            ack = (pf >> VHU_PF_REPLY_ACK) & 1;
+            continue;
+        case VHU_GET_VRING_BASE: {
+            uint32_t st[2];
+
+            if (m == FVU_SILENT_STOP) {
+                pause();
+            }
+            memcpy(st, payload, sizeof(st));
+            st[0] += m == FVU_WRONG_QUEUE;
+            st[1] = 0;
+            reply(fd, h.request, rf, st, sizeof(st), sizeof(st), 0);
+            continue;
+        }
+        case VHU_SET_VRING_KICK:
+            if (m == FVU_CLOSE_ON_KICK) {
+                return;
+            }
+            break;
+        case VHU_SET_MEM_TABLE:
+            status = m == FVU_NACK_MEM_TABLE;
+            break;
+        default:
+            break;
+        }
+        if (ack && (h.flags & VHU_FLAG_NEED_REPLY)) {
+            reply(fd, h.request, rf, &status, sizeof(status), sizeof(status),
+                  0);
+        }
+        if (h.request == VHU_SET_VRING_ENABLE && m == FVU_UNASKED &&
+            payload[0] == 1 && payload[4] == 1) {
+            reply(fd, VHU_GET_FEATURES, rf, &features, sizeof(features),
+                  sizeof(features), 0);
+        }
+    }
+}
+
+pid_t fvu_start(enum fvu_mode m, int *sock, unsigned lifetime_s)
+{
+    int sv[2];
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        return -1;
+    }
+    pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        signal(SIGALRM, SIG_DFL);
+        alarm(lifetime_s);
+        serve(sv[1], m);
+        _exit(0);
+    }
+    close(sv[1]);
+    *sock = sv[0];
+    return pid;
+}

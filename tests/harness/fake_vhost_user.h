@@ -1,0 +1,37 @@
+/*
+ * fake_vhost_user.h: a vhost-user backend that misbehaves on purpose, in
+ * a child process on a UNIX stream socket pair (QEMU
+ * docs/interop/vhost-user.rst, the backend's side).  It answers what a
+ * minimal virtio-fs backend answers, except for the one thing its mode
+ * names.  It serves no data: tests of the data path use the real
+ * virtiofsd.
+ */
+#ifndef HUSK_TEST_FAKE_VHOST_USER_H
+#define HUSK_TEST_FAKE_VHOST_USER_H
+
+#include <sys/types.h>
+
+enum fvu_mode {
+    FVU_GOOD,
+    FVU_SILENT,         /* never answers GET_FEATURES */
+    FVU_HUGE_REPLY,     /* GET_FEATURES reply claims 4 GiB of payload */
+    FVU_WRONG_REQUEST,  /* GET_FEATURES answered as another request */
+    FVU_NOT_A_REPLY,    /* GET_FEATURES answered without the REPLY flag */
+    FVU_FDS_IN_REPLY,   /* 8 descriptors attached to a reply */
+    FVU_NO_VERSION_1,   /* a legacy-only backend */
+    FVU_TRUNCATED,      /* half a reply, then gone */
+    FVU_NACK_MEM_TABLE, /* REPLY_ACK status 1 for SET_MEM_TABLE */
+    FVU_CLOSE_ON_KICK,  /* closes the connection at SET_VRING_KICK */
+    FVU_SILENT_STOP,    /* never answers GET_VRING_BASE */
+    FVU_WRONG_QUEUE,    /* GET_VRING_BASE answered for another queue */
+    FVU_UNASKED,        /* after the last SET_VRING_ENABLE, a message */
+    FVU_MODES
+};
+
+extern const char *const fvu_mode_name[FVU_MODES];
+
+/* Forks the backend; *sock is husk's end.  The child exits at EOF, and
+ * after lifetime_s in any case. */
+pid_t fvu_start(enum fvu_mode m, int *sock, unsigned lifetime_s);
+
+#endif

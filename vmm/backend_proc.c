@@ -1,0 +1,221 @@
+/*
+ * backend_proc.c: starting and stopping backend programs (see
+ * backend_proc.h; vhost-user.rst "Backend program conventions").
+ */
+#define G_LOG_DOMAIN "husk"
+#include "vmm/backend_proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#include <unistd.h>
+
+#include "lib/error.h"
+
+struct child_setup {
+    const char *ro_dir;
+    pid_t parent;
+};
+
+static void child_say(const char *what, const char *dir)
+{
+    char msg[512];
+    int n = snprintf(msg, sizeof(msg), "husk: cannot %s %s: %s\n", what, dir,
+                     strerror(errno));
+
+    if (n > 0 && write(2, msg, (size_t)MIN(n, (int)sizeof(msg) - 1)) < 0) {
+        /* nothing more to do in a child about to exit */
+    }
+}
+
+/* Between fork and exec (async-signal-safe calls only). */
+static void child_setup(gpointer opaque)
+{
+    const struct child_setup *cs = opaque;
+    struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+
+    /* If husk dies, so does the backend; and if it already has: exit. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != cs->parent) {
+        _exit(1);
+    }
+    if (!cs->ro_dir) {
+        return;
+    }
+    /* The backend's own view of the tree: the directory bind-mounted on
+     * itself, read-only with everything under it, in a mount namespace
+     * nobody else shares.  Its writes get EROFS from the host kernel. */
+    if (unshare(CLONE_NEWNS) < 0) {
+        child_say("make a mount namespace for", cs->ro_dir);
+        _exit(HUSK_EXIT_OSERR);
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        mount(cs->ro_dir, cs->ro_dir, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+        syscall(SYS_mount_setattr, AT_FDCWD, cs->ro_dir, AT_RECURSIVE, &ro,
+                sizeof(ro)) < 0) {
+        child_say("make a read-only view of", cs->ro_dir);
+        _exit(HUSK_EXIT_OSERR);
+    }
+}
+
+/* A listening socket in a new 0700 directory: *dir and *path to remove. */
+static int listen_private(char **dir, char **path, GError **errp)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    g_autoptr(GError) err = NULL;
+    int fd;
+
+    *path = NULL;
+    *dir = g_dir_make_tmp("husk-vu-XXXXXX", &err);
+    if (!*dir) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "cannot make a directory for a backend socket: %s",
+                    err->message);
+        return -1;
+    }
+    *path = g_build_filename(*dir, "s", NULL);
+    if (strlen(*path) >= sizeof(sa.sun_path)) {
+        errno = ENAMETOOLONG;
+        goto fail;
+    }
+    strcpy(sa.sun_path, *path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        goto fail;
+    }
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+        int e = errno;
+
+        close(fd);
+        errno = e;
+        goto fail;
+    }
+    return fd;
+fail:
+    g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                "cannot make a backend socket in %s: %s", *dir,
+                g_strerror(errno));
+    return -1;
+}
+
+static void remove_private(char *dir, char *path)
+{
+    if (path) {
+        unlink(path);
+    }
+    if (dir) {
+        rmdir(dir);
+    }
+    g_free(path);
+    g_free(dir);
+}
+
+int bproc_start(struct backend_proc *p,
+                const char *name,
+                const char *const *argv,
+                const char *ro_dir,
+                GError **errp)
+{
+    struct child_setup cs = {ro_dir, getpid()};
+    g_autoptr(GError) err = NULL;
+    char *dir = NULL, *path = NULL;
+    int lfd, target = 3, sock = -1;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+    memset(p, 0, sizeof(*p));
+    p->pidfd = -1;
+    g_strlcpy(p->name, name, sizeof(p->name));
+    lfd = listen_private(&dir, &path, errp);
+    if (lfd < 0) {
+        remove_private(dir, path);
+        return -1;
+    }
+    if (!g_spawn_async_with_pipes_and_fds(
+            NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES,
+            child_setup, &cs, -1, -1, -1, &lfd, &target, 1, &p->pid, NULL, NULL,
+            NULL, &err)) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: cannot start %s: %s", name, argv[0], err->message);
+        close(lfd);
+        remove_private(dir, path);
+        return -1;
+    }
+    close(lfd);
+    p->pidfd = bproc_pidfd(p);
+    /* The listening socket exists already: connect() does not wait for
+     * the program to accept. */
+    strcpy(sa.sun_path, path);
+    sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "%s: cannot connect to it: %s", name, g_strerror(errno));
+        if (sock >= 0) {
+            close(sock);
+        }
+        remove_private(dir, path);
+        bproc_stop(p, 0);
+        return -1;
+    }
+    remove_private(dir, path);
+    return sock;
+}
+
+int bproc_pidfd(const struct backend_proc *p)
+{
+    return p->pid > 0 ? (int)syscall(SYS_pidfd_open, p->pid, 0) : -1;
+}
+
+/* Waits up to ms for the process to end, and reaps it; true if it did. */
+static bool reap_within(struct backend_proc *p, unsigned ms)
+{
+    struct pollfd pfd = {.fd = p->pidfd, .events = POLLIN};
+    siginfo_t si = {0};
+    int r;
+
+    do {
+        r = poll(&pfd, 1, (int)ms);
+    } while (r < 0 && errno == EINTR);
+    if (r <= 0) {
+        return false;
+    }
+    if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0 &&
+        errno != ECHILD) {
+        return false;
+    }
+    return true;
+}
+
+void bproc_stop(struct backend_proc *p, unsigned grace_ms)
+{
+    if (p->pid <= 0) {
+        return;
+    }
+    if (p->pidfd < 0) {
+        /* No pidfd (an old kernel): the child is left to init. */
+        kill(p->pid, SIGKILL);
+    } else if (!reap_within(p, grace_ms)) {
+        syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+        if (!reap_within(p, 1000)) {
+            g_warning("%s did not end after SIGKILL (pid %d)", p->name,
+                      (int)p->pid);
+        }
+    }
+    if (p->pidfd >= 0) {
+        close(p->pidfd);
+    }
+    p->pidfd = -1;
+    p->pid = 0;
+}
