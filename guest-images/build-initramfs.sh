@@ -29,7 +29,7 @@ trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" "$root/proc" \
          "$root/sys" "$root/dev" "$root/etc" "$root/lib/modules" "$root/tmp" \
-         "$root/root" "$root/usr/share/udhcpc"
+         "$root/root" "$root/usr/share/udhcpc" "$root/mnt"
 cp "$busybox" "$root/bin/busybox"
 for app in $("$busybox" --list); do
     [ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
@@ -48,23 +48,28 @@ install -m 755 "$here/initramfs/husk-netbench" "$root/bin/husk-netbench"
 mods="virtio_mmio virtio_blk virtio_net virtio_console virtio-rng pvpanic-mmio"
 find "$kdir/modules/kernel" -name '*.ko' > "$tmp/all"
 order=
-add_mod() {
-    local name path deps dep
+add_mod() { # NAME [LIST]: the module and its dependencies, into LIST
+    local name path deps dep list
+    list=${2:-husk-modules}
     name=$(echo "$1" | tr - _)
     case " $order " in *" $name "*) return 0 ;; esac
     path=$(grep -E "/($1|$(echo "$1" | tr _ -)|$name)\.ko$" "$tmp/all" | head -n1)
     [ -n "$path" ] || { echo "build-initramfs.sh: module $1 not found" >&2; exit 1; }
     deps=$("$modinfo" -F depends "$path") || exit 1
     for dep in $(echo "$deps" | tr , ' '); do
-        add_mod "$dep"
+        add_mod "$dep" "$list"
     done
     case " $order " in *" $name "*) return 0 ;; esac
     order="$order $name"
     cp "$path" "$root/lib/modules/$name.ko"
-    echo "$name.ko" >> "$root/etc/husk-modules"
+    echo "$name.ko" >> "$root/etc/$list"
 }
 : > "$root/etc/husk-modules"
+: > "$root/etc/husk-modules-virtiofs"
 for m in $mods; do add_mod "$m"; done
+# virtio-fs (--share): loaded by init only when a share is named, so a
+# boot without one does not pay for it.
+for m in virtiofs; do add_mod "$m" husk-modules-virtiofs; done
 
 cat > "$root/usr/share/udhcpc/default.script" <<'SCRIPT'
 #!/bin/sh

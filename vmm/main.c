@@ -27,6 +27,7 @@
 #include "lib/paths.h"
 #include "vmm/sandbox.h"
 #include "vmm/timeline.h"
+#include "vmm/virtiofsd.h"
 #include "lib/util.h"
 #include "vmm/vm.h"
 
@@ -124,6 +125,23 @@ static int run_with(int argc, char **argv, struct vm_config *cfg)
     return status;
 }
 
+/* The first line `PROGRAM --version` prints, or NULL (no program, or it
+ * would not say). */
+static char *version_of(const char *program)
+{
+    const char *argv[] = {program, "--version", NULL};
+    g_autofree char *out = NULL;
+
+    if (!program ||
+        !g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
+                      NULL, NULL, &out, NULL, NULL, NULL) ||
+        !out || !*out) {
+        return NULL;
+    }
+    out[strcspn(out, "\n")] = '\0';
+    return g_strdup(out);
+}
+
 static int cmd_check(void)
 {
     g_autoptr(GError) err = NULL;
@@ -157,19 +175,27 @@ static int cmd_check(void)
     }
     {
         g_autofree char *helper = net_user_helper_path();
-        g_autofree char *out = NULL;
-        const char *argv[] = {helper, "--version", NULL};
+        g_autofree char *v = version_of(helper);
 
-        if (helper &&
-            g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
-                         NULL, NULL, &out, NULL, NULL, NULL) &&
-            out) {
-            g_strchomp(out);
-            printf("user networking:  %s (%s)\n", helper, out);
+        if (v) {
+            printf("user networking:  %s (%s)\n", helper, v);
         } else {
             printf(
                 "user networking:  unavailable: husk-slirp not found "
                 "(--net user needs it; set HUSK_SLIRP=PATH)\n");
+        }
+    }
+    {
+        g_autofree char *vfsd = vfsd_program(NULL);
+        g_autofree char *v = version_of(vfsd);
+
+        if (v) {
+            printf("shared dirs:      %s (%s)\n", vfsd, v);
+        } else {
+            printf(
+                "shared dirs:      unavailable: no virtiofsd (--share needs "
+                "it: apt-get install qemu-system-common, or "
+                "HUSK_VIRTIOFSD=PATH)\n");
         }
     }
     if (sandbox_prepare(SANDBOX_ON, ~0u, &err)) {

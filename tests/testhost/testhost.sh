@@ -70,6 +70,11 @@ copy_with_libs "$husk" "$root/husk/bin/husk"
 if [ -x "$(dirname "$husk")/husk-slirp" ]; then
     copy_with_libs "$(dirname "$husk")/husk-slirp" "$root/husk/bin/husk-slirp"
 fi
+# --share's backend, where husk looks for it (virtiofsd.c).
+if [ -x /usr/lib/qemu/virtiofsd ]; then
+    mkdir -p "$root/usr/lib/qemu"
+    copy_with_libs /usr/lib/qemu/virtiofsd "$root/usr/lib/qemu/virtiofsd"
+fi
 echo "$files" | while IFS= read -r spec; do
     [ -n "$spec" ] || continue
     src=${spec%%:*}

@@ -445,6 +445,70 @@ START_TEST(config_is_typed)
 }
 END_TEST
 
+START_TEST(share_arguments)
+{
+    static const struct {
+        const char *arg, *dir, *tag;
+        bool ro;
+    } ok[] = {
+        {"/srv/src", "/srv/src", "src", false},
+        {"/srv/src/", "/srv/src/", "src", false},
+        {"/", "/", "root", false},
+        {"/srv/a,b,tag=x,ro", "/srv/a,b", "x", true},
+        {"/srv/x,tag=data", "/srv/x", "data", false},
+        {"/srv/x,ro,tag=t-1.2_+", "/srv/x", "t-1.2_+", true},
+        {"/srv/x,tag=a,rw", "/srv/x", "a", false},
+    };
+    static const char *const bad[] = {
+        "",
+        ",ro",
+        "/srv/x,tag=",
+        "/srv/x,tag=has space",
+        "/srv/x,tag=0123456789012345678901234567890123456", /* 37 */
+        "/srv/with space",                                  /* no default */
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(ok); i++) {
+        g_autofree char *dir = NULL, *tag = NULL;
+        const char *why = NULL;
+        bool ro;
+
+        ck_assert_msg(cli_parse_share(ok[i].arg, &dir, &tag, &ro, &why), "%s",
+                      ok[i].arg);
+        ck_assert_str_eq(dir, ok[i].dir);
+        ck_assert_str_eq(tag, ok[i].tag);
+        ck_assert_int_eq(ro, ok[i].ro);
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *dir = NULL, *tag = NULL;
+        const char *why = NULL;
+        bool ro;
+
+        ck_assert_msg(!cli_parse_share(bad[i], &dir, &tag, &ro, &why), "%s",
+                      bad[i]);
+        ck_assert(why && !dir && !tag);
+    }
+}
+END_TEST
+
+/* Two shares may not have one tag: the guest could mount only one. */
+START_TEST(share_tag_collision_is_a_usage_error)
+{
+    char *argv[] = {"run",    "--kernel", "k",      "--share",
+                    "/a/src", "--share",  "/b/src", NULL};
+    g_autoptr(GError) err = NULL;
+    struct vm_config cfg;
+    enum config_action act;
+
+    ck_assert(
+        !config_parse_run(G_N_ELEMENTS(argv) - 1, argv, &cfg, &act, &err));
+    ck_assert_int_eq(err->code, HUSK_EXIT_USAGE);
+    ck_assert_msg(strstr(err->message, "tag 'src' is taken"), "%s",
+                  err->message);
+    config_clear(&cfg);
+}
+END_TEST
+
 START_TEST(help_and_version)
 {
     char *err = NULL;
@@ -474,6 +538,8 @@ int main(void)
     tcase_add_test(ex, help_and_version);
     tcase_add_test(ex, check_names_each_kind_of_kvm);
     tcase_add_test(tc, config_is_typed);
+    tcase_add_test(tc, share_arguments);
+    tcase_add_test(tc, share_tag_collision_is_a_usage_error);
     suite_add_tcase(su, ex);
     return check_run(su);
 }
