@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -178,6 +179,36 @@ int bproc_pidfd(const struct backend_proc *p)
     return p->pid > 0 ? (int)syscall(SYS_pidfd_open, p->pid, 0) : -1;
 }
 
+pid_t bproc_server_pid(const struct backend_proc *p)
+{
+    g_autofree char *path = NULL, *children = NULL;
+    char *end;
+    long child;
+
+    if (p->pid <= 0) {
+        return -1;
+    }
+    /* virtiofsd's namespace sandbox forks into a new PID namespace and
+     * waits there: the child serves, and is who must be stopped. */
+    path =
+        g_strdup_printf("/proc/%d/task/%d/children", (int)p->pid, (int)p->pid);
+    if (g_file_get_contents(path, &children, NULL, NULL)) {
+        child = strtol(children, &end, 10);
+        if (end != children && child > 0 && !strchr(g_strstrip(end), ' ') &&
+            !*end) {
+            return (pid_t)child;
+        }
+    }
+    return p->pid;
+}
+
+int bproc_server_pidfd(const struct backend_proc *p)
+{
+    pid_t pid = bproc_server_pid(p);
+
+    return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+}
+
 /* Waits up to ms for the process to end, and reaps it; true if it did. */
 static bool reap_within(struct backend_proc *p, unsigned ms)
 {
@@ -206,11 +237,14 @@ void bproc_stop(struct backend_proc *p, unsigned grace_ms)
     if (p->pidfd < 0) {
         /* No pidfd (an old kernel): the child is left to init. */
         kill(p->pid, SIGKILL);
-    } else if (!reap_within(p, grace_ms)) {
-        syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
-        if (!reap_within(p, 1000)) {
-            g_warning("%s did not end after SIGKILL (pid %d)", p->name,
-                      (int)p->pid);
+    } else {
+        syscall(SYS_pidfd_send_signal, p->pidfd, SIGTERM, NULL, 0);
+        if (!reap_within(p, grace_ms)) {
+            syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+            if (!reap_within(p, 1000)) {
+                g_warning("%s did not end after SIGKILL (pid %d)", p->name,
+                          (int)p->pid);
+            }
         }
     }
     if (p->pidfd >= 0) {

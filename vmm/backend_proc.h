@@ -39,9 +39,16 @@ int bproc_start(struct backend_proc *p,
  * -1.  Setup thread. */
 int bproc_pidfd(const struct backend_proc *p);
 
-/* Ends the program: it should exit once its socket closes; after
- * grace_ms it gets SIGKILL.  Returns within about grace_ms + 1 s.  Any
- * thread of husk's sandbox (poll, pidfd_send_signal, waitid). */
+/* The process that serves (the program itself, or the one child it
+ * forked to run in namespaces of its own, as virtiofsd does), and a new
+ * pidfd for it: what a device kills when the backend fails.  Once the
+ * backend has answered (its child exists), on the setup thread. */
+pid_t bproc_server_pid(const struct backend_proc *p);
+int bproc_server_pidfd(const struct backend_proc *p);
+
+/* Ends the program: SIGTERM, and after grace_ms SIGKILL.  Returns within about
+ * grace_ms + 1 s.  Any thread of husk's sandbox (poll, pidfd_send_signal,
+ * waitid). */
 void bproc_stop(struct backend_proc *p, unsigned grace_ms);
 
 #endif

@@ -709,12 +709,13 @@ void vm_destroy(struct vm *vm)
         }
     }
     for (unsigned i = 0; i < VM_MAX_SHARES; i++) {
-        /* The socket first: virtiofsd ends when it closes. */
+        /* virtiofsd first (SIGTERM: it ends quietly; a closed socket
+         * makes it complain), then its socket. */
+        bproc_stop(&vm->share_proc[i], 1000);
         if (vm->share[i]) {
             vudev_cleanup(vm->share[i]);
             g_free(vm->share[i]);
         }
-        bproc_stop(&vm->share_proc[i], 1000);
     }
     if (vm->vcon) {
         vcon_cleanup(vm->vcon);

@@ -292,10 +292,12 @@ static bool create_shares(struct vm *vm, GError **errp)
             return false;
         }
         u = vm->share[i] = g_new0(struct vudev, 1);
-        if (!vudev_init_fs(u, sock, bproc_pidfd(p), label, sh->tag, &vm->gm,
-                           &slot->irq, errp)) {
+        if (!vudev_init_fs(u, sock, label, sh->tag, &vm->gm, &slot->irq,
+                           errp)) {
             return false;
         }
+        vudev_set_backend_pidfd(u, bproc_server_pidfd(p));
+        u->in_order = true; /* virtiofsd as vfsd_start runs it */
         u->take_kicks = share_take_kicks;
         u->take_kicks_opaque = slot;
         if (!vm_virtio_plug(slot, &u->vdev, errp)) {

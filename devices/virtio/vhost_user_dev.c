@@ -67,30 +67,37 @@ static void backend_lost_locked(struct vudev *u)
     g_warning("%s: the backend %s; the device fails its requests from now on",
               u->label, u->conn.why[0] ? u->conn.why : "failed");
     /* A backend that stopped answering may still be writing guest
-     * memory: killing it is the only way to be sure it no longer does. */
+     * memory: killing it is the only way to be sure it no longer does.
+     * (SIGKILL lands within microseconds, not at once: a backend that
+     * was mid-request as husk gives up on it can still write one used
+     * entry after husk's; one that closed its socket is gone already.) */
     if (u->pidfd >= 0) {
         syscall(SYS_pidfd_send_signal, u->pidfd, SIGKILL, NULL, 0);
     }
     memset(u->started, 0, sizeof(u->started));
-    /* husk serves the rings from here: start where the backend left the
-     * used ring, and consume only what the driver adds after now, so no
-     * request the backend took is completed twice. */
+    /* husk serves the rings from here, from where the backend left the
+     * used ring.  In order, everything after the last used request is
+     * the backend's unfinished work or not yet taken: all of it is
+     * failed.  Otherwise only what the driver adds from now on is, so no
+     * request the backend finished is completed twice. */
     for (unsigned q = 0; q < d->ops->num_queues; q++) {
         struct virtqueue *vq = &d->vq[q];
 
         if (vq->active) {
             vq->used_idx =
                 __atomic_load_n((uint16_t *)(vq->used + 2), __ATOMIC_ACQUIRE);
-            vq->last_avail =
-                __atomic_load_n((uint16_t *)(vq->avail + 2), __ATOMIC_ACQUIRE);
+            vq->last_avail = u->in_order
+                                 ? vq->used_idx
+                                 : __atomic_load_n((uint16_t *)(vq->avail + 2),
+                                                   __ATOMIC_ACQUIRE);
             vq->signalled_valid = false;
         }
     }
     if (d->status & VIRTIO_S_DRIVER_OK) {
         virtio_dev_set_broken_locked(d, "its vhost-user backend failed");
     }
-    /* Kicks come to husk from now on; a request the driver added while
-     * the watch was being set up is looked for here. */
+    /* Kicks come to husk from now on; what is pending already is
+     * answered here. */
     if (u->take_kicks) {
         u->take_kicks(u);
     }
@@ -273,7 +280,6 @@ static bool negotiate(struct vudev *u,
 
 bool vudev_init_fs(struct vudev *u,
                    int sock,
-                   int pidfd,
                    const char *label,
                    const char *tag,
                    const struct guest_mem *gm,
@@ -285,7 +291,7 @@ bool vudev_init_fs(struct vudev *u,
 
     memset(u, 0, sizeof(*u));
     u->conn.fd = -1;
-    u->pidfd = pidfd;
+    u->pidfd = -1;
     u->kind = VUDEV_FS;
     g_strlcpy(u->label, label, sizeof(u->label));
     if (!tl || tl > VUDEV_FS_TAG_MAX) {
@@ -319,6 +325,14 @@ bool vudev_init_fs(struct vudev *u,
     u->vdev.queues_remote = true;
     u->vdev.isr_queue_always = true;
     return true;
+}
+
+void vudev_set_backend_pidfd(struct vudev *u, int pidfd)
+{
+    if (u->pidfd >= 0) {
+        close(u->pidfd);
+    }
+    u->pidfd = pidfd;
 }
 
 void vudev_bind(struct vudev *u, const struct vudev_env *env)

@@ -16,7 +16,9 @@
  * unasked): the device goes NEEDS_RESET, husk says which backend and why,
  * the backend process (if husk started it) is killed, and husk takes the
  * kicks back and completes each new request with an error, so the guest
- * sees I/O errors instead of waiting forever.
+ * sees I/O errors instead of waiting forever.  Requests the backend had
+ * taken are failed too when it completes in order (in_order); otherwise
+ * the rings cannot tell which it had finished, and those stay pending.
  */
 #ifndef HUSK_VHOST_USER_DEV_H
 #define HUSK_VHOST_USER_DEV_H
@@ -50,6 +52,10 @@ struct vudev {
     bool bound;
     bool started[VIRTIO_MAX_QUEUES];
     bool lost; /* the backend failed: husk fails the requests */
+    /* The backend completes each queue's requests in order (virtiofsd
+     * with no thread pool): when it is lost, every request after the
+     * last used one is failed too, none is left waiting. */
+    bool in_order;
     int pidfd; /* the backend process if husk started it, else -1 */
     /* Set by the VMM: watch the kick eventfds on husk's I/O thread from
      * now on (the backend no longer reads them).  Any thread, with
@@ -61,18 +67,20 @@ struct vudev {
 
 /*
  * A virtio-fs device on the connected backend socket sock (ownership
- * passes), tag as the guest mounts it.  pidfd: the backend's process, to
- * kill if it fails (-1: not ours; ownership passes).  Negotiates with the
- * backend now; false with a message naming label if it cannot serve.
+ * passes), tag as the guest mounts it.  Negotiates with the backend now;
+ * false with a message naming label if it cannot serve.
  */
 bool vudev_init_fs(struct vudev *u,
                    int sock,
-                   int pidfd,
                    const char *label,
                    const char *tag,
                    const struct guest_mem *gm,
                    struct irq_line *irq,
                    GError **errp);
+
+/* The backend's serving process, to kill if it fails: a pidfd whose
+ * ownership passes (-1: not husk's to kill). */
+void vudev_set_backend_pidfd(struct vudev *u, int pidfd);
 
 /* After vm_virtio_plug: the memory and eventfds (the caller keeps them). */
 void vudev_bind(struct vudev *u, const struct vudev_env *env);

@@ -169,6 +169,22 @@ const struct cat_case cat_cases[] = {
     { "P06", NONE, P, "helper tries to shrink guest RAM and the ISR page (sealed)", p_shrinks_guest_memory },
     { "X01", NONE, P, "nobody reads husk's output while the guest prints (held the vCPU)", x_output_unread },
     { "X02", NONE, P, "the reader of husk's output goes away (SIGPIPE killed husk)", x_output_reader_gone },
+    /* vhost-user backends (virtio-fs device; vhost-user.rst): the
+     * handshake on the setup thread, DRIVER_OK and reset on a vCPU, the
+     * socket watch on the I/O thread, each under its seccomp filter */
+    { "V01", NONE, P, "a well-behaved backend: handshake, rings started, stopped, started", v_good },
+    { "V02", NONE, R, "backend never answers GET_FEATURES", v_silent },
+    { "V03", NONE, R, "reply claims a 4 GiB payload", v_huge_reply },
+    { "V04", NONE, R, "reply for another request", v_wrong_request },
+    { "V05", NONE, R, "reply without the REPLY flag", v_not_a_reply },
+    { "V06", NONE, R, "8 descriptors attached to a reply", v_fds_in_reply },
+    { "V07", NONE, R, "backend offers no VERSION_1 (legacy only)", v_no_version_1 },
+    { "V08", NONE, R, "half a reply, then the connection closes", v_truncated },
+    { "V09", NONE, R, "REPLY_ACK refuses SET_MEM_TABLE", v_nack_mem_table },
+    { "V10", NONE, R, "connection closes at SET_VRING_KICK (DRIVER_OK on a vCPU)", v_close_on_kick },
+    { "V11", NONE, R, "GET_VRING_BASE never answered (a reset on a vCPU)", v_silent_stop },
+    { "V12", NONE, R, "GET_VRING_BASE answered for another queue", v_wrong_queue },
+    { "V13", NONE, R, "a message nobody asked for (the I/O thread's watch)", v_unasked },
 };
 // clang-format on
 

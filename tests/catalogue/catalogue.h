@@ -1,8 +1,9 @@
 /*
  * catalogue.h: the malformed-input catalogue (docs/testing.md).  Every case is
  * one row of the table in cases.c: an id (M transport, R ring, B blk, N net, C
- * console, S slirp, H host inputs), the rule it breaks, the verdict husk must
- * reach, and the function that plays it.  check_catalogue.c runs each row, then
+ * console, S slirp, H host inputs, G/P/X peers, V vhost-user backends), the
+ * rule it breaks, the verdict husk must reach, and the function that plays
+ * it.  check_catalogue.c runs each row, then
  * checks the device answers an ordinary request after a reset (the "never dead"
  * rule).
  */

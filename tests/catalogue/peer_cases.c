@@ -7,6 +7,8 @@
 #include "tests/catalogue/peer_cases.h"
 
 #include "devices/backend/net_remote.h"
+#include "devices/backend/vhost_user.h"
+#include "harness/fake_vhost_user.h"
 #include "harness/hostile_peers.h"
 
 static enum verdict reset_in_flight(enum blk_engine e)
@@ -94,3 +96,46 @@ enum verdict x_output_reader_gone(struct devkit *k)
     hp_uart_flood(true, &r);
     return r.returned && r.out_gone ? V_PASS : V_WEDGED;
 }
+
+/* A vhost-user backend (fake_vhost_user.h): REJECT if husk refused it in
+ * bounded time (the handshake failed with a message, or the device went
+ * NEEDS_RESET and gave the backend up) and kept no descriptor; PASS for
+ * the well-behaved one; anything else is WEDGED. */
+static enum verdict vhost_user(enum fvu_mode m)
+{
+    struct fvu_outcome o;
+
+    fvu_play(m, &o);
+    if (o.longest_us >= (VHU_REPLY_MS + 1000) * 1000LL || o.fds_kept) {
+        return V_WEDGED;
+    }
+    if (m == FVU_GOOD) {
+        return o.init_ok && !o.lost && !o.needs_reset ? V_PASS : V_WEDGED;
+    }
+    if (!o.init_ok) {
+        return o.message[0] ? V_REJECT : V_WEDGED;
+    }
+    if (m == FVU_SILENT_STOP && !o.killed) {
+        return V_WEDGED; /* it might still write the forgotten rings */
+    }
+    return o.lost ? V_REJECT : V_WEDGED;
+}
+
+#define VU_CASE(fn, mode)             \
+    enum verdict fn(struct devkit *k) \
+    {                                 \
+        return vhost_user(mode);      \
+    }
+VU_CASE(v_good, FVU_GOOD)
+VU_CASE(v_silent, FVU_SILENT)
+VU_CASE(v_huge_reply, FVU_HUGE_REPLY)
+VU_CASE(v_wrong_request, FVU_WRONG_REQUEST)
+VU_CASE(v_not_a_reply, FVU_NOT_A_REPLY)
+VU_CASE(v_fds_in_reply, FVU_FDS_IN_REPLY)
+VU_CASE(v_no_version_1, FVU_NO_VERSION_1)
+VU_CASE(v_truncated, FVU_TRUNCATED)
+VU_CASE(v_nack_mem_table, FVU_NACK_MEM_TABLE)
+VU_CASE(v_close_on_kick, FVU_CLOSE_ON_KICK)
+VU_CASE(v_silent_stop, FVU_SILENT_STOP)
+VU_CASE(v_wrong_queue, FVU_WRONG_QUEUE)
+VU_CASE(v_unasked, FVU_UNASKED)

@@ -5,7 +5,15 @@
  */
 #include "harness/fake_vhost_user.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <glib.h>
+#include <linux/virtio_mmio.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,7 +22,12 @@
 #include <unistd.h>
 
 #include "devices/backend/vhost_user.h"
-#include "devices/virtio/virtio.h"
+#include "devices/virtio/vhost_user_dev.h"
+#include "devices/virtio/virtio_mmio.h"
+#include "harness/sandboxed.h"
+#include "harness/test_vm.h"
+#include "harness/vdriver.h"
+#include "lib/util.h"
 
 const char *const fvu_mode_name[FVU_MODES] = {
     "good",           "silent",        "huge reply",   "wrong request",
@@ -190,4 +203,140 @@ pid_t fvu_start(enum fvu_mode m, int *sock, unsigned lifetime_s)
     close(sv[1]);
     *sock = sv[0];
     return pid;
+}
+
+/* ---- playing a mode against husk ---- */
+
+#define FVU_RAM (4 * MiB)
+#define FVU_BASE 0xd0000000ULL
+
+struct fvu_play {
+    struct test_mem tm;
+    struct test_irq irq;
+    struct bus bus;
+    struct vudev dev;
+    struct vdrv drv;
+    int mem_fd, kick[2], call;
+};
+
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+
+    while (d && readdir(d)) {
+        n++;
+    }
+    if (d) {
+        closedir(d);
+    }
+    return n;
+}
+
+static void play_bring_up(void *o)
+{
+    struct fvu_play *p = o;
+
+    vdrv_init(&p->drv, &p->tm, &p->bus, FVU_BASE, 0x10000, FVU_RAM);
+    vdrv_bringup(&p->drv, 26, 1ULL << VIRTIO_F_VERSION_1, 2, 64);
+}
+
+static void play_reset(void *o)
+{
+    struct fvu_play *p = o;
+
+    vdrv_wr(&p->drv, VIRTIO_MMIO_STATUS, 0);
+}
+
+static void play_watch(void *o)
+{
+    struct fvu_play *p = o;
+
+    for (int i = 0; i < 200 && vudev_socket_event(&p->dev); i++) {
+        g_usleep(10000);
+    }
+}
+
+static int64_t timed(void (*fn)(void *), enum sandbox_role role, void *o)
+{
+    gint64 t0 = g_get_monotonic_time();
+
+    run_sandboxed(role, role == SANDBOX_VCPU ? "vcpu0" : "io", fn, NULL, o, 30);
+    return g_get_monotonic_time() - t0;
+}
+
+void fvu_play(enum fvu_mode m, struct fvu_outcome *o)
+{
+    struct fvu_play *p = g_new0(struct fvu_play, 1);
+    g_autoptr(GError) err = NULL;
+    int before, sock, st = 0;
+    gint64 t0;
+    pid_t pid;
+
+    memset(o, 0, sizeof(*o));
+    p->mem_fd = test_mem_init_shared(&p->tm, FVU_RAM);
+    test_irq_init(&p->irq);
+    bus_init(&p->bus, "mmio");
+    p->kick[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    p->kick[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    p->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    before = count_fds();
+    pid = fvu_start(m, &sock, 30);
+    t0 = g_get_monotonic_time();
+    o->init_ok = vudev_init_fs(&p->dev, sock, "share 'x'", "x", &p->tm.gm,
+                               &p->irq.line, &err);
+    vudev_set_backend_pidfd(&p->dev, (int)syscall(SYS_pidfd_open, pid, 0));
+    o->longest_us = g_get_monotonic_time() - t0;
+    if (!o->init_ok) {
+        g_strlcpy(o->message, err ? err->message : "", sizeof(o->message));
+    } else {
+        struct vudev_env env = {
+            .mem_fd = p->mem_fd,
+            .nr_regions = 1,
+            .region = {{0, FVU_RAM, (uintptr_t)p->tm.low, 0}},
+            .kick_fd = {p->kick[0], p->kick[1]},
+            .call_fd = p->call};
+        int64_t t;
+
+        vudev_bind(&p->dev, &env);
+        bus_add(&p->bus, "fs", FVU_BASE, VIRTIO_MMIO_SIZE, &virtio_mmio_ops,
+                &p->dev.vdev);
+        t = timed(play_bring_up, SANDBOX_VCPU, p);
+        o->longest_us = MAX(o->longest_us, t);
+        o->isr = vdrv_rd(&p->drv, VIRTIO_MMIO_INTERRUPT_STATUS);
+        o->tag0 = (uint8_t)vdrv_rd(&p->drv, VIRTIO_MMIO_CONFIG);
+        if (!p->dev.lost) {
+            /* Unasked messages are seen by the I/O thread's watch. */
+            timed(play_watch, SANDBOX_MAIN, p);
+        }
+        if (!p->dev.lost) {
+            p->dev.conn.reply_ms = 300;
+            t = timed(play_reset, SANDBOX_VCPU, p);
+            o->longest_us = MAX(o->longest_us, t);
+            if (!p->dev.lost) {
+                play_bring_up(p); /* and it comes back */
+            }
+        }
+        o->needs_reset = vdrv_status(&p->drv) & VIRTIO_S_NEEDS_RESET;
+        o->lost = p->dev.lost;
+        g_strlcpy(o->message, p->dev.conn.why, sizeof(o->message));
+    }
+    vudev_cleanup(&p->dev);
+    /* The fake exits at EOF unless husk killed it, or it is pausing. */
+    for (int i = 0; i < 100 && waitpid(pid, &st, WNOHANG) == 0; i++) {
+        g_usleep(10000);
+        if (i == 99) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            st = 0; /* killed by us, not by husk */
+        }
+    }
+    o->killed = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+    o->fds_kept = count_fds() - before;
+    munmap(p->tm.low, FVU_RAM);
+    close(p->mem_fd);
+    close(p->kick[0]);
+    close(p->kick[1]);
+    close(p->call);
+    g_free(p);
 }

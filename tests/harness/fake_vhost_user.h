@@ -9,6 +9,8 @@
 #ifndef HUSK_TEST_FAKE_VHOST_USER_H
 #define HUSK_TEST_FAKE_VHOST_USER_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 enum fvu_mode {
@@ -33,5 +35,28 @@ extern const char *const fvu_mode_name[FVU_MODES];
 /* Forks the backend; *sock is husk's end.  The child exits at EOF, and
  * after lifetime_s in any case. */
 pid_t fvu_start(enum fvu_mode m, int *sock, unsigned lifetime_s);
+
+/* What husk did with a backend of that mode (fvu_play). */
+struct fvu_outcome {
+    bool init_ok;       /* the handshake succeeded */
+    char message[256];  /* the setup error, or why the device gave up */
+    bool needs_reset;   /* the device asked for a reset */
+    bool lost;          /* husk gave the backend up */
+    bool killed;        /* the backend process was SIGKILLed by husk */
+    int64_t longest_us; /* the longest step husk took (handshake,
+                         * DRIVER_OK, reset) */
+    int fds_kept;       /* descriptors open after, less before */
+    uint32_t isr;       /* InterruptStatus once running */
+    uint8_t tag0;       /* the config space's first byte (the tag's) */
+};
+
+/*
+ * Plays one mode against husk's vhost-user device as husk runs it: a
+ * virtio-fs device on memfd guest RAM, the handshake, a driver's bring-up
+ * and a reset on a thread under the vCPU seccomp filter, the socket
+ * watch under the main thread's; the backend's pid handed over as a
+ * pidfd, as for a virtiofsd husk started.
+ */
+void fvu_play(enum fvu_mode m, struct fvu_outcome *o);
 
 #endif

@@ -66,7 +66,7 @@ static void run_scenarios(void)
     g_autofree char *gdir = NULL, *vmlinuz = NULL, *vmlinux = NULL,
                     *initrd = NULL, *rootimg = NULL, *bench = NULL,
                     *runstat = NULL, *records = NULL, *fault = NULL, *rr = NULL,
-                    *dur = NULL;
+                    *dur = NULL, *shares = NULL, *share_guest = NULL;
     g_autofree char *err = NULL;
     int st;
 
@@ -86,6 +86,9 @@ static void run_scenarios(void)
     }
     bench = g_build_filename(srcdir, "scripts", "husk-bench", NULL);
     dur = g_build_filename(srcdir, "tests", "system", "durability.sh", NULL);
+    shares = g_build_filename(srcdir, "tests", "system", "shares.sh", NULL);
+    share_guest =
+        g_build_filename(srcdir, "tests", "system", "share-guest.sh", NULL);
     {
         g_autofree char *bdir = g_path_get_dirname(husk);
 
@@ -133,6 +136,9 @@ static void run_scenarios(void)
         g_autofree char *f13 = g_strdup_printf("%s:husk-fault", fault);
         g_autofree char *f14 = g_strdup_printf("%s:husk-rr", rr);
         g_autofree char *f15 = g_strdup_printf("%s:durability.sh", dur);
+        g_autofree char *f16 = g_strdup_printf("%s:shares.sh", shares);
+        g_autofree char *f17 =
+            g_strdup_printf("%s:share-guest.sh", share_guest);
         g_autofree char *runc = g_find_program_in_path("runc");
         g_autofree char *crun = g_find_program_in_path("crun");
         g_autofree char *f10 =
@@ -140,12 +146,13 @@ static void run_scenarios(void)
         g_autofree char *f11 =
             g_strdup_printf("%s:bin/crun", crun ? crun : "/usr/bin/crun");
         char *argv[48] = {
-            testhost, "--husk",    (char *)husk, "--scenario", scen, "--file",
-            f1,       "--file",    f2,           "--file",     f3,   "--file",
-            f4,       "--file",    f5,           "--file",     f6,   "--file",
-            f7,       "--file",    f8,           "--file",     f9,   "--file",
-            f12,      "--file",    f13,          "--file",     f14,  "--file",
-            f15,      "--timeout", "2700",       NULL};
+            testhost, "--husk", (char *)husk, "--scenario", scen, "--file",
+            f1,       "--file", f2,           "--file",     f3,   "--file",
+            f4,       "--file", f5,           "--file",     f6,   "--file",
+            f7,       "--file", f8,           "--file",     f9,   "--file",
+            f12,      "--file", f13,          "--file",     f14,  "--file",
+            f15,      "--file", f16,          "--file",     f17,  "--timeout",
+            "2700",   NULL};
         unsigned n = 0;
 
         while (argv[n]) {
@@ -745,6 +752,80 @@ END_TEST
  * (a new HUSK_CACHE), and a real guest booted with them, so a first run's
  * failure (a download, a missing tool, a script that reads stderr as
  * data) cannot hide behind a warm cache. */
+/* --share: the tree reads the same in the guest (sum over contents,
+ * names with spaces and UTF-8, a symlink, 1,000 entries); a guest write
+ * is on the host; the ro share refuses writes; after an unbind and bind
+ * of the virtio-fs driver both shares mount and read the same. */
+START_TEST(share_tree_reads_identically)
+{
+    g_autofree char *b = expect("share-tree", 0, "GUEST-TREE-SUM-AGAIN=");
+    g_autofree char *host = value_of(output, "HOST-TREE-SUM");
+    g_autofree char *guest = value_of(b, "GUEST-TREE-SUM");
+    g_autofree char *again = value_of(b, "GUEST-TREE-SUM-AGAIN");
+    g_autofree char *wrote = value_of(b, "GUEST-WROTE-SHA");
+    g_autofree char *saw = value_of(output, "HOST-SAW-SHA");
+    g_autofree char *ro = value_of(b, "RO-SHARE");
+    g_autofree char *ro_file = value_of(output, "HOST-RO-FILE");
+    g_autofree char *rebound = value_of(b, "REBOUND");
+
+    ck_assert_msg(host && guest && strlen(host) == 64, "%s", tail(b));
+    ck_assert_msg(!strcmp(host, guest), "host tree %s, guest saw %s", host,
+                  guest);
+    ck_assert_msg(!strcmp(host, again), "after rebind the guest saw %s", again);
+    ck_assert_msg(wrote && saw && !strcmp(wrote, saw),
+                  "guest wrote %s, host reads %s", wrote, saw);
+    ck_assert_str_eq(ro, "refused");
+    ck_assert_str_eq(ro_file, "absent");
+    ck_assert_str_eq(rebound, "2");
+}
+END_TEST
+
+/* virtiofsd killed mid-run: the guest's reads fail, husk names the
+ * backend, the guest runs to its end and husk exits with its status. */
+START_TEST(share_backend_killed_gives_io_errors)
+{
+    g_autofree char *b = expect("share-killed", 0, "GUEST-STILL-RUNNING");
+
+    ck_assert_msg(strstr(output, "KILLED-VIRTIOFSD="), "virtiofsd not found");
+    ck_assert_msg(strstr(b, "READ-BEFORE=ok"), "%s", tail(b));
+    ck_assert_msg(strstr(b, "READ-AFTER=error"), "%s", tail(b));
+    ck_assert_msg(strstr(b,
+                         "husk: share 'src': the backend closed the "
+                         "connection"),
+                  "%s", tail(b));
+}
+END_TEST
+
+/* Before the guest starts: one line and the documented status. */
+START_TEST(share_errors_before_boot)
+{
+    static const struct {
+        const char *name;
+        int rc;
+        const char *line;
+    } c[] = {
+        {"share-missing-dir", 66, "husk: --share /tmp/no-such-dir: No such"},
+        {"share-tag-taken", 64, "tag 'share' is taken by --share"},
+        {"share-no-virtiofsd", 69, "husk: --share needs virtiofsd"},
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(c); i++) {
+        g_autofree char *b = expect(c[i].name, c[i].rc, c[i].line);
+        const char *mark = strstr(b, "=== STDERR");
+        const char *msg = mark ? strchr(mark, '\n') : NULL;
+        unsigned lines = 0;
+
+        ck_assert_msg(msg, "%s: no stderr mark:\n%s", c[i].name, b);
+        for (const char *p = msg + 1; *p; p++) {
+            lines += *p == '\n';
+        }
+        /* One line: the message and nothing else. */
+        ck_assert_msg(lines == 1, "%s: %u lines on stderr:\n%s", c[i].name,
+                      lines, b);
+    }
+}
+END_TEST
+
 START_TEST(cold_cache_builds_and_boots)
 {
     g_autofree char *b = expect("cold-bzimage", 0, "HUSK-GUEST-READY");
@@ -828,6 +909,9 @@ int main(int argc, char **argv)
     tcase_add_test(tc, console_input_reaches_the_shell);
     tcase_add_loop_test(tc, disk_write_is_on_the_host_image, 0, 2);
     tcase_add_test(tc, husk_check_picks_io_uring);
+    tcase_add_test(tc, share_tree_reads_identically);
+    tcase_add_test(tc, share_backend_killed_gives_io_errors);
+    tcase_add_test(tc, share_errors_before_boot);
     tcase_add_test(tc, read_only_disk_refuses_writes);
     tcase_add_test(tc, rng_gives_hwrng);
     tcase_add_test(tc, no_rng_means_no_hwrng);

@@ -113,6 +113,9 @@ linux disk-ro vmlinuz --disk /tmp/ro.img,ro -- \
 echo "RO-HOST-SHA=$(sha256sum /tmp/ro.img | cut -d' ' -f1)"
 rm -f /tmp/ro.img
 
+# virtio-fs (--share, virtiofsd): shares.sh.
+. ./shares.sh
+
 # No husk.run: init starts a shell on the serial console.  Type into it
 # through husk's stdin, every 2 s until it is read (input sent before the
 # guest's serial driver starts is flushed by the driver), until the VM ends.

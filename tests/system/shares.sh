@@ -2,21 +2,14 @@
 # virtiofsd), sourced by scenarios.sh inside the test host; needs its
 # scenario() and linux() and share-guest.sh next to it.
 
+# tree_sum, the same function the guest runs (share-guest.sh, sourced for
+# its functions only).
+share_guest_mode=functions
+. ./share-guest.sh
+unset share_guest_mode
+
 # The tree: a big file, an empty one, a symlink, a name with spaces and
 # UTF-8, a directory of 1,000 entries.
-host_tree_sum() {
-    (
-        cd "$1" || exit 1
-        find . -path ./dir1000 -prune -o -path ./from-guest -prune -o \
-            -type f -print | LC_ALL=C sort | while IFS= read -r f; do
-            echo "F $f $(sha256sum < "$f" | cut -d' ' -f1)"
-        done
-        find . -type l | LC_ALL=C sort | while IFS= read -r f; do
-            echo "L $f $(readlink "$f")"
-        done
-        echo "D $(ls dir1000 | wc -l) $(ls dir1000 | LC_ALL=C sort | sha256sum | cut -d' ' -f1)"
-    ) | sha256sum | cut -d' ' -f1
-}
 rm -rf /tmp/share /tmp/tools
 mkdir -p /tmp/share/dir1000 /tmp/share/sub /tmp/tools
 dd if=/dev/urandom of=/tmp/share/big bs=1M count=16 2>/dev/null
@@ -29,7 +22,7 @@ while [ $i -lt 1000 ]; do
     i=$((i + 1))
 done
 cp share-guest.sh /tmp/tools/share-guest.sh
-echo "HOST-TREE-SUM=$(host_tree_sum /tmp/share)"
+echo "HOST-TREE-SUM=$(tree_sum /tmp/share)"
 linux share-tree vmlinuz --share /tmp/share,tag=src --share /tmp/tools,ro -- \
     "cp /mnt/tools/share-guest.sh /tmp/g.sh && sh /tmp/g.sh tree"
 echo "HOST-SAW-SHA=$(sha256sum < /tmp/share/from-guest | cut -d' ' -f1)"
@@ -44,7 +37,13 @@ rm -f /tmp/share/ready
         sleep 0.5
         i=$((i + 1))
     done
-    pkill -9 -f 'virtiofsd.*source=/tmp/share'
+    # The virtiofsd serving /tmp/share (busybox here has no pkill).
+    for p in /proc/[0-9]*; do
+        if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q 'virtiofsd.*source=/tmp/share '; then
+            echo "KILLED-VIRTIOFSD=${p#/proc/}"
+            kill -9 "${p#/proc/}"
+        fi
+    done
 ) &
 linux share-killed vmlinuz --share /tmp/share,tag=src --share /tmp/tools,ro -- \
     "cp /mnt/tools/share-guest.sh /tmp/g.sh && sh /tmp/g.sh killed"
