@@ -24,6 +24,8 @@
 #endif
 #include <unistd.h>
 
+#include <glib-unix.h>
+
 #include "lib/error.h"
 
 struct child_setup {
@@ -127,10 +129,10 @@ static void remove_private(char *dir, char *path)
 int bproc_start(struct backend_proc *p,
                 const char *name,
                 const char *const *argv,
-                const char *ro_dir,
+                const struct bproc_opts *o,
                 GError **errp)
 {
-    struct child_setup cs = {ro_dir, getpid()};
+    struct child_setup cs = {o->ro_dir, getpid()};
     g_autoptr(GError) err = NULL;
     char *dir = NULL, *path = NULL;
     int lfd, target = 3, sock = -1;
@@ -138,6 +140,7 @@ int bproc_start(struct backend_proc *p,
 
     memset(p, 0, sizeof(*p));
     p->pidfd = -1;
+    p->err_fd = -1;
     g_strlcpy(p->name, name, sizeof(p->name));
     lfd = listen_private(&dir, &path, errp);
     if (lfd < 0) {
@@ -147,7 +150,7 @@ int bproc_start(struct backend_proc *p,
     if (!g_spawn_async_with_pipes_and_fds(
             NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES,
             child_setup, &cs, -1, -1, -1, &lfd, &target, 1, &p->pid, NULL, NULL,
-            NULL, &err)) {
+            o->capture_stderr ? &p->err_fd : NULL, &err)) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
                     "%s: cannot start %s: %s", name, argv[0], err->message);
         close(lfd);
@@ -252,4 +255,99 @@ void bproc_stop(struct backend_proc *p, unsigned grace_ms)
     }
     p->pidfd = -1;
     p->pid = 0;
+    if (p->err_src) {
+        g_source_destroy(p->err_src);
+        g_source_unref(p->err_src);
+        p->err_src = NULL;
+    }
+    if (p->err_fd >= 0) {
+        close(p->err_fd);
+        p->err_fd = -1;
+    }
+}
+
+char *bproc_stderr_last_line(struct backend_proc *p, unsigned ms)
+{
+    GString *all = g_string_new(NULL);
+    gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+    struct pollfd pfd = {.fd = p->err_fd, .events = POLLIN};
+    g_auto(GStrv) lines = NULL;
+    char buf[4096];
+    char *last = NULL, *plain = NULL;
+
+    while (p->err_fd >= 0 && all->len < 65536) {
+        gint64 left = (end - g_get_monotonic_time()) / 1000;
+        ssize_t n;
+
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+            break;
+        }
+        n = read(p->err_fd, buf, sizeof(buf));
+        if (n <= 0) {
+            break;
+        }
+        g_string_append_len(all, buf, n);
+    }
+    lines = g_strsplit(all->str, "\n", -1);
+    /* The last "PROGRAM: message" line is the error; lines after it are
+     * its hints (QEMU's "Is another process using the image?"): one line
+     * of both. */
+    for (char **l = lines; *l; l++) {
+        char *colon = strstr(g_strstrip(*l), ": ");
+
+        if (!**l) {
+            continue;
+        }
+        if (colon && !memchr(*l, ' ', (size_t)(colon - *l))) {
+            g_free(last);
+            last = g_strdup(colon + 2);
+        } else if (last) {
+            char *joined = g_strdup_printf("%s (%s)", last, *l);
+
+            g_free(last);
+            last = joined;
+        } else {
+            plain = *l;
+        }
+    }
+    if (!last && plain) {
+        last = g_strdup(plain);
+    }
+    for (char *c = last; c && *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            *c = '?';
+        }
+    }
+    g_string_free(all, TRUE);
+    return last;
+}
+
+static gboolean on_stderr(gint fd, GIOCondition cond, gpointer opaque)
+{
+    struct backend_proc *p = opaque;
+    char buf[1024];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    g_auto(GStrv) lines = NULL;
+
+    if (n <= 0) {
+        return G_SOURCE_REMOVE;
+    }
+    buf[n] = '\0';
+    lines = g_strsplit(buf, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        if (**l) {
+            g_printerr("husk: %s: %s\n", p->name, *l);
+        }
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+void bproc_stderr_forward(struct backend_proc *p, GMainContext *ctx)
+{
+    if (p->err_fd < 0) {
+        return;
+    }
+    p->err_src = g_unix_fd_source_new(p->err_fd, G_IO_IN | G_IO_HUP);
+    g_source_set_callback(p->err_src, G_SOURCE_FUNC(on_stderr), p, NULL);
+    g_source_attach(p->err_src, ctx);
 }

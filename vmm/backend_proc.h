@@ -21,19 +21,35 @@ struct backend_proc {
     char name[64]; /* "virtiofsd for share 'src'" */
     GPid pid;      /* 0: not running */
     int pidfd;     /* opened at start: stopping needs no pidfd_open */
+    int err_fd;    /* its stderr, with capture_stderr; else -1 */
+    GSource *err_src;
+};
+
+struct bproc_opts {
+    const char *ro_dir;  /* a directory it sees read-only (root), or NULL */
+    bool capture_stderr; /* its stderr comes to husk (bproc_stderr_*) */
 };
 
 /*
- * Starts argv (argv[0] is the program; the caller adds "--fd=3") and
- * returns husk's end of the connection, or -1 with errp set.  ro_dir: a
- * directory the program then sees read-only (needs root), or NULL.
- * Setup thread, before the sandbox.
+ * Starts argv (argv[0] is the program; the caller adds the socket's fd 3
+ * in the program's own syntax) and returns husk's end of the connection,
+ * or -1 with errp set.  Setup thread, before the sandbox.
  */
 int bproc_start(struct backend_proc *p,
                 const char *name,
                 const char *const *argv,
-                const char *ro_dir,
+                const struct bproc_opts *o,
                 GError **errp);
+
+/* With capture_stderr: the last line the program wrote, once it has
+ * ended (why it did not come up), as a new string with its "PROGRAM: "
+ * prefix removed; NULL if it said nothing.  Waits up to ms for the pipe
+ * to close. */
+char *bproc_stderr_last_line(struct backend_proc *p, unsigned ms);
+
+/* With capture_stderr, once it is up: each line it writes from now on is
+ * shown as "husk: NAME: LINE" by the I/O thread (ctx). */
+void bproc_stderr_forward(struct backend_proc *p, GMainContext *ctx);
 
 /* A new pidfd for the running program (to kill it from a device), or
  * -1.  Setup thread. */

@@ -77,49 +77,89 @@ bool cli_parse_uint(const char *s, unsigned *out)
 }
 
 /* One trailing ",option" of --disk; false if suffix is not one. */
+bool cli_disk_format_ok(const char *format)
+{
+    static const char *const known[] = {"raw", "qcow2", "qed", "vmdk",
+                                        "vdi", "vhdx",  "vpc"};
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(known); i++) {
+        if (!strcmp(format, known[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool disk_option(const char *opt,
-                        bool *read_only,
-                        enum blk_engine *engine,
-                        bool *bad)
+                        struct vm_disk_config *d,
+                        bool *aio_given,
+                        const char **why)
 {
     if (!strcmp(opt, "ro") || !strcmp(opt, "rw")) {
-        *read_only = !strcmp(opt, "ro");
+        d->read_only = !strcmp(opt, "ro");
     } else if (!strcmp(opt, "aio=io_uring")) {
-        *engine = BLK_ENGINE_URING;
+        d->engine = BLK_ENGINE_URING;
     } else if (!strcmp(opt, "aio=sync")) {
-        *engine = BLK_ENGINE_SYNC;
+        d->engine = BLK_ENGINE_SYNC;
     } else if (!strcmp(opt, "aio=auto")) {
-        *engine = BLK_ENGINE_AUTO;
+        d->engine = BLK_ENGINE_AUTO;
     } else if (g_str_has_prefix(opt, "aio=")) {
-        *bad = true;
+        *why = "expected aio=io_uring, aio=sync or aio=auto";
+    } else if (g_str_has_prefix(opt, "format=")) {
+        if (!cli_disk_format_ok(opt + 7)) {
+            *why = "format= takes raw, qcow2, qed, vmdk, vdi, vhdx or vpc";
+        } else {
+            g_free(d->format);
+            d->format = g_strdup(opt + 7);
+        }
     } else {
         return false;
     }
+    *aio_given |= g_str_has_prefix(opt, "aio=");
     return true;
 }
 
-bool cli_parse_disk(const char *arg,
-                    char **path,
-                    bool *read_only,
-                    enum blk_engine *engine)
+bool cli_parse_disk(const char *arg, struct vm_disk_config *d, const char **why)
 {
     g_autofree char *p = g_strdup(arg);
+    bool aio_given = false;
     char *comma;
-    bool bad = false;
 
-    *read_only = false;
-    *engine = BLK_ENGINE_AUTO;
-    *path = NULL;
+    d->read_only = false;
+    d->engine = BLK_ENGINE_AUTO;
+    d->path = d->format = NULL;
+    d->vhost_user = false;
+    *why = NULL;
     /* Options come last; a comma elsewhere belongs to the path. */
     while ((comma = strrchr(p, ',')) &&
-           disk_option(comma + 1, read_only, engine, &bad)) {
+           disk_option(comma + 1, d, &aio_given, why)) {
+        if (*why) {
+            break;
+        }
         *comma = '\0';
     }
-    if (bad || !*p) {
+    if (g_str_has_prefix(p, "vhost-user=")) {
+        d->vhost_user = true;
+        memmove(p, p + strlen("vhost-user="), strlen(p) - 10);
+        if (!*why && (d->format || aio_given)) {
+            *why = "vhost-user= takes only ro: the backend serves the format";
+        }
+    }
+    if (!*why && !*p) {
+        *why = d->vhost_user ? "expected vhost-user=SOCKET" : "expected a path";
+    }
+    if (*why) {
+        cli_disk_config_clear(d);
         return false;
     }
-    *path = g_steal_pointer(&p);
+    d->path = g_steal_pointer(&p);
     return true;
+}
+
+void cli_disk_config_clear(struct vm_disk_config *d)
+{
+    g_clear_pointer(&d->path, g_free);
+    g_clear_pointer(&d->format, g_free);
 }
 
 static bool share_tag_ok(const char *t)

@@ -20,12 +20,21 @@ bool cli_parse_onoff(const char *v, bool *out);
 /* A plain decimal number that fits an unsigned int. */
 bool cli_parse_uint(const char *s, unsigned *out);
 
-/* "PATH[,ro|,rw][,aio=io_uring|sync|auto]": *path is a new string the
- * caller frees.  False for an empty path or an unknown aio= value. */
+struct vm_disk_config;
+
+/* The image formats --disk takes (format=): raw is husk's own engine,
+ * the others qemu-storage-daemon's. */
+bool cli_disk_format_ok(const char *format);
+
+/* One --disk option: "PATH[,ro|,rw][,aio=io_uring|sync|auto][,format=F]"
+ * or "vhost-user=SOCKET[,ro]".  Fills d's path, read_only, engine, format
+ * and vhost_user (new strings; cli_disk_config_clear).  False, with *why,
+ * for an empty path, an unknown aio= or format=, or aio=/format= with
+ * vhost-user=. */
 bool cli_parse_disk(const char *arg,
-                    char **path,
-                    bool *read_only,
-                    enum blk_engine *engine);
+                    struct vm_disk_config *d,
+                    const char **why);
+void cli_disk_config_clear(struct vm_disk_config *d);
 
 #define CLI_SHARE_TAG_MAX 36 /* virtio-fs: tag[36] */
 

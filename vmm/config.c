@@ -41,12 +41,18 @@ const char config_run_usage[] =
     "                           thp=off does not ask for transparent huge\n"
     "                           pages (MADV_HUGEPAGE, asked by default)\n"
     "                           (left out by default)\n"
-    "  -d, --disk PATH[,ro][,aio=io_uring|sync]\n"
+    "  -d, --disk PATH[,ro][,aio=io_uring|sync][,format=FMT]\n"
     "                           a virtio-blk disk (raw image or block "
     "device);\n"
     "                           repeatable: /dev/vda, /dev/vdb, ...; I/O\n"
     "                           through io_uring when the host allows it\n"
-    "                           (see 'husk check'), else preadv/pwritev\n"
+    "                           (see 'husk check'), else preadv/pwritev;\n"
+    "                           a qcow2 image (found by its content, or\n"
+    "                           format=qcow2|qed|vmdk|vdi|vhdx|vpc) is served\n"
+    "                           by qemu-storage-daemon, which husk starts\n"
+    "      --disk vhost-user=SOCKET[,ro]\n"
+    "                           a virtio-blk disk served by a vhost-user-blk\n"
+    "                           backend listening on SOCKET\n"
     "      --console serial|virtio  where terminal input goes: the UART\n"
     "                           (ttyS0, default) or virtio-console (hvc0;\n"
     "                           default cmdline then console=ttyS0\n"
@@ -256,13 +262,12 @@ bool config_parse_run(int argc,
                 return usage(errp, "--disk: at most %d disks", VM_MAX_DISKS);
             }
             cfg->disks[cfg->nr_disks].spec = optarg;
-            if (!cli_parse_disk(optarg, &cfg->disks[cfg->nr_disks].path,
-                                &cfg->disks[cfg->nr_disks].read_only,
-                                &cfg->disks[cfg->nr_disks].engine)) {
-                return usage(errp,
-                             "--disk '%s': expected "
-                             "PATH[,ro][,aio=io_uring|sync]",
-                             optarg);
+            {
+                const char *why = NULL;
+
+                if (!cli_parse_disk(optarg, &cfg->disks[cfg->nr_disks], &why)) {
+                    return usage(errp, "--disk '%s': %s", optarg, why);
+                }
             }
             cfg->nr_disks++;
             break;
@@ -388,7 +393,7 @@ bool config_parse_run(int argc,
 void config_clear(struct vm_config *cfg)
 {
     for (unsigned i = 0; i < cfg->nr_disks; i++) {
-        g_free(cfg->disks[i].path);
+        cli_disk_config_clear(&cfg->disks[i]);
     }
     for (unsigned i = 0; i < cfg->nr_nets; i++) {
         cli_net_config_clear(&cfg->nets[i]);

@@ -22,9 +22,11 @@
 
 struct vm_disk_config {
     const char *spec; /* the --disk argument, for messages */
-    char *path;
+    char *path;       /* the image, or with vhost_user the socket */
     bool read_only;
-    enum blk_engine engine;
+    enum blk_engine engine; /* husk's own raw engine */
+    char *format;           /* format=: NULL to detect by content */
+    bool vhost_user;        /* vhost-user=SOCKET: someone else's backend */
 };
 
 enum vm_net_kind { VM_NET_USER, VM_NET_TAP };

@@ -123,5 +123,7 @@ int vfsd_start(const struct vm_share_config *sh,
      * (vhost_user_dev.h, in_order).  Also its default. */
     argv[n++] = "--thread-pool-size=0";
     argv[n] = NULL;
-    return bproc_start(p, name, argv, sh->read_only ? real : NULL, errp);
+    return bproc_start(
+        p, name, argv,
+        &(struct bproc_opts){.ro_dir = sh->read_only ? real : NULL}, errp);
 }

@@ -27,6 +27,7 @@
 #include "lib/layout_x86.h"
 #include "vmm/cpu_x86.h"
 #include "lib/error.h"
+#include "vmm/qsd.h"
 #include "vmm/timeline.h"
 #include "lib/util.h"
 
@@ -151,6 +152,11 @@ static bool ram_is_shared(const struct vm *vm)
 {
     if (vm->cfg.nr_shares) {
         return true;
+    }
+    for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
+        if (vm->disk_format[i] || vm->cfg.disks[i].vhost_user) {
+            return true;
+        }
     }
     for (unsigned i = 0; i < vm->cfg.nr_nets; i++) {
         if (vm->cfg.nets[i].kind == VM_NET_USER) {
@@ -401,6 +407,14 @@ static bool map_inputs(struct vm *vm, GError **errp)
         }
     }
     for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
+        int via = qsd_format(&vm->cfg.disks[i], &vm->disk_format[i], errp);
+
+        if (via < 0) {
+            return false;
+        }
+        if (via > 0 || vm->cfg.disks[i].vhost_user) {
+            continue; /* a vhost-user backend's (vm_vhost_user.c) */
+        }
         vm->disk_be[i] =
             blk_file_open(vm->cfg.disks[i].path, vm->cfg.disks[i].read_only,
                           vm->cfg.disks[i].engine, errp);
@@ -707,6 +721,16 @@ void vm_destroy(struct vm *vm)
             vnet_cleanup(vm->net[i]);
             g_free(vm->net[i]);
         }
+    }
+    for (unsigned i = 0; i < VM_MAX_DISKS; i++) {
+        /* The daemon first (SIGTERM: it flushes and ends), then its
+         * socket. */
+        bproc_stop(&vm->disk_proc[i], 5000);
+        if (vm->vdisk[i]) {
+            vudev_cleanup(vm->vdisk[i]);
+            g_free(vm->vdisk[i]);
+        }
+        g_free(vm->disk_format[i]);
     }
     for (unsigned i = 0; i < VM_MAX_SHARES; i++) {
         /* virtiofsd first (SIGTERM: it ends quietly; a closed socket

@@ -79,6 +79,11 @@ struct vm {
     struct vcon *vcon;
     struct vudev *share[VM_MAX_SHARES];            /* virtio-fs, --share */
     struct backend_proc share_proc[VM_MAX_SHARES]; /* their virtiofsd */
+    /* --disk not on husk's raw engine: the format qemu-storage-daemon
+     * serves (NULL: vhost-user=SOCKET), the device, the daemon. */
+    char *disk_format[VM_MAX_DISKS];
+    struct vudev *vdisk[VM_MAX_DISKS];
+    struct backend_proc disk_proc[VM_MAX_DISKS];
     bool rng_retry_pending;
 
     GMainContext *ctx;
@@ -91,6 +96,10 @@ struct vm {
     GCond gate_cond;
     bool gate_open;
 };
+
+/* vhost-user devices (vm_vhost_user.c): share i, disk i.  Setup thread. */
+bool vm_create_share(struct vm *vm, unsigned i, GError **errp);
+bool vm_create_vu_disk(struct vm *vm, unsigned i, GError **errp);
 
 /* vCPU threads: waits until the sandbox is complete (vm_run). */
 void vm_wait_gate(struct vm *vm);

@@ -15,7 +15,6 @@
 #include "lib/layout_x86.h"
 #include "lib/error.h"
 #include "lib/util.h"
-#include "vmm/virtiofsd.h"
 #include "vmm/vm.h"
 
 static void kvm_irq_set(struct irq_line *l, bool level)
@@ -68,8 +67,16 @@ static gboolean on_disk_completion(gint fd, GIOCondition cond, gpointer opaque)
 static bool create_disks(struct vm *vm, GError **errp)
 {
     for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
-        struct vm_virtio *slot = vm_virtio_slot(vm, errp);
+        struct vm_virtio *slot;
 
+        if (!vm->disk_be[i]) {
+            /* Not husk's own raw engine: a vhost-user backend's. */
+            if (!vm_create_vu_disk(vm, i, errp)) {
+                return false;
+            }
+            continue;
+        }
+        slot = vm_virtio_slot(vm, errp);
         if (!slot) {
             return false;
         }
@@ -243,81 +250,12 @@ static bool create_platform(struct vm *vm, GError **errp)
     return true;
 }
 
-static void share_kick(struct virtio_dev *d, unsigned q)
-{
-    vudev_kick(d->opaque, q);
-}
-
-/* vudev's take_kicks: the backend was lost; husk reads the kicks now.
- * Any thread (g_source_attach is). */
-static void share_take_kicks(struct vudev *u)
-{
-    struct vm_virtio *slot = u->take_kicks_opaque;
-
-    for (unsigned q = 0; q < u->vdev.ops->num_queues; q++) {
-        vm_virtio_watch_kick(slot, q, share_kick);
-    }
-}
-
-static gboolean on_share_socket(gint fd, GIOCondition cond, gpointer opaque)
-{
-    return vudev_socket_event(opaque) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
-}
-
 static bool create_shares(struct vm *vm, GError **errp)
 {
-    g_autofree char *program = NULL;
-
-    if (!vm->cfg.nr_shares) {
-        return true;
-    }
-    program = vfsd_program(vm->cfg.virtiofsd);
     for (unsigned i = 0; i < vm->cfg.nr_shares; i++) {
-        const struct vm_share_config *sh = &vm->cfg.shares[i];
-        struct backend_proc *p = &vm->share_proc[i];
-        g_autofree char *label = g_strdup_printf("share '%s'", sh->tag);
-        struct vudev_env env = {.mem_fd = vm->ram_fd, .nr_regions = vm->gm.nr};
-        struct vm_virtio *slot;
-        struct vudev *u;
-        GSource *src;
-        int sock;
-
-        sock = vfsd_start(sh, program, p, errp);
-        if (sock < 0) {
+        if (!vm_create_share(vm, i, errp)) {
             return false;
         }
-        slot = vm_virtio_slot(vm, errp);
-        if (!slot) {
-            close(sock);
-            return false;
-        }
-        u = vm->share[i] = g_new0(struct vudev, 1);
-        if (!vudev_init_fs(u, sock, label, sh->tag, &vm->gm, &slot->irq,
-                           errp)) {
-            return false;
-        }
-        vudev_set_backend_pidfd(u, bproc_server_pidfd(p));
-        u->in_order = true; /* virtiofsd as vfsd_start runs it */
-        u->take_kicks = share_take_kicks;
-        u->take_kicks_opaque = slot;
-        if (!vm_virtio_plug(slot, &u->vdev, errp)) {
-            return false;
-        }
-        for (unsigned r = 0; r < vm->gm.nr; r++) {
-            env.region[r] = (struct vhu_region){
-                vm->gm.r[r].gpa, vm->gm.r[r].size, (uintptr_t)vm->gm.r[r].hva,
-                vm->ram[r].offset};
-        }
-        for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
-            env.kick_fd[q] = slot->kick_fd[q];
-        }
-        env.call_fd = slot->irq_fd;
-        vudev_bind(u, &env);
-        src = g_unix_fd_source_new(vudev_socket(u),
-                                   G_IO_IN | G_IO_HUP | G_IO_ERR);
-        g_source_set_callback(src, G_SOURCE_FUNC(on_share_socket), u, NULL);
-        g_source_attach(src, vm->ctx);
-        g_source_unref(src);
     }
     return true;
 }

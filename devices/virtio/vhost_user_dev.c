@@ -25,6 +25,23 @@
 #define VIRTIO_ID_FS 26
 #define VUDEV_FS_QUEUE_MAX 1024
 #define VUDEV_FS_REQUEST_QUEUES 1
+#define VIRTIO_ID_BLOCK 2
+#define VUDEV_BLK_QUEUE_MAX 256
+#define VUDEV_BLK_CONFIG 60 /* struct virtio_blk_config up to write_zeroes */
+
+/* virtio-blk features a backend may offer through husk (§5.2.3): not MQ
+ * (one queue), not the legacy ones (BARRIER, SCSI), not CONFIG_WCE (a
+ * config write would have to reach the backend). */
+#define VBLK_F_SIZE_MAX 1
+#define VBLK_F_SEG_MAX 2
+#define VBLK_F_GEOMETRY 4
+#define VBLK_F_RO 5
+#define VBLK_F_BLK_SIZE 6
+#define VBLK_F_FLUSH 9
+#define VBLK_F_TOPOLOGY 10
+#define VBLK_F_DISCARD 13
+#define VBLK_F_WRITE_ZEROES 14
+#define VBLK_S_IOERR 1
 
 /* struct fuse_in_header / fuse_out_header (linux/fuse.h), the parts a
  * failed request needs: the request's id, answered with -EIO. */
@@ -193,6 +210,30 @@ static void vudev_reset(struct virtio_dev *d)
 
 /* The backend is gone: answer each request with an error so the driver
  * does not wait for it. */
+/* The error answer to one request, in its device-writable buffers; the
+ * bytes written. */
+static uint32_t error_reply(struct vudev *u, const struct vq_elem *e)
+{
+    if (u->kind == VUDEV_BLK) {
+        /* The status byte is the last byte the driver gave (§5.2.6). */
+        uint8_t st = VBLK_S_IOERR;
+
+        return e->in_len && iov_from_buf(e->in, e->in_num, e->in_len - 1, &st,
+                                         1) == 1
+                   ? 1
+                   : 0;
+    } else {
+        struct fuse_out_hdr h = {sizeof(h), -EIO, 0};
+
+        if (e->in_len >= sizeof(h) &&
+            iov_to_buf(e->out, e->out_num, FUSE_IN_UNIQUE_OFF, &h.unique,
+                       sizeof(h.unique)) == sizeof(h.unique)) {
+            return (uint32_t)iov_from_buf(e->in, e->in_num, 0, &h, sizeof(h));
+        }
+        return 0; /* FORGET has no reply */
+    }
+}
+
 static void fail_requests_locked(struct vudev *u, unsigned q)
 {
     struct virtio_dev *d = &u->vdev;
@@ -204,16 +245,7 @@ static void fail_requests_locked(struct vudev *u, unsigned q)
         return;
     }
     while (vq_pop(vq, e) == 1) {
-        struct fuse_out_hdr h = {sizeof(h), -EIO, 0};
-        uint32_t written = 0;
-
-        if (e->in_len >= sizeof(h) &&
-            iov_to_buf(e->out, e->out_num, FUSE_IN_UNIQUE_OFF, &h.unique,
-                       sizeof(h.unique)) == sizeof(h.unique)) {
-            written =
-                (uint32_t)iov_from_buf(e->in, e->in_num, 0, &h, sizeof(h));
-        }
-        vq_push(vq, e->head, written);
+        vq_push(vq, e->head, error_reply(u, e));
         u->failed_requests++;
         done++;
     }
@@ -333,6 +365,68 @@ void vudev_set_backend_pidfd(struct vudev *u, int pidfd)
         close(u->pidfd);
     }
     u->pidfd = pidfd;
+}
+
+bool vudev_init_blk(struct vudev *u,
+                    int sock,
+                    const char *label,
+                    bool read_only,
+                    const struct guest_mem *gm,
+                    struct irq_line *irq,
+                    GError **errp)
+{
+    const uint64_t blk_mask =
+        (1ULL << VBLK_F_SIZE_MAX) | (1ULL << VBLK_F_SEG_MAX) |
+        (1ULL << VBLK_F_GEOMETRY) | (1ULL << VBLK_F_RO) |
+        (1ULL << VBLK_F_BLK_SIZE) | (1ULL << VBLK_F_FLUSH) |
+        (1ULL << VBLK_F_TOPOLOGY) | (1ULL << VBLK_F_DISCARD) |
+        (1ULL << VBLK_F_WRITE_ZEROES);
+
+    memset(u, 0, sizeof(*u));
+    u->conn.fd = -1;
+    u->pidfd = -1;
+    u->kind = VUDEV_BLK;
+    g_strlcpy(u->label, label, sizeof(u->label));
+    u->ops = (struct virtio_dev_ops){
+        .name = "virtio-blk",
+        .device_id = VIRTIO_ID_BLOCK,
+        .num_queues = 1,
+        .queue_max = VUDEV_BLK_QUEUE_MAX,
+        .config_size = VUDEV_BLK_CONFIG,
+        .read_config = read_config,
+        .activate = vudev_activate,
+        .reset = vudev_reset,
+        .queue_notify = vudev_queue_notify,
+    };
+    if (!negotiate(u, sock, u->ops.num_queues, errp)) {
+        return false;
+    }
+    if (!vhu_has_pf(&u->conn, VHU_PF_CONFIG)) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: the vhost-user backend does not give its config "
+                    "space (no CONFIG protocol feature)",
+                    label);
+        return false;
+    }
+    /* The backend's config, read once: its fields are the guest's to
+     * judge (virtio-blk's driver checks them), husk only passes them. */
+    if (vhu_get_config(&u->conn, 0, u->config, VUDEV_BLK_CONFIG) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: the vhost-user backend %s", label, u->conn.why);
+        return false;
+    }
+    if (read_only && !(u->conn.features & (1ULL << VBLK_F_RO))) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: ro, but the vhost-user backend serves the disk "
+                    "writable (no VIRTIO_BLK_F_RO)",
+                    label);
+        return false;
+    }
+    virtio_dev_init(&u->vdev, &u->ops, u, gm, irq);
+    u->vdev.host_features = u->conn.features & (transport_mask() | blk_mask);
+    u->vdev.queues_remote = true;
+    u->vdev.isr_queue_always = true;
+    return true;
 }
 
 void vudev_bind(struct vudev *u, const struct vudev_env *env)

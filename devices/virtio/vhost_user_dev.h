@@ -1,8 +1,8 @@
 /*
  * vhost_user_dev.h: a virtio device whose queues a vhost-user backend
  * serves (QEMU docs/interop/vhost-user.rst, "Starting and stopping
- * rings"; virtio v1.2 §5.11 "File System Device" for the kind there is
- * today).
+ * rings"; virtio v1.2 §5.11 "File System Device" and §5.2 "Block
+ * Device" for the kinds there are).
  *
  * husk keeps the transport: registers, status machine, feature mask,
  * config space.  At DRIVER_OK the backend gets guest RAM (a memfd), each
@@ -30,7 +30,7 @@
 
 #define VUDEV_FS_TAG_MAX 36 /* virtio_fs_config.tag, not NUL-terminated */
 
-enum vudev_kind { VUDEV_FS };
+enum vudev_kind { VUDEV_FS, VUDEV_BLK };
 
 /* What the VMM hands over once the device is plugged. */
 struct vudev_env {
@@ -77,6 +77,21 @@ bool vudev_init_fs(struct vudev *u,
                    const struct guest_mem *gm,
                    struct irq_line *irq,
                    GError **errp);
+
+/*
+ * A virtio-blk device on the connected socket (qemu-storage-daemon's
+ * vhost-user-blk export, or any backend with the CONFIG protocol
+ * feature): its config space is the backend's (GET_CONFIG, once, here).
+ * read_only: the guest must see a read-only disk; a backend that does not
+ * say so (VIRTIO_BLK_F_RO) is refused.
+ */
+bool vudev_init_blk(struct vudev *u,
+                    int sock,
+                    const char *label,
+                    bool read_only,
+                    const struct guest_mem *gm,
+                    struct irq_line *irq,
+                    GError **errp);
 
 /* The backend's serving process, to kill if it fails: a pidfd whose
  * ownership passes (-1: not husk's to kill). */

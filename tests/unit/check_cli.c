@@ -128,7 +128,7 @@ START_TEST(bad_input_exit_statuses)
            (const char *[]){"run", "-k", TINY_ELF, "--rng-rate", "4K",
                             "--no-rng", 0});
     expect(
-        HUSK_EXIT_USAGE, "aio=io_uring|sync",
+        HUSK_EXIT_USAGE, "expected aio=io_uring, aio=sync or aio=auto",
         (const char *[]){"run", "-k", TINY_ELF, "-d", "x.img,aio=native", 0});
     expect(HUSK_EXIT_USAGE, "--net 'user,hostfwd=tcp::x-:80'",
            (const char *[]){"run", "-k", TINY_ELF, "--net",
@@ -158,37 +158,56 @@ END_TEST
 
 START_TEST(disk_arguments)
 {
-    char *path;
-    bool ro;
-    enum blk_engine e;
+    static const struct {
+        const char *arg, *path, *format;
+        bool ro;
+        enum blk_engine e;
+        bool vhost_user;
+    } ok[] = {
+        {"/img/a.raw", "/img/a.raw", NULL, false, BLK_ENGINE_AUTO, false},
+        {"/img/a.raw,ro", "/img/a.raw", NULL, true, BLK_ENGINE_AUTO, false},
+        {"a,b.raw", "a,b.raw", NULL, false, BLK_ENGINE_AUTO, false},
+        /* Options in any order after the path. */
+        {"a,b.raw,aio=sync,ro", "a,b.raw", NULL, true, BLK_ENGINE_SYNC, false},
+        {"x.img,ro,aio=io_uring", "x.img", NULL, true, BLK_ENGINE_URING, false},
+        {"x.qcow2,format=qcow2", "x.qcow2", "qcow2", false, BLK_ENGINE_AUTO,
+         false},
+        {"x,format=raw,ro", "x", "raw", true, BLK_ENGINE_AUTO, false},
+        {"vhost-user=/run/vu.sock", "/run/vu.sock", NULL, false,
+         BLK_ENGINE_AUTO, true},
+        {"vhost-user=/run/vu.sock,ro", "/run/vu.sock", NULL, true,
+         BLK_ENGINE_AUTO, true},
+    };
+    static const char *const bad[] = {
+        "x.img,aio=native",       ",ro",         "",
+        "x,format=qcow3",         "vhost-user=", "vhost-user=/s,format=qcow2",
+        "vhost-user=/s,aio=sync",
+    };
 
-    ck_assert(cli_parse_disk("/img/a.raw", &path, &ro, &e));
-    ck_assert_str_eq(path, "/img/a.raw");
-    ck_assert(!ro);
-    ck_assert_int_eq(e, BLK_ENGINE_AUTO);
-    g_free(path);
-    ck_assert(cli_parse_disk("/img/a.raw,ro", &path, &ro, &e));
-    ck_assert_str_eq(path, "/img/a.raw");
-    ck_assert(ro);
-    g_free(path);
-    ck_assert(cli_parse_disk("a,b.raw", &path, &ro, &e));
-    ck_assert_str_eq(path, "a,b.raw");
-    g_free(path);
-    /* Options in any order after the path. */
-    ck_assert(cli_parse_disk("a,b.raw,aio=sync,ro", &path, &ro, &e));
-    ck_assert_str_eq(path, "a,b.raw");
-    ck_assert(ro);
-    ck_assert_int_eq(e, BLK_ENGINE_SYNC);
-    g_free(path);
-    ck_assert(cli_parse_disk("x.img,ro,aio=io_uring", &path, &ro, &e));
-    ck_assert_str_eq(path, "x.img");
-    ck_assert(ro);
-    ck_assert_int_eq(e, BLK_ENGINE_URING);
-    g_free(path);
-    ck_assert(!cli_parse_disk("x.img,aio=native", &path, &ro, &e));
-    ck_assert_ptr_null(path);
-    ck_assert(!cli_parse_disk(",ro", &path, &ro, &e));
-    ck_assert(!cli_parse_disk("", &path, &ro, &e));
+    for (unsigned i = 0; i < G_N_ELEMENTS(ok); i++) {
+        struct vm_disk_config d = {0};
+        const char *why;
+
+        ck_assert_msg(cli_parse_disk(ok[i].arg, &d, &why), "%s", ok[i].arg);
+        ck_assert_str_eq(d.path, ok[i].path);
+        if (ok[i].format) {
+            ck_assert_str_eq(d.format, ok[i].format);
+        } else {
+            ck_assert_ptr_null(d.format);
+        }
+        ck_assert_int_eq(d.read_only, ok[i].ro);
+        ck_assert_int_eq(d.engine, ok[i].e);
+        ck_assert_int_eq(d.vhost_user, ok[i].vhost_user);
+        cli_disk_config_clear(&d);
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        struct vm_disk_config d = {0};
+        const char *why = NULL;
+
+        ck_assert_msg(!cli_parse_disk(bad[i], &d, &why), "%s", bad[i]);
+        ck_assert(why);
+        ck_assert_ptr_null(d.path);
+    }
 }
 END_TEST
 

@@ -17,6 +17,8 @@
 #include <linux/fuse.h>
 #include <linux/virtio_mmio.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -34,6 +36,8 @@
 #include "harness/test_vm.h"
 #include "harness/vdriver.h"
 #include "lib/util.h"
+#include "lib/error.h"
+#include "vmm/qsd.h"
 #include "vmm/virtiofsd.h"
 
 #define RAM (4 * MiB)
@@ -102,6 +106,11 @@ static void io_watch_until_lost(void *o)
 static void io_kick(void *o)
 {
     vudev_kick(&dev, REQ_Q);
+}
+
+static void io_kick_blk(void *o)
+{
+    vudev_kick(&dev, 0);
 }
 
 #define AS_VCPU(fn) run_sandboxed(SANDBOX_VCPU, "vcpu0", fn, NULL, NULL, 30)
@@ -368,6 +377,265 @@ START_TEST(virtiofsd_killed_gives_io_errors)
 }
 END_TEST
 
+/* ---- qemu-storage-daemon (vhost-user-blk) ---- */
+
+static char img_dir[64];
+
+static bool have_qemu_tools(void)
+{
+    g_autofree char *qsd = qsd_program();
+    g_autofree char *img = g_find_program_in_path("qemu-img");
+    g_autofree char *io = g_find_program_in_path("qemu-io");
+
+    if (!qsd || !img || !io) {
+        check_skip(
+            "needs qemu-storage-daemon (qemu-system-common) and "
+            "qemu-img, qemu-io (qemu-utils)");
+        return false;
+    }
+    return true;
+}
+
+static void sh(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+static void sh(const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *cmd = NULL;
+
+    va_start(ap, fmt);
+    cmd = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+}
+
+/* The image's disk through qemu-storage-daemon as husk starts it. */
+static void blk_setup(const char *image, bool ro)
+{
+    struct vm_disk_config d = {
+        .spec = (char *)image, .path = (char *)image, .read_only = ro};
+    g_autofree char *fmt = NULL, *prog = qsd_program();
+    g_autoptr(GError) err = NULL;
+    int sock;
+
+    ck_assert_int_eq(qsd_format(&d, &fmt, &err), 1);
+    ck_assert_str_eq(fmt, "qcow2");
+    guest_side();
+    sock = qsd_start(&d, fmt, prog, &proc, &err);
+    ck_assert_msg(sock >= 0, "%s", err ? err->message : "");
+    ck_assert_msg(
+        vudev_init_blk(&dev, sock, "--disk x", ro, &tm.gm, &irq.line, &err),
+        "%s", err ? err->message : "");
+    vudev_set_backend_pidfd(&dev, bproc_server_pidfd(&proc));
+    plug();
+    vdrv_init(&drv, &tm, &bus, BASE, 0x10000, RAM);
+    vdrv_bringup(&drv, 2,
+                 (1ULL << VIRTIO_F_VERSION_1) | (1ULL << 9) /* FLUSH */ |
+                     (1ULL << 5) /* RO */,
+                 1, QSZ);
+    ck_assert_uint_eq(vdrv_status(&drv) & VIRTIO_S_NEEDS_RESET, 0);
+}
+
+/* One request: type, sector, len bytes of data at data (in or out). */
+static uint8_t blk_call(uint32_t type,
+                        uint64_t sector,
+                        uint8_t *data,
+                        uint32_t len)
+{
+    uint64_t hdr = vdrv_alloc(&drv, 16, 16);
+    uint64_t buf = vdrv_alloc(&drv, len ? len : 1, 512);
+    uint64_t st = vdrv_alloc(&drv, 1, 1);
+    struct vdrv_buf b[3] = {
+        {hdr, 16, false}, {buf, len, type == 0}, {st, 1, true}};
+    struct vdrv_buf nb[2] = {{hdr, 16, false}, {st, 1, true}};
+    uint16_t head;
+    uint32_t used_len;
+    gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+    memcpy(tm.low + hdr, &type, 4);
+    memset(tm.low + hdr + 4, 0, 4);
+    memcpy(tm.low + hdr + 8, &sector, 8);
+    tm.low[st] = 0xff;
+    if (type == 1) {
+        memcpy(tm.low + buf, data, len);
+    }
+    if (len) {
+        vdrv_add_chain(&drv, 0, b, 3);
+    } else {
+        vdrv_add_chain(&drv, 0, nb, 2);
+    }
+    vdrv_kick(&drv, 0);
+    while (!vdrv_get_used(&drv, 0, &head, &used_len)) {
+        ck_assert_msg(g_get_monotonic_time() < end, "no answer to type %u",
+                      type);
+        if (dev.lost) {
+            AS_IO(io_kick_blk);
+        }
+        g_usleep(1000);
+    }
+    if (type == 0) {
+        memcpy(data, tm.low + buf, len);
+    }
+    return tm.low[st];
+}
+
+/* A qcow2 image written by qemu-io reads back through husk; husk's
+ * writes and a FLUSH are in the image qemu-io reads after husk let go. */
+START_TEST(qsd_qcow2_reads_and_writes)
+{
+    g_autofree char *img = NULL;
+    uint8_t data[65536], w[4096];
+
+    if (!have_qemu_tools()) {
+        return;
+    }
+    g_strlcpy(img_dir, "/tmp/husk-qsd-XXXXXX", sizeof(img_dir));
+    ck_assert(g_mkdtemp(img_dir));
+    img = g_build_filename(img_dir, "a.qcow2", NULL);
+    sh("qemu-img create -q -f qcow2 %s 64M", img);
+    sh("qemu-io -f qcow2 -c 'write -q -P 0xab 1M 64k' %s", img);
+    blk_setup(img, false);
+    /* The capacity in the backend's config space: 64 MiB of sectors. */
+    ck_assert_uint_eq(vdrv_rd(&drv, VIRTIO_MMIO_CONFIG), 131072);
+    ck_assert_uint_eq(blk_call(0, 2048, data, sizeof(data)), 0);
+    for (unsigned i = 0; i < sizeof(data); i++) {
+        ck_assert_uint_eq(data[i], 0xab);
+    }
+    memset(w, 0xcd, sizeof(w));
+    ck_assert_uint_eq(blk_call(1, 0, w, sizeof(w)), 0);
+    ck_assert_uint_eq(blk_call(4, 0, NULL, 0), 0); /* FLUSH */
+    AS_VCPU(vcpu_reset);
+    ck_assert(!dev.lost);
+    vudev_cleanup(&dev);
+    bproc_stop(&proc, 5000);
+    sh("qemu-io -f qcow2 -c 'read -q -P 0xcd 0 4k' -c 'read -q -P 0xab 1M 64k' "
+       "%s",
+       img);
+    sh("rm -rf %s", img_dir);
+}
+END_TEST
+
+/* A backing-file chain: given format=qcow2, the overlay reads through to
+ * its base; found by content alone, it is refused. */
+START_TEST(qsd_backing_chain)
+{
+    g_autofree char *base = NULL, *top = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *fmt = NULL;
+    uint8_t data[4096];
+    struct vm_disk_config d = {0};
+
+    if (!have_qemu_tools()) {
+        return;
+    }
+    g_strlcpy(img_dir, "/tmp/husk-qsd-XXXXXX", sizeof(img_dir));
+    ck_assert(g_mkdtemp(img_dir));
+    base = g_build_filename(img_dir, "base.qcow2", NULL);
+    top = g_build_filename(img_dir, "top.qcow2", NULL);
+    sh("qemu-img create -q -f qcow2 %s 16M", base);
+    sh("qemu-io -f qcow2 -c 'write -q -P 0x5a 0 4k' %s", base);
+    sh("qemu-img create -q -f qcow2 -b %s -F qcow2 %s", base, top);
+    d.spec = d.path = top;
+    ck_assert_int_eq(qsd_format(&d, &fmt, &err), -1);
+    ck_assert_msg(strstr(err->message, "give format=qcow2"), "%s",
+                  err->message);
+    g_clear_error(&err);
+    d.format = "qcow2";
+    ck_assert_int_eq(qsd_format(&d, &fmt, &err), 1);
+    guest_side();
+    {
+        g_autofree char *prog = qsd_program();
+        int sock = qsd_start(&d, fmt, prog, &proc, &err);
+
+        ck_assert_int_ge(sock, 0);
+        ck_assert(vudev_init_blk(&dev, sock, "--disk top", false, &tm.gm,
+                                 &irq.line, &err));
+    }
+    plug();
+    vdrv_init(&drv, &tm, &bus, BASE, 0x10000, RAM);
+    vdrv_bringup(&drv, 2, 1ULL << VIRTIO_F_VERSION_1, 1, QSZ);
+    ck_assert_uint_eq(blk_call(0, 0, data, sizeof(data)), 0);
+    ck_assert_uint_eq(data[0], 0x5a);
+    ck_assert_uint_eq(data[4095], 0x5a);
+    vudev_cleanup(&dev);
+    bproc_stop(&proc, 5000);
+    sh("rm -rf %s", img_dir);
+}
+END_TEST
+
+/* A corrupt qcow2 header, a missing backing file, an image in use: one
+ * line from what qemu-storage-daemon said, and the status for it. */
+START_TEST(qsd_bad_images_are_one_line)
+{
+    struct {
+        const char *what;
+        int status;
+        const char *needle;
+    } c[] = {
+        {"corrupt", HUSK_EXIT_DATAERR, "qcow2"},
+        {"no backing", HUSK_EXIT_NOINPUT, "No such file"},
+        {"in use", HUSK_EXIT_USAGE, "lock"},
+    };
+    g_autofree char *img = NULL, *prog = NULL;
+    struct backend_proc holder = {0};
+    g_autoptr(GError) herr = NULL;
+    int hsock = -1;
+
+    if (!have_qemu_tools()) {
+        return;
+    }
+    prog = qsd_program();
+    g_strlcpy(img_dir, "/tmp/husk-qsd-XXXXXX", sizeof(img_dir));
+    ck_assert(g_mkdtemp(img_dir));
+    img = g_build_filename(img_dir, "x.qcow2", NULL);
+    for (unsigned i = 0; i < G_N_ELEMENTS(c); i++) {
+        struct vm_disk_config d = {.spec = img, .path = img, .format = "qcow2"};
+        g_autoptr(GError) err = NULL;
+        g_autofree char *fmt = NULL;
+        int sock;
+
+        if (i == 0) {
+            /* The magic, then a version and sizes that make no sense. */
+            sh("printf 'QFI\\373\\0\\0\\0\\77' > %s; "
+               "head -c 4096 /dev/urandom >> %s",
+               img, img);
+        } else if (i == 1) {
+            sh("rm -f %s; qemu-img create -q -f qcow2 -u -b %s/gone.qcow2 "
+               "-F qcow2 %s 16M",
+               img, img_dir, img);
+        } else {
+            struct vm_disk_config hd = d;
+
+            sh("rm -f %s; qemu-img create -q -f qcow2 %s 16M", img, img);
+            hsock = qsd_start(&hd, "qcow2", prog, &holder, &herr);
+            ck_assert_int_ge(hsock, 0);
+            ck_assert(vudev_init_blk(&dev, hsock, "holder", false, &tm.gm,
+                                     &irq.line, &herr));
+        }
+        ck_assert_int_eq(qsd_format(&d, &fmt, &err), 1);
+        sock = qsd_start(&d, fmt, prog, &proc, &err);
+        ck_assert_int_ge(sock, 0);
+        {
+            struct vudev v;
+
+            ck_assert(!vudev_init_blk(&v, sock, "--disk x", false, &tm.gm,
+                                      &irq.line, &err));
+            qsd_failed(&d, &proc, &err);
+            vudev_cleanup(&v);
+        }
+        printf("%s: %s (status %d)\n", c[i].what, err->message, err->code);
+        ck_assert_msg(strstr(err->message, c[i].needle), "%s: %s", c[i].what,
+                      err->message);
+        ck_assert_int_eq(err->code, c[i].status);
+        ck_assert(!strchr(err->message, '\n'));
+        bproc_stop(&proc, 1000);
+    }
+    vudev_cleanup(&dev);
+    bproc_stop(&holder, 1000);
+    sh("rm -rf %s", img_dir);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     const struct check_case real[] = {
@@ -375,6 +643,9 @@ int main(int argc, char **argv)
         {"virtiofsd_read_only_share_refuses_writes",
          virtiofsd_read_only_share_refuses_writes},
         {"virtiofsd_killed_gives_io_errors", virtiofsd_killed_gives_io_errors},
+        {"qsd_qcow2_reads_and_writes", qsd_qcow2_reads_and_writes},
+        {"qsd_backing_chain", qsd_backing_chain},
+        {"qsd_bad_images_are_one_line", qsd_bad_images_are_one_line},
     };
     Suite *s;
     TCase *tc;

@@ -1,0 +1,166 @@
+/*
+ * vm_vhost_user.c: vhost-user devices in the VM (QEMU
+ * docs/interop/vhost-user.rst; vhost_user_dev.h): each --share with the
+ * virtiofsd husk starts for it, each --disk that is not husk's own raw
+ * engine (an image qemu-storage-daemon serves, or vhost-user=SOCKET).
+ * The backend gets guest RAM (the memfd), the kick eventfds KVM signals
+ * and the irqfd; husk's I/O thread watches only the socket (and, once a
+ * backend is lost, the kicks).
+ */
+#define G_LOG_DOMAIN "husk"
+#include <errno.h>
+#include <glib-unix.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "vmm/qsd.h"
+#include "vmm/virtiofsd.h"
+#include "vmm/vm.h"
+
+static void lost_kick(struct virtio_dev *d, unsigned q)
+{
+    vudev_kick(d->opaque, q);
+}
+
+/* vudev's take_kicks: the backend was lost; husk reads the kicks now.
+ * Any thread (g_source_attach is). */
+static void take_kicks(struct vudev *u)
+{
+    struct vm_virtio *slot = u->take_kicks_opaque;
+
+    for (unsigned q = 0; q < u->vdev.ops->num_queues; q++) {
+        vm_virtio_watch_kick(slot, q, lost_kick);
+    }
+}
+
+static gboolean on_socket(gint fd, GIOCondition cond, gpointer opaque)
+{
+    return vudev_socket_event(opaque) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* The device, initialized on its slot, into the VM: the bus, the
+ * backend's memory and eventfds, the socket's watch. */
+static bool plug(struct vm *vm,
+                 struct vm_virtio *slot,
+                 struct vudev *u,
+                 GError **errp)
+{
+    struct vudev_env env = {.mem_fd = vm->ram_fd, .nr_regions = vm->gm.nr};
+    GSource *src;
+
+    u->take_kicks = take_kicks;
+    u->take_kicks_opaque = slot;
+    if (!vm_virtio_plug(slot, &u->vdev, errp)) {
+        return false;
+    }
+    for (unsigned r = 0; r < vm->gm.nr; r++) {
+        env.region[r] =
+            (struct vhu_region){vm->gm.r[r].gpa, vm->gm.r[r].size,
+                                (uintptr_t)vm->gm.r[r].hva, vm->ram[r].offset};
+    }
+    for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+        env.kick_fd[q] = slot->kick_fd[q];
+    }
+    env.call_fd = slot->irq_fd;
+    vudev_bind(u, &env);
+    src = g_unix_fd_source_new(vudev_socket(u), G_IO_IN | G_IO_HUP | G_IO_ERR);
+    g_source_set_callback(src, G_SOURCE_FUNC(on_socket), u, NULL);
+    g_source_attach(src, vm->ctx);
+    g_source_unref(src);
+    return true;
+}
+
+bool vm_create_share(struct vm *vm, unsigned i, GError **errp)
+{
+    const struct vm_share_config *sh = &vm->cfg.shares[i];
+    struct backend_proc *p = &vm->share_proc[i];
+    g_autofree char *program = vfsd_program(vm->cfg.virtiofsd);
+    g_autofree char *label = g_strdup_printf("share '%s'", sh->tag);
+    struct vm_virtio *slot;
+    struct vudev *u;
+    int sock = vfsd_start(sh, program, p, errp);
+
+    if (sock < 0) {
+        return false;
+    }
+    slot = vm_virtio_slot(vm, errp);
+    if (!slot) {
+        close(sock);
+        return false;
+    }
+    u = vm->share[i] = g_new0(struct vudev, 1);
+    if (!vudev_init_fs(u, sock, label, sh->tag, &vm->gm, &slot->irq, errp)) {
+        return false;
+    }
+    vudev_set_backend_pidfd(u, bproc_server_pidfd(p));
+    u->in_order = true; /* virtiofsd as vfsd_start runs it */
+    return plug(vm, slot, u, errp);
+}
+
+/* vhost-user=SOCKET: a backend someone else started. */
+static int connect_socket(const struct vm_disk_config *d, GError **errp)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd;
+
+    if (strlen(d->path) >= sizeof(sa.sun_path)) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
+                    "--disk %s: the socket path is too long", d->spec);
+        return -1;
+    }
+    strcpy(sa.sun_path, d->path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_NOINPUT,
+                    "--disk %s: cannot connect to %s: %s", d->spec, d->path,
+                    g_strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    return fd;
+}
+
+bool vm_create_vu_disk(struct vm *vm, unsigned i, GError **errp)
+{
+    const struct vm_disk_config *d = &vm->cfg.disks[i];
+    struct backend_proc *p = &vm->disk_proc[i];
+    g_autofree char *label = g_strdup_printf("--disk %s", d->spec);
+    struct vm_virtio *slot;
+    struct vudev *u;
+    int sock;
+
+    if (d->vhost_user) {
+        sock = connect_socket(d, errp);
+    } else {
+        g_autofree char *program = qsd_program();
+
+        sock = qsd_start(d, vm->disk_format[i], program, p, errp);
+    }
+    if (sock < 0) {
+        return false;
+    }
+    slot = vm_virtio_slot(vm, errp);
+    if (!slot) {
+        close(sock);
+        return false;
+    }
+    u = vm->vdisk[i] = g_new0(struct vudev, 1);
+    if (!vudev_init_blk(u, sock, label, d->read_only, &vm->gm, &slot->irq,
+                        errp)) {
+        if (!d->vhost_user) {
+            qsd_failed(d, p, errp); /* what it said is the better line */
+        }
+        return false;
+    }
+    if (!d->vhost_user) {
+        /* It completes requests out of order (in_order stays false). */
+        vudev_set_backend_pidfd(u, bproc_server_pidfd(p));
+        bproc_stderr_forward(p, vm->ctx);
+    }
+    return plug(vm, slot, u, errp);
+}
