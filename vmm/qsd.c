@@ -41,7 +41,7 @@ static uint64_t be64(const uint8_t *p)
 
 int qsd_format(const struct vm_disk_config *d, char **format, GError **errp)
 {
-    uint8_t h[24];
+    uint8_t h[16];
     ssize_t n;
     int fd;
 

@@ -66,7 +66,8 @@ static void run_scenarios(void)
     g_autofree char *gdir = NULL, *vmlinuz = NULL, *vmlinux = NULL,
                     *initrd = NULL, *rootimg = NULL, *bench = NULL,
                     *runstat = NULL, *records = NULL, *fault = NULL, *rr = NULL,
-                    *dur = NULL, *shares = NULL, *share_guest = NULL;
+                    *dur = NULL, *shares = NULL, *share_guest = NULL,
+                    *qcow2 = NULL;
     g_autofree char *err = NULL;
     int st;
 
@@ -89,6 +90,7 @@ static void run_scenarios(void)
     shares = g_build_filename(srcdir, "tests", "system", "shares.sh", NULL);
     share_guest =
         g_build_filename(srcdir, "tests", "system", "share-guest.sh", NULL);
+    qcow2 = g_build_filename(srcdir, "tests", "system", "qcow2.sh", NULL);
     {
         g_autofree char *bdir = g_path_get_dirname(husk);
 
@@ -139,19 +141,27 @@ static void run_scenarios(void)
         g_autofree char *f16 = g_strdup_printf("%s:shares.sh", shares);
         g_autofree char *f17 =
             g_strdup_printf("%s:share-guest.sh", share_guest);
+        g_autofree char *f18 = g_strdup_printf("%s:qcow2.sh", qcow2);
+        g_autofree char *qimg = g_find_program_in_path("qemu-img");
+        g_autofree char *qio = g_find_program_in_path("qemu-io");
+        g_autofree char *f19 = g_strdup_printf(
+            "%s:bin/qemu-img", qimg ? qimg : "/usr/bin/qemu-img");
+        g_autofree char *f20 =
+            g_strdup_printf("%s:bin/qemu-io", qio ? qio : "/usr/bin/qemu-io");
         g_autofree char *runc = g_find_program_in_path("runc");
         g_autofree char *crun = g_find_program_in_path("crun");
         g_autofree char *f10 =
             g_strdup_printf("%s:bin/runc", runc ? runc : "/usr/sbin/runc");
         g_autofree char *f11 =
             g_strdup_printf("%s:bin/crun", crun ? crun : "/usr/bin/crun");
-        char *argv[48] = {
+        char *argv[56] = {
             testhost, "--husk", (char *)husk, "--scenario", scen, "--file",
             f1,       "--file", f2,           "--file",     f3,   "--file",
             f4,       "--file", f5,           "--file",     f6,   "--file",
             f7,       "--file", f8,           "--file",     f9,   "--file",
             f12,      "--file", f13,          "--file",     f14,  "--file",
-            f15,      "--file", f16,          "--file",     f17,  "--timeout",
+            f15,      "--file", f16,          "--file",     f17,  "--file",
+            f18,      "--file", f19,          "--file",     f20,  "--timeout",
             "2700",   NULL};
         unsigned n = 0;
 
@@ -826,6 +836,44 @@ START_TEST(share_errors_before_boot)
 }
 END_TEST
 
+/* qcow2 through qemu-storage-daemon: what qemu-io wrote, the guest
+ * reads; what the guest wrote with fsync, qemu-img reads after husk
+ * exits, and the image checks clean; a backing chain (format=qcow2, ro)
+ * reads its base and refuses writes. */
+START_TEST(qcow2_disk_round_trip)
+{
+    g_autofree char *b = expect("qcow2-rw", 0, "GUEST-WROTE=");
+    g_autofree char *host_wrote = value_of(output, "QCOW-HOST-WROTE");
+    g_autofree char *guest_read = value_of(b, "GUEST-READ");
+    g_autofree char *guest_wrote = value_of(b, "GUEST-WROTE");
+    g_autofree char *host_read = value_of(output, "QCOW-HOST-READ");
+    g_autofree char *check = value_of(output, "QCOW-CHECK");
+    g_autofree char *c = expect("qcow2-chain", 0, "CHAIN-RO-REFUSED");
+    g_autofree char *chain = value_of(c, "CHAIN-READ");
+
+    ck_assert_msg(host_wrote && guest_read && !strcmp(host_wrote, guest_read),
+                  "qemu-io wrote %s, the guest read %s", host_wrote,
+                  guest_read);
+    ck_assert_msg(host_read && !strcmp(guest_wrote, host_read),
+                  "the guest wrote %s, qemu-img reads %s", guest_wrote,
+                  host_read);
+    ck_assert_str_eq(check, "clean");
+    ck_assert_msg(chain && !strcmp(chain, host_wrote),
+                  "the overlay read %s, its base holds %s", chain, host_wrote);
+}
+END_TEST
+
+START_TEST(qcow2_errors_before_boot)
+{
+    g_autofree char *a =
+        expect("qcow2-corrupt", 65, "husk: --disk /tmp/bad.qcow2: ");
+    g_autofree char *b =
+        expect("qcow2-chain-unasked", 64, "give format=qcow2 to use it");
+
+    ck_assert_msg(strstr(a, "qcow2"), "%s", a);
+}
+END_TEST
+
 START_TEST(cold_cache_builds_and_boots)
 {
     g_autofree char *b = expect("cold-bzimage", 0, "HUSK-GUEST-READY");
@@ -912,6 +960,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, share_tree_reads_identically);
     tcase_add_test(tc, share_backend_killed_gives_io_errors);
     tcase_add_test(tc, share_errors_before_boot);
+    tcase_add_test(tc, qcow2_disk_round_trip);
+    tcase_add_test(tc, qcow2_errors_before_boot);
     tcase_add_test(tc, read_only_disk_refuses_writes);
     tcase_add_test(tc, rng_gives_hwrng);
     tcase_add_test(tc, no_rng_means_no_hwrng);

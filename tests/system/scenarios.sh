@@ -115,6 +115,8 @@ rm -f /tmp/ro.img
 
 # virtio-fs (--share, virtiofsd): shares.sh.
 . ./shares.sh
+# qcow2 disks (qemu-storage-daemon): qcow2.sh.
+. ./qcow2.sh
 
 # No husk.run: init starts a shell on the serial console.  Type into it
 # through husk's stdin, every 2 s until it is read (input sent before the

@@ -70,10 +70,16 @@ copy_with_libs "$husk" "$root/husk/bin/husk"
 if [ -x "$(dirname "$husk")/husk-slirp" ]; then
     copy_with_libs "$(dirname "$husk")/husk-slirp" "$root/husk/bin/husk-slirp"
 fi
-# --share's backend, where husk looks for it (virtiofsd.c).
+# The vhost-user backends husk starts, where husk looks for them:
+# virtiofsd for --share (virtiofsd.c), qemu-storage-daemon for qcow2
+# disks (qsd.c).
 if [ -x /usr/lib/qemu/virtiofsd ]; then
     mkdir -p "$root/usr/lib/qemu"
     copy_with_libs /usr/lib/qemu/virtiofsd "$root/usr/lib/qemu/virtiofsd"
+fi
+if [ -x /usr/bin/qemu-storage-daemon ]; then
+    mkdir -p "$root/usr/bin"
+    copy_with_libs /usr/bin/qemu-storage-daemon "$root/usr/bin/qemu-storage-daemon"
 fi
 echo "$files" | while IFS= read -r spec; do
     [ -n "$spec" ] || continue
