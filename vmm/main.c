@@ -26,6 +26,7 @@
 #include "lib/log.h"
 #include "lib/paths.h"
 #include "vmm/sandbox.h"
+#include "vmm/qsd.h"
 #include "vmm/timeline.h"
 #include "vmm/virtiofsd.h"
 #include "lib/util.h"
@@ -196,6 +197,20 @@ static int cmd_check(void)
                 "shared dirs:      unavailable: no virtiofsd (--share needs "
                 "it: apt-get install qemu-system-common, or "
                 "HUSK_VIRTIOFSD=PATH)\n");
+        }
+    }
+    {
+        g_autofree char *qsd = qsd_program();
+        g_autofree char *v = version_of(qsd);
+
+        if (v) {
+            printf("image formats:    raw; qcow2 and others by %s (%s)\n", qsd,
+                   v);
+        } else {
+            printf(
+                "image formats:    raw only: no qemu-storage-daemon (qcow2 "
+                "needs it: apt-get install qemu-system-common, or "
+                "HUSK_QSD=PATH)\n");
         }
     }
     if (sandbox_prepare(SANDBOX_ON, ~0u, &err)) {
