@@ -43,6 +43,7 @@ cc -static -O2 -s -o "$root/bin/husk-rr" "$here/initramfs/husk-rr.c"
 cc -static -O2 -s -o "$root/bin/husk-records" "$here/initramfs/husk-records.c"
 install -m 755 "$here/initramfs/husk-diskbench" "$root/bin/husk-diskbench"
 install -m 755 "$here/initramfs/husk-netbench" "$root/bin/husk-netbench"
+install -m 755 "$here/initramfs/husk-sharebench" "$root/bin/husk-sharebench"
 
 # Modules, dependencies first (modinfo's "depends" field, resolved by name).
 mods="virtio_mmio virtio_blk virtio_net virtio_console virtio-rng pvpanic-mmio"

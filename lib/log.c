@@ -8,6 +8,7 @@
 #include <string.h>
 
 unsigned long guest_error_count;
+const char *log_program = "husk";
 
 bool log_ratelimit_ok(gint64 *window_start, unsigned *count)
 {
@@ -35,7 +36,7 @@ static void log_handler(const gchar *domain,
     if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) && !debug) {
         return;
     }
-    fprintf(stderr, "husk: %s%s\n",
+    fprintf(stderr, "%s: %s%s\n", log_program,
             (level & G_LOG_LEVEL_WARNING) ? "warning: " : "", msg);
 }
 

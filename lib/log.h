@@ -17,8 +17,11 @@
 /* Counts every guest error, including the suppressed ones; tests read it. */
 extern unsigned long guest_error_count;
 
-/* Sends husk's log to stderr as plain "husk: ..." lines; debug messages
- * (guest errors among them) only with HUSK_DEBUG=1. */
+/* Sends husk's log to stderr as plain "husk: ..." lines (log_program:
+ * husk-slirp sets its own name); debug messages (guest errors among
+ * them) only with HUSK_DEBUG=1.  glib's own handler would probe stderr
+ * with calls no sandbox list allows. */
+extern const char *log_program;
 void log_init(void);
 
 /* True if this call site may log now: at most 10 messages per 5 seconds. */

@@ -232,6 +232,22 @@ static bool reap_within(struct backend_proc *p, unsigned ms)
     return true;
 }
 
+int bproc_exit_status(struct backend_proc *p, unsigned ms)
+{
+    struct pollfd pfd = {.fd = p->pidfd, .events = POLLIN};
+    siginfo_t si = {0};
+
+    if (p->pid <= 0 || p->pidfd < 0 || poll(&pfd, 1, (int)ms) <= 0 ||
+        waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0 ||
+        si.si_pid == 0) {
+        return -1;
+    }
+    close(p->pidfd);
+    p->pidfd = -1;
+    p->pid = 0;
+    return si.si_code == CLD_EXITED ? si.si_status : -1;
+}
+
 void bproc_stop(struct backend_proc *p, unsigned grace_ms)
 {
     if (p->pid <= 0) {

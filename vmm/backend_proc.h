@@ -47,6 +47,10 @@ int bproc_start(struct backend_proc *p,
  * to close. */
 char *bproc_stderr_last_line(struct backend_proc *p, unsigned ms);
 
+/* Its exit status once it has ended (waiting up to ms), or -1: still
+ * running, or killed by a signal.  Reaps it. */
+int bproc_exit_status(struct backend_proc *p, unsigned ms);
+
 /* With capture_stderr, once it is up: each line it writes from now on is
  * shown as "husk: NAME: LINE" by the I/O thread (ctx). */
 void bproc_stderr_forward(struct backend_proc *p, GMainContext *ctx);

@@ -27,6 +27,7 @@
 #include "lib/paths.h"
 #include "vmm/sandbox.h"
 #include "vmm/qsd.h"
+#include "vmm/user_net.h"
 #include "vmm/timeline.h"
 #include "vmm/virtiofsd.h"
 #include "lib/util.h"
@@ -175,7 +176,7 @@ static int cmd_check(void)
                why ? ")" : "");
     }
     {
-        g_autofree char *helper = net_user_helper_path();
+        g_autofree char *helper = unet_program();
         g_autofree char *v = version_of(helper);
 
         if (v) {

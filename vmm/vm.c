@@ -289,7 +289,8 @@ static bool map_memory(struct vm *vm, GError **errp)
         if (vm->cfg.mem_thp && !vm->cfg.mem_hugepages) {
             madvise(p, regions[i].size, MADV_HUGEPAGE);
         }
-        vm->ram[i] = (struct netr_region){regions[i].gpa, regions[i].size, off};
+        vm->ram[i] =
+            (struct vm_ram_region){regions[i].gpa, regions[i].size, off};
         vm->nr_ram = i + 1;
         off += regions[i].size;
         *regions[i].hva = p;
@@ -720,6 +721,13 @@ void vm_destroy(struct vm *vm)
         if (vm->net[i]) {
             vnet_cleanup(vm->net[i]);
             g_free(vm->net[i]);
+        }
+    }
+    for (unsigned i = 0; i < VM_MAX_NICS; i++) {
+        bproc_stop(&vm->nic_proc[i], 1000);
+        if (vm->vnic[i]) {
+            vudev_cleanup(vm->vnic[i]);
+            g_free(vm->vnic[i]);
         }
     }
     for (unsigned i = 0; i < VM_MAX_DISKS; i++) {

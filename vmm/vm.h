@@ -24,7 +24,6 @@
 #include "lib/bus.h"
 #include "vmm/host_console.h"
 #include "lib/guest_mem.h"
-#include "devices/backend/net_remote.h"
 #include "vmm/backend_proc.h"
 #include "vmm/kvm.h"
 #include "vmm/sandbox.h"
@@ -49,12 +48,14 @@ struct vm {
     struct guest_mem gm;
     void *ram_low, *ram_high;
     uint64_t ram_low_size, ram_high_size;
-    /* Guest RAM as a file (memfd), shared with the processes that serve
-     * queues: husk-slirp for --net user (net_remote.h), vhost-user
-     * backends (--share); else -1. */
+    /* Guest RAM as a file (memfd), shared with the vhost-user backends
+     * that serve queues (husk-slirp, virtiofsd, qemu-storage-daemon);
+     * else -1. */
     int ram_fd;
     unsigned nr_ram;
-    struct netr_region ram[GM_MAX_REGIONS];
+    struct vm_ram_region {
+        uint64_t gpa, size, offset; /* offset: in ram_fd */
+    } ram[GM_MAX_REGIONS];
     struct bus pio, mmio;
     unsigned nr_vcpus, nr_vcpus_created;
     struct vcpu *vcpus;
@@ -84,6 +85,9 @@ struct vm {
     char *disk_format[VM_MAX_DISKS];
     struct vudev *vdisk[VM_MAX_DISKS];
     struct backend_proc disk_proc[VM_MAX_DISKS];
+    /* --net user: husk-slirp and its device. */
+    struct vudev *vnic[VM_MAX_NICS];
+    struct backend_proc nic_proc[VM_MAX_NICS];
     bool rng_retry_pending;
 
     GMainContext *ctx;
@@ -100,6 +104,7 @@ struct vm {
 /* vhost-user devices (vm_vhost_user.c): share i, disk i.  Setup thread. */
 bool vm_create_share(struct vm *vm, unsigned i, GError **errp);
 bool vm_create_vu_disk(struct vm *vm, unsigned i, GError **errp);
+bool vm_create_vu_nic(struct vm *vm, unsigned i, GError **errp);
 
 /* vCPU threads: waits until the sandbox is complete (vm_run). */
 void vm_wait_gate(struct vm *vm);

@@ -106,17 +106,17 @@ static bool create_nics(struct vm *vm, GError **errp)
 {
     for (unsigned i = 0; i < vm->cfg.nr_nets; i++) {
         const struct vm_net_config *c = &vm->cfg.nets[i];
-        struct net_user_opts user = c->user;
         struct net_backend *be;
         struct vm_virtio *slot;
 
-        /* The helper follows husk. */
-        user.helper_sandbox = vm->cfg.sandbox == SANDBOX_OFF   ? "off"
-                              : vm->cfg.sandbox == SANDBOX_LOG ? "log"
-                                                               : NULL;
-        be = c->kind == VM_NET_USER
-                 ? net_user_new(&user, vm->ctx, errp)
-                 : net_tap_open(c->tap_name, c->tap_fd, vm->ctx, errp);
+        if (c->kind == VM_NET_USER) {
+            /* husk-slirp, a vhost-user backend (vm_vhost_user.c). */
+            if (!vm_create_vu_nic(vm, i, errp)) {
+                return false;
+            }
+            continue;
+        }
+        be = net_tap_open(c->tap_name, c->tap_fd, vm->ctx, errp);
         if (!be) {
             /* The backend said what went wrong; the option is ours. */
             g_prefix_error(errp, "--net %s: ", c->spec ? c->spec : "?");
@@ -131,16 +131,6 @@ static bool create_nics(struct vm *vm, GError **errp)
         vnet_init(vm->net[i], be, c->mac, c->mtu, &vm->gm, &slot->irq);
         if (!vm_virtio_plug(slot, &vm->net[i]->vdev, errp)) {
             return false;
-        }
-        if (vm->net[i]->vdev.queues_remote) {
-            struct netr_env env = {
-                .mem_fd = vm->ram_fd,
-                .nr_regions = vm->nr_ram,
-                .kick_fd = {slot->kick_fd[VNET_RX], slot->kick_fd[VNET_TX]},
-                .irq_fd = slot->irq_fd};
-
-            memcpy(env.region, vm->ram, sizeof(env.region));
-            net_remote_bind(be, &env);
         }
     }
     return true;

@@ -11,12 +11,14 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "lib/error.h"
 #include "vmm/qsd.h"
+#include "vmm/user_net.h"
 #include "vmm/virtiofsd.h"
 #include "vmm/vm.h"
 
@@ -41,6 +43,23 @@ static gboolean on_socket(gint fd, GIOCondition cond, gpointer opaque)
     return vudev_socket_event(opaque) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
+struct ring_err {
+    struct vudev *u;
+    unsigned q;
+};
+
+static gboolean on_ring_error(gint fd, GIOCondition cond, gpointer opaque)
+{
+    struct ring_err *e = opaque;
+    uint64_t n;
+
+    if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN) {
+        return G_SOURCE_CONTINUE;
+    }
+    vudev_ring_error(e->u, e->q);
+    return G_SOURCE_CONTINUE;
+}
+
 /* The device, initialized on its slot, into the VM: the bus, the
  * backend's memory and eventfds, the socket's watch. */
 static bool plug(struct vm *vm,
@@ -48,9 +67,12 @@ static bool plug(struct vm *vm,
                  struct vudev *u,
                  GError **errp)
 {
-    struct vudev_env env = {.mem_fd = vm->ram_fd, .nr_regions = vm->gm.nr};
+    struct vudev_env env;
     GSource *src;
 
+    vudev_env_init(&env);
+    env.mem_fd = vm->ram_fd;
+    env.nr_regions = vm->gm.nr;
     u->take_kicks = take_kicks;
     u->take_kicks_opaque = slot;
     if (!vm_virtio_plug(slot, &u->vdev, errp)) {
@@ -65,6 +87,23 @@ static bool plug(struct vm *vm,
         env.kick_fd[q] = slot->kick_fd[q];
     }
     env.call_fd = slot->irq_fd;
+    /* The backend's word that a ring is malformed (SET_VRING_ERR). */
+    for (unsigned q = 0; q < u->vdev.ops->num_queues; q++) {
+        struct ring_err *e = g_new(struct ring_err, 1);
+
+        env.err_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (env.err_fd[q] < 0) {
+            g_free(e);
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR, "eventfd: %s",
+                        g_strerror(errno));
+            return false;
+        }
+        *e = (struct ring_err){u, q};
+        src = g_unix_fd_source_new(env.err_fd[q], G_IO_IN);
+        g_source_set_callback(src, G_SOURCE_FUNC(on_ring_error), e, g_free);
+        g_source_attach(src, vm->ctx);
+        g_source_unref(src);
+    }
     vudev_bind(u, &env);
     src = g_unix_fd_source_new(vudev_socket(u), G_IO_IN | G_IO_HUP | G_IO_ERR);
     g_source_set_callback(src, G_SOURCE_FUNC(on_socket), u, NULL);
@@ -162,5 +201,41 @@ bool vm_create_vu_disk(struct vm *vm, unsigned i, GError **errp)
         vudev_set_backend_pidfd(u, bproc_server_pidfd(p));
         bproc_stderr_forward(p, vm->ctx);
     }
+    return plug(vm, slot, u, errp);
+}
+
+bool vm_create_vu_nic(struct vm *vm, unsigned i, GError **errp)
+{
+    const struct vm_net_config *c = &vm->cfg.nets[i];
+    struct net_user_opts user = c->user;
+    struct backend_proc *p = &vm->nic_proc[i];
+    g_autofree char *program = unet_program();
+    g_autofree char *label = g_strdup_printf("--net %s", c->spec);
+    struct vm_virtio *slot;
+    struct vudev *u;
+    int sock;
+
+    /* The helper's sandbox follows husk's. */
+    user.helper_sandbox = vm->cfg.sandbox == SANDBOX_OFF   ? "off"
+                          : vm->cfg.sandbox == SANDBOX_LOG ? "log"
+                                                           : NULL;
+    sock = unet_start(&user, program, p, errp);
+    if (sock < 0) {
+        g_prefix_error(errp, "%s: ", label);
+        return false;
+    }
+    slot = vm_virtio_slot(vm, errp);
+    if (!slot) {
+        close(sock);
+        return false;
+    }
+    u = vm->vnic[i] = g_new0(struct vudev, 1);
+    if (!vudev_init_net(u, sock, label, c->mac, c->mtu, &vm->gm, &slot->irq,
+                        errp)) {
+        unet_failed(p, label, errp); /* what it said is the better line */
+        return false;
+    }
+    vudev_set_backend_pidfd(u, bproc_server_pidfd(p));
+    bproc_stderr_forward(p, vm->ctx);
     return plug(vm, slot, u, errp);
 }

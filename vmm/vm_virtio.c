@@ -170,8 +170,8 @@ bool vm_virtio_plug(struct vm_virtio *s, struct virtio_dev *dev, GError **errp)
         if (ioctl(vm->fd, KVM_IOEVENTFD, &io) < 0) {
             s->ioeventfd = false;
         }
-        /* Another process reads the eventfds of remote queues
-         * (net_remote.h, vhost_user_dev.h). */
+        /* A vhost-user backend reads the eventfds of the queues it
+         * serves (vhost_user_dev.h). */
         if (!dev->queues_remote) {
             vm_virtio_watch_kick(s, q, virtio_dev_queue_notify);
         }

@@ -1,13 +1,13 @@
 /*
  * net_backend.h: what a virtio-net device asks of the network behind it.
  * The device never sees a file descriptor or a slirp instance; backends:
- * net_remote.c (user-mode networking: husk-slirp serves the queues),
- * net_tap.c (a TAP device) and net_fd.c (frames on a datagram
- * descriptor, which TAP and the tests use).
+ * net_tap.c (a TAP device), net_fd.c (frames on a datagram descriptor,
+ * which TAP and the tests use), and in husk-slirp's process the slirp
+ * stack (husk-slirp/usernet.c; --net user is a vhost-user device in husk,
+ * vhost_user_dev.h).
  *
- * Threads: frames, both ways, move on the I/O thread; set_offloads and
- * the start_queues/stop_queues/kick trio come from the transport, on
- * whichever thread wrote the register.
+ * Threads: frames, both ways, move on the I/O thread; set_offloads comes
+ * from the transport, on whichever thread wrote the register.
  */
 #ifndef HUSK_NET_BACKEND_H
 #define HUSK_NET_BACKEND_H
@@ -46,17 +46,6 @@ struct net_backend_ops {
      * negotiated features): program them (TAP).  Optional. */
     void (*set_offloads)(struct net_backend *be, uint64_t features);
     void (*close)(struct net_backend *be);
-    /*
-     * A backend that serves the virtqueues itself, in its own process
-     * (husk-slirp, net_remote.h), has these three; the others none.
-     * start_queues at DRIVER_OK hands it the negotiated features and the
-     * queues (0 or -errno: the device then needs reset); stop_queues at
-     * reset returns once it no longer touches guest memory; kick passes
-     * on a QueueNotify that reached userspace.  dev->lock held for all.
-     */
-    int (*start_queues)(struct net_backend *be, const struct virtio_dev *d);
-    void (*stop_queues)(struct net_backend *be);
-    void (*kick)(struct net_backend *be, unsigned q);
 };
 
 struct net_backend {
@@ -69,9 +58,6 @@ struct net_backend {
      * DATA_VALID and the guest skips verifying them.  (slirp) */
     bool rx_csum_valid;
     const char *kind; /* "user", "tap", "fd" */
-    /* With start_queues: the interrupt-status word the serving process
-     * sets (virtio_dev.isr_shared). */
-    uint32_t *isr_shared;
 };
 
 /*

@@ -3,12 +3,9 @@
  * addresses): DHCP, DNS, the host's loopback at 10.0.2.2, host port
  * forwarding, IPv6, no root and no host setup.
  *
- * The TCP/IP stack (libslirp) runs in a helper process, husk-slirp, which
- * also serves the device's virtqueues (net_remote.h): husk stays a static
- * binary (Debian ships libslirp only as a shared library, which would
- * bring a second, dynamic glib), slirp, the guest-facing stack with the
- * longest CVE list, lives in a process of its own, and a frame still
- * costs one wakeup, not three.
+ * The TCP/IP stack (libslirp) runs in husk-slirp, a vhost-user-net
+ * backend (husk-slirp/main.c) that husk starts (vmm/user_net.h); these
+ * are the options both share.
  */
 #ifndef HUSK_NET_USER_H
 #define HUSK_NET_USER_H
@@ -16,8 +13,6 @@
 #include <glib.h>
 #include <netinet/in.h>
 #include <stdbool.h>
-
-#include "devices/backend/net_backend.h"
 
 #define NET_USER_MAX_FWD 16
 
@@ -55,23 +50,8 @@ struct net_user_opts {
     unsigned nr_fwd;
 };
 
-/* Parses one hostfwd rule (the text after "hostfwd=").  False and a
- * message in *why (static) if it is malformed. */
-/* The same rule back as "tcp:127.0.0.1:8080-10.0.2.15:80" (new string). */
+/* A rule as "tcp:127.0.0.1:8080-10.0.2.15:80" (new string); the parser
+ * is cli_parse_hostfwd. */
 char *net_user_fwd_string(const struct net_user_fwd *f);
-
-/*
- * Starts husk-slirp with these options and returns a backend talking to
- * it, watched on ctx.  The helper is found through $HUSK_SLIRP, next to
- * the running husk, or in the install's libexec directory.  Errors: no
- * helper (HUSK_EXIT_UNAVAILABLE), a forwarding rule that cannot listen
- * (HUSK_EXIT_OSERR), the helper failing to start (HUSK_EXIT_OSERR).
- */
-struct net_backend *net_user_new(const struct net_user_opts *o,
-                                 GMainContext *ctx,
-                                 GError **errp);
-
-/* Where husk would look for husk-slirp (new string), or NULL. */
-char *net_user_helper_path(void);
 
 #endif

@@ -236,7 +236,7 @@ int vhu_open(struct vhu_conn *c, int fd, const char *name, unsigned nr_queues)
 
     memset(c, 0, sizeof(*c));
     c->fd = fd;
-    c->reply_ms = VHU_REPLY_MS;
+    c->reply_ms = VHU_START_MS;
     g_strlcpy(c->name, name, sizeof(c->name));
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stv, sizeof(stv)) < 0) {
@@ -250,6 +250,7 @@ int vhu_open(struct vhu_conn *c, int fd, const char *name, unsigned nr_queues)
     if (r) {
         return r;
     }
+    c->reply_ms = VHU_REPLY_MS;
     if (!(c->features & (1ULL << VHU_F_PROTOCOL_FEATURES))) {
         return 0;
     }

@@ -25,6 +25,9 @@
 /* A backend gets this long to answer one message (virtiofsd's
  * GET_VRING_BASE waits for the requests its threads are running). */
 #define VHU_REPLY_MS 5000
+/* ... and this long for the first, while it starts up (a freshly started
+ * program loads its libraries, binds its ports, enters its sandbox). */
+#define VHU_START_MS 10000
 
 enum vhu_request {
     VHU_GET_FEATURES = 1,

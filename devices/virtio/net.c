@@ -211,9 +211,7 @@ static void vnet_queue_notify(struct virtio_dev *d, unsigned q)
 {
     struct vnet *n = to_vnet(d);
 
-    if (d->queues_remote) {
-        n->be->ops->kick(n->be, q); /* a kick that reached userspace */
-    } else if (q == VNET_TX) {
+    if (q == VNET_TX) {
         vnet_tx_locked(n);
     } else if (q == VNET_RX && n->rx_wanted) {
         n->rx_wanted = false;
@@ -232,9 +230,6 @@ static int vnet_activate(struct virtio_dev *d)
     if (n->be->ops->set_offloads) {
         n->be->ops->set_offloads(n->be, d->guest_features & OFFLOAD_BITS);
     }
-    if (d->queues_remote) {
-        return n->be->ops->start_queues(n->be, d);
-    }
     return 0;
 }
 
@@ -242,11 +237,6 @@ static void vnet_reset(struct virtio_dev *d)
 {
     struct vnet *n = to_vnet(d);
 
-    if (d->queues_remote) {
-        /* Before the transport resets the rings: from here on the
-         * serving process no longer writes them. */
-        n->be->ops->stop_queues(n->be);
-    }
     n->reset_gen++;
     n->tx_pending = false;
     /* rx_wanted stays: a frame the backend holds is offered again once
@@ -423,10 +413,6 @@ void vnet_init(struct vnet *n,
     n->tx_iov = g_new(struct iovec, VQ_MAX_SG + 1);
     n->rx_iov = g_new(struct iovec, VQ_MAX_SG);
     virtio_dev_init(&n->vdev, &vnet_ops, n, gm, irq);
-    if (be->ops->start_queues) {
-        n->vdev.queues_remote = true;
-        n->vdev.isr_shared = be->isr_shared;
-    }
 }
 
 void vnet_cleanup(struct vnet *n)

@@ -12,6 +12,8 @@
 #include "devices/virtio/vhost_user_dev.h"
 
 #include <errno.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -42,6 +44,19 @@
 #define VBLK_F_DISCARD 13
 #define VBLK_F_WRITE_ZEROES 14
 #define VBLK_S_IOERR 1
+
+/* virtio-net: what a backend may offer through husk (§5.1.3), and the
+ * config-space features that are husk's own. */
+#define VNET_PASS_BITS                                                       \
+    ((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |       \
+     (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
+     (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO) |   \
+     (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |   \
+     (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |     \
+     (1ULL << VIRTIO_NET_F_MRG_RXBUF) | (1ULL << VIRTIO_NET_F_MTU))
+#define VNET_OWN_BITS \
+    ((1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS))
+#define VUDEV_NET_QUEUE_MAX 256
 
 /* struct fuse_in_header / fuse_out_header (linux/fuse.h), the parts a
  * failed request needs: the request's id, answered with -EIO. */
@@ -142,6 +157,9 @@ static int start_queue(struct vudev *u, unsigned q)
     if (!r) {
         r = vhu_set_vring_fd(c, VHU_SET_VRING_CALL, q, u->env.call_fd);
     }
+    if (!r && u->env.err_fd[q] >= 0) {
+        r = vhu_set_vring_fd(c, VHU_SET_VRING_ERR, q, u->env.err_fd[q]);
+    }
     if (!r) {
         r = vhu_set_vring_fd(c, VHU_SET_VRING_KICK, q, u->env.kick_fd[q]);
     }
@@ -165,7 +183,11 @@ static int vudev_activate(struct virtio_dev *d)
     if (u->lost || !u->bound) {
         return -EIO;
     }
-    features |= u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES);
+    u->conn.ctl = d->ctl; /* the VM's stopping() ends the waits */
+    /* The backend gets what the driver took of what it offered: not the
+     * config-space features that are husk's (virtio-net's MAC, STATUS). */
+    features = (features & u->conn.features) |
+               (u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES));
     r = vhu_set_features(&u->conn, features);
     if (!r) {
         r = vhu_set_mem_table(&u->conn, u->env.region, u->env.nr_regions,
@@ -186,6 +208,7 @@ static void vudev_reset(struct virtio_dev *d)
 {
     struct vudev *u = to_vudev(d);
 
+    u->conn.ctl = d->ctl;
     for (unsigned q = 0; q < d->ops->num_queues && !u->lost; q++) {
         uint32_t base;
         int r = 0;
@@ -214,6 +237,9 @@ static void vudev_reset(struct virtio_dev *d)
  * bytes written. */
 static uint32_t error_reply(struct vudev *u, const struct vq_elem *e)
 {
+    if (u->kind == VUDEV_NET) {
+        return 0; /* TX: dropped; RX: an empty buffer back */
+    }
     if (u->kind == VUDEV_BLK) {
         /* The status byte is the last byte the driver gave (§5.2.6). */
         uint8_t st = VBLK_S_IOERR;
@@ -241,7 +267,10 @@ static void fail_requests_locked(struct vudev *u, unsigned q)
     g_autofree struct vq_elem *e = g_new(struct vq_elem, 1);
     unsigned done = 0;
 
-    if (!(d->status & VIRTIO_S_DRIVER_OK) || !vq->active) {
+    /* virtio-net's receive buffers are not given back: nothing will be
+     * received, and empty ones would only come back to be refilled. */
+    if (!(d->status & VIRTIO_S_DRIVER_OK) || !vq->active ||
+        (u->kind == VUDEV_NET && q == 0)) {
         return;
     }
     while (vq_pop(vq, e) == 1) {
@@ -359,6 +388,66 @@ bool vudev_init_fs(struct vudev *u,
     return true;
 }
 
+bool vudev_init_net(struct vudev *u,
+                    int sock,
+                    const char *label,
+                    const uint8_t mac[6],
+                    uint16_t mtu,
+                    const struct guest_mem *gm,
+                    struct irq_line *irq,
+                    GError **errp)
+{
+    struct virtio_net_config c;
+
+    memset(u, 0, sizeof(*u));
+    u->conn.fd = -1;
+    u->pidfd = -1;
+    u->kind = VUDEV_NET;
+    g_strlcpy(u->label, label, sizeof(u->label));
+    u->ops = (struct virtio_dev_ops){
+        .name = "virtio-net",
+        .device_id = VIRTIO_ID_NET,
+        .num_queues = 2,
+        .queue_max = VUDEV_NET_QUEUE_MAX,
+        /* mac, status, max_virtqueue_pairs, mtu */
+        .config_size = 12,
+        .read_config = read_config,
+        .activate = vudev_activate,
+        .reset = vudev_reset,
+        .queue_notify = vudev_queue_notify,
+    };
+    memset(&c, 0, sizeof(c));
+    memcpy(c.mac, mac, 6);
+    c.status = VIRTIO_NET_S_LINK_UP;
+    c.max_virtqueue_pairs = 1;
+    c.mtu = mtu;
+    memcpy(u->config, &c, 12);
+    if (!negotiate(u, sock, u->ops.num_queues, errp)) {
+        return false;
+    }
+    virtio_dev_init(&u->vdev, &u->ops, u, gm, irq);
+    u->vdev.host_features =
+        (u->conn.features & (transport_mask() | VNET_PASS_BITS)) |
+        VNET_OWN_BITS;
+    if (!mtu) {
+        u->vdev.host_features &= ~(1ULL << VIRTIO_NET_F_MTU);
+    }
+    u->vdev.queues_remote = true;
+    u->vdev.isr_queue_always = true;
+    return true;
+}
+
+void vudev_ring_error(struct vudev *u, unsigned q)
+{
+    g_mutex_lock(&u->vdev.lock);
+    if (!u->lost && (u->vdev.status & VIRTIO_S_DRIVER_OK)) {
+        virtio_dev_set_broken_locked(&u->vdev,
+                                     "its vhost-user backend found a malformed "
+                                     "ring");
+    }
+    g_mutex_unlock(&u->vdev.lock);
+}
+
 void vudev_set_backend_pidfd(struct vudev *u, int pidfd)
 {
     if (u->pidfd >= 0) {
@@ -427,6 +516,15 @@ bool vudev_init_blk(struct vudev *u,
     u->vdev.queues_remote = true;
     u->vdev.isr_queue_always = true;
     return true;
+}
+
+void vudev_env_init(struct vudev_env *env)
+{
+    memset(env, 0, sizeof(*env));
+    env->mem_fd = env->call_fd = -1;
+    for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+        env->kick_fd[q] = env->err_fd[q] = -1;
+    }
 }
 
 void vudev_bind(struct vudev *u, const struct vudev_env *env)

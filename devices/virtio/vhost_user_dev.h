@@ -1,8 +1,8 @@
 /*
  * vhost_user_dev.h: a virtio device whose queues a vhost-user backend
  * serves (QEMU docs/interop/vhost-user.rst, "Starting and stopping
- * rings"; virtio v1.2 §5.11 "File System Device" and §5.2 "Block
- * Device" for the kinds there are).
+ * rings"; virtio v1.2 §5.11 "File System Device", §5.2 "Block Device"
+ * and §5.1 "Network Device" for the kinds there are).
  *
  * husk keeps the transport: registers, status machine, feature mask,
  * config space.  At DRIVER_OK the backend gets guest RAM (a memfd), each
@@ -30,7 +30,7 @@
 
 #define VUDEV_FS_TAG_MAX 36 /* virtio_fs_config.tag, not NUL-terminated */
 
-enum vudev_kind { VUDEV_FS, VUDEV_BLK };
+enum vudev_kind { VUDEV_FS, VUDEV_BLK, VUDEV_NET };
 
 /* What the VMM hands over once the device is plugged. */
 struct vudev_env {
@@ -39,6 +39,9 @@ struct vudev_env {
     struct vhu_region region[VHU_MAX_REGIONS];
     int kick_fd[VIRTIO_MAX_QUEUES];
     int call_fd;
+    /* Signalled by the backend when it finds a ring malformed
+     * (SET_VRING_ERR); -1: none given. */
+    int err_fd[VIRTIO_MAX_QUEUES];
 };
 
 struct vudev {
@@ -93,9 +96,31 @@ bool vudev_init_blk(struct vudev *u,
                     struct irq_line *irq,
                     GError **errp);
 
+/*
+ * A virtio-net device (one RX/TX pair) on the connected socket: husk-slirp
+ * for --net user, or any vhost-user-net backend.  The config space is
+ * husk's (mac, link up, mtu if not 0); the backend's offloads and
+ * mergeable buffers pass through.
+ */
+bool vudev_init_net(struct vudev *u,
+                    int sock,
+                    const char *label,
+                    const uint8_t mac[6],
+                    uint16_t mtu,
+                    const struct guest_mem *gm,
+                    struct irq_line *irq,
+                    GError **errp);
+
+/* The backend signalled queue q's error eventfd: a malformed ring; the
+ * device asks for a reset (the backend stays).  I/O thread. */
+void vudev_ring_error(struct vudev *u, unsigned q);
+
 /* The backend's serving process, to kill if it fails: a pidfd whose
  * ownership passes (-1: not husk's to kill). */
 void vudev_set_backend_pidfd(struct vudev *u, int pidfd);
+
+/* An environment with no descriptors yet (every fd -1). */
+void vudev_env_init(struct vudev_env *env);
 
 /* After vm_virtio_plug: the memory and eventfds (the caller keeps them). */
 void vudev_bind(struct vudev *u, const struct vudev_env *env);

@@ -40,15 +40,8 @@ void virtio_dev_cleanup(struct virtio_dev *d)
 
 void virtio_dev_interrupt_locked(struct virtio_dev *d, uint32_t isr_bits)
 {
-    /* ISR first, then the line: the driver's handler reads ISR.  Release
-     * order on the shared word pairs with the acquire load in
-     * virtio_dev_isr(): the used ring written before is visible to the
-     * driver that sees the bit. */
-    if (d->isr_shared) {
-        __atomic_fetch_or(d->isr_shared, isr_bits, __ATOMIC_RELEASE);
-    } else {
-        d->isr |= isr_bits;
-    }
+    /* ISR first, then the line: the driver's handler reads ISR. */
+    d->isr |= isr_bits;
     d->interrupts++;
     if (d->irq) {
         d->irq->set(d->irq, true);
@@ -63,25 +56,23 @@ uint32_t virtio_dev_isr(const struct virtio_dev *d)
         v |= VIRTIO_ISR_QUEUE;
     }
 
-    if (d->isr_shared) {
-        /* Written by another process: only the defined bits count. */
-        v |= __atomic_load_n(d->isr_shared, __ATOMIC_ACQUIRE) &
-             (VIRTIO_ISR_QUEUE | VIRTIO_ISR_CONFIG);
-    }
     return v;
 }
 
 void virtio_dev_isr_ack(struct virtio_dev *d, uint32_t bits)
 {
     d->isr &= ~bits;
-    if (d->isr_shared) {
-        __atomic_fetch_and(d->isr_shared, ~bits, __ATOMIC_ACQ_REL);
-    }
 }
 
 void virtio_dev_notify_locked(struct virtio_dev *d, unsigned q)
 {
-    if (vq_should_notify(&d->vq[q])) {
+    if (!vq_should_notify(&d->vq[q])) {
+        return;
+    }
+    if (d->queue_irq) {
+        d->interrupts++;
+        d->queue_irq(d, q);
+    } else {
         virtio_dev_interrupt_locked(d, VIRTIO_ISR_QUEUE);
     }
 }

@@ -75,11 +75,9 @@ struct virtio_dev {
     bool features_refused; /* the driver accepted one not offered */
     uint32_t status, isr, queue_sel, dev_feat_sel, drv_feat_sel;
     uint32_t config_gen;
-    /* Queues served by another process (husk-slirp, net_remote.h): it
-     * owns the kick eventfds, writes used rings and raises the irqfd
-     * itself, and sets VIRTIO_ISR_QUEUE in this shared word, which the
-     * transport reads and clears beside isr.  NULL: all here. */
-    uint32_t *isr_shared;
+    /* Queues served by another process (a vhost-user backend,
+     * vhost_user_dev.h): it reads the kick eventfds and raises the irqfd
+     * itself. */
     bool queues_remote;
     /* The queues' server cannot set the queue bit (vhost-user): the
      * interrupt status shows it whenever the driver is running, so the
@@ -89,6 +87,11 @@ struct virtio_dev {
      * (no ioeventfd): signal the I/O thread.  NULL: notify inline. */
     void (*kick)(struct virtio_dev *d, unsigned q);
     void *kick_opaque;
+    /* Set where each queue has an interrupt of its own (a vhost-user
+     * backend's call eventfds): a queue's notification goes there, not
+     * through ISR and irq.  NULL: through ISR and irq. */
+    void (*queue_irq)(struct virtio_dev *d, unsigned q);
+    void *queue_irq_opaque;
     /* The VM the device sits in (its stopping() ends a device's waits);
      * NULL in tests that have no VM: waits then end by their deadline. */
     struct vm_ctl *ctl;
@@ -120,10 +123,10 @@ void virtio_dev_queue_notify(struct virtio_dev *d, unsigned q);
  * a malformed ring into NEEDS_RESET. */
 void virtio_dev_queue_notify_locked(struct virtio_dev *d, unsigned q);
 
-/* The interrupt status the driver reads: ours, plus the queue bit set by
- * the process serving the queues (only ISR bits are taken from it). */
+/* The interrupt status the driver reads (with isr_queue_always, the
+ * queue bit once the driver runs). */
 uint32_t virtio_dev_isr(const struct virtio_dev *d);
-/* InterruptACK: clears bits in both words. */
+/* InterruptACK: clears bits. */
 void virtio_dev_isr_ack(struct virtio_dev *d, uint32_t bits);
 
 /* The VM is ending: a wait on a register access gives up. */

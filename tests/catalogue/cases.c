@@ -157,16 +157,10 @@ const struct cat_case cat_cases[] = {
     { "H08", NONE, R, "neither bzImage nor ELF", h_garbage_kernel },
     { "H09", NONE, R, "ELF program headers past the end of the file", h_elf_phdr_past_file },
     /* peers: the guest's disk reset on a vCPU under its seccomp filter
-     * (the drain once poll()ed there: 159), a hostile network helper
-     * (START sent from that vCPU), the host-side reader of the console */
+     * (the drain once poll()ed there: 159), the host-side reader of the
+     * console */
     { "G01", NONE, P, "disk reset with 32 reads in flight, io_uring (vCPU filter)", g_reset_in_flight_uring },
     { "G02", NONE, P, "disk reset with 32 reads in flight, sync engine (vCPU filter)", g_reset_in_flight_sync },
-    { "P01", NONE, R, "helper attaches a descriptor to its reply (close on a vCPU: 159)", p_fd_in_reply },
-    { "P02", NONE, R, "helper sends stale replies without end (held a vCPU forever)", p_stale_replies_forever },
-    { "P03", NONE, R, "helper never answers", p_silent },
-    { "P04", NONE, R, "helper sends an event larger than any", p_oversized_event },
-    { "P05", NONE, R, "helper never answers while the VM stops", p_silent_while_vm_stops },
-    { "P06", NONE, P, "helper tries to shrink guest RAM and the ISR page (sealed)", p_shrinks_guest_memory },
     { "X01", NONE, P, "nobody reads husk's output while the guest prints (held the vCPU)", x_output_unread },
     { "X02", NONE, P, "the reader of husk's output goes away (SIGPIPE killed husk)", x_output_reader_gone },
     /* vhost-user backends (virtio-fs device; vhost-user.rst): the
@@ -185,6 +179,8 @@ const struct cat_case cat_cases[] = {
     { "V11", NONE, R, "GET_VRING_BASE never answered (a reset on a vCPU)", v_silent_stop },
     { "V12", NONE, R, "GET_VRING_BASE answered for another queue", v_wrong_queue },
     { "V13", NONE, R, "a message nobody asked for (the I/O thread's watch)", v_unasked },
+    { "V14", NONE, R, "GET_VRING_BASE never answered while the VM stops", v_silent_vm_stops },
+    { "V15", NONE, P, "backend tries to shrink guest RAM (a sealed memfd)", v_shrinks_memory },
 };
 // clang-format on
 

@@ -1,9 +1,8 @@
 /*
  * peer_cases.h: catalogue rows for peers other than the guest's rings:
- * a guest resetting its disk with reads in flight, a hostile network
- * helper, the host-side reader of husk's output (harness/hostile_peers.h
- * plays each; these turn what it saw into a verdict), a hostile
- * vhost-user backend (harness/fake_vhost_user.h).
+ * a guest resetting its disk with reads in flight, the host-side reader of
+ * husk's output (harness/hostile_peers.h plays each; these turn what it saw
+ * into a verdict), a hostile vhost-user backend (harness/fake_vhost_user.h).
  */
 #ifndef HUSK_PEER_CASES_H
 #define HUSK_PEER_CASES_H
@@ -12,12 +11,6 @@
 
 enum verdict g_reset_in_flight_uring(struct devkit *k);
 enum verdict g_reset_in_flight_sync(struct devkit *k);
-enum verdict p_fd_in_reply(struct devkit *k);
-enum verdict p_stale_replies_forever(struct devkit *k);
-enum verdict p_silent(struct devkit *k);
-enum verdict p_oversized_event(struct devkit *k);
-enum verdict p_silent_while_vm_stops(struct devkit *k);
-enum verdict p_shrinks_guest_memory(struct devkit *k);
 enum verdict x_output_unread(struct devkit *k);
 enum verdict x_output_reader_gone(struct devkit *k);
 /* vhost-user backends (harness/fake_vhost_user.h). */
@@ -34,5 +27,7 @@ enum verdict v_close_on_kick(struct devkit *k);
 enum verdict v_silent_stop(struct devkit *k);
 enum verdict v_wrong_queue(struct devkit *k);
 enum verdict v_unasked(struct devkit *k);
+enum verdict v_silent_vm_stops(struct devkit *k);
+enum verdict v_shrinks_memory(struct devkit *k);
 
 #endif

@@ -6,6 +6,7 @@
 #include "harness/fake_vhost_user.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <linux/virtio_mmio.h>
@@ -39,6 +40,11 @@ struct hdr {
     uint32_t request, flags, size;
 } __attribute__((packed));
 
+/* FVU_SHRINKS_MEMORY: what ftruncate of the guest RAM fd said (the
+ * errno; 0 if it worked). */
+static int shrink_errno = -1;
+static bool try_shrink;
+
 static bool read_all(int fd, void *buf, size_t len)
 {
     size_t got = 0;
@@ -65,6 +71,9 @@ static bool read_all(int fd, void *buf, size_t len)
 
                 memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)n);
                 for (int i = 0; i < n; i++) {
+                    if (try_shrink && i == 0) {
+                        shrink_errno = ftruncate(fds[i], 0) == 0 ? 0 : errno;
+                    }
                     close(fds[i]);
                 }
             }
@@ -120,6 +129,7 @@ static void serve(int fd, enum fvu_mode m)
     if (m == FVU_NO_VERSION_1) {
         features &= ~(1ULL << VIRTIO_F_VERSION_1);
     }
+    try_shrink = m == FVU_SHRINKS_MEMORY;
     while (read_all(fd, &h, sizeof(h))) {
         uint32_t rf = VHU_FLAG_VERSION | VHU_FLAG_REPLY;
         uint64_t status = 0;
@@ -152,7 +162,7 @@ static void serve(int fd, enum fvu_mode m)
         case VHU_GET_VRING_BASE: {
             uint32_t st[2];
 
-            if (m == FVU_SILENT_STOP) {
+            if (m == FVU_SILENT_STOP || m == FVU_SILENT_VM_STOPS) {
                 pause();
             }
             memcpy(st, payload, sizeof(st));
@@ -167,7 +177,8 @@ static void serve(int fd, enum fvu_mode m)
             }
             break;
         case VHU_SET_MEM_TABLE:
-            status = m == FVU_NACK_MEM_TABLE;
+            status = m == FVU_NACK_MEM_TABLE ||
+                     (m == FVU_SHRINKS_MEMORY && shrink_errno != EPERM);
             break;
         default:
             break;
@@ -257,6 +268,13 @@ static void play_watch(void *o)
     }
 }
 
+static bool always_stopping(struct vm_ctl *c)
+{
+    return true;
+}
+
+static struct vm_ctl stopping_ctl = {.stopping = always_stopping};
+
 static int64_t timed(void (*fn)(void *), enum sandbox_role role, void *o)
 {
     gint64 t0 = g_get_monotonic_time();
@@ -290,14 +308,17 @@ void fvu_play(enum fvu_mode m, struct fvu_outcome *o)
     if (!o->init_ok) {
         g_strlcpy(o->message, err ? err->message : "", sizeof(o->message));
     } else {
-        struct vudev_env env = {
-            .mem_fd = p->mem_fd,
-            .nr_regions = 1,
-            .region = {{0, FVU_RAM, (uintptr_t)p->tm.low, 0}},
-            .kick_fd = {p->kick[0], p->kick[1]},
-            .call_fd = p->call};
+        struct vudev_env env;
         int64_t t;
 
+        vudev_env_init(&env);
+        env.mem_fd = p->mem_fd;
+        env.nr_regions = 1;
+        env.region[0] =
+            (struct vhu_region){0, FVU_RAM, (uintptr_t)p->tm.low, 0};
+        env.kick_fd[0] = p->kick[0];
+        env.kick_fd[1] = p->kick[1];
+        env.call_fd = p->call;
         vudev_bind(&p->dev, &env);
         bus_add(&p->bus, "fs", FVU_BASE, VIRTIO_MMIO_SIZE, &virtio_mmio_ops,
                 &p->dev.vdev);
@@ -310,7 +331,13 @@ void fvu_play(enum fvu_mode m, struct fvu_outcome *o)
             timed(play_watch, SANDBOX_MAIN, p);
         }
         if (!p->dev.lost) {
+            /* A silent backend holds a reset no longer than the bound,
+             * and not at all once the VM is stopping. */
             p->dev.conn.reply_ms = 300;
+            if (m == FVU_SILENT_VM_STOPS) {
+                p->dev.conn.reply_ms = VHU_REPLY_MS;
+                p->dev.vdev.ctl = &stopping_ctl;
+            }
             t = timed(play_reset, SANDBOX_VCPU, p);
             o->longest_us = MAX(o->longest_us, t);
             if (!p->dev.lost) {

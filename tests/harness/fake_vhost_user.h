@@ -15,18 +15,20 @@
 
 enum fvu_mode {
     FVU_GOOD,
-    FVU_SILENT,         /* never answers GET_FEATURES */
-    FVU_HUGE_REPLY,     /* GET_FEATURES reply claims 4 GiB of payload */
-    FVU_WRONG_REQUEST,  /* GET_FEATURES answered as another request */
-    FVU_NOT_A_REPLY,    /* GET_FEATURES answered without the REPLY flag */
-    FVU_FDS_IN_REPLY,   /* 8 descriptors attached to a reply */
-    FVU_NO_VERSION_1,   /* a legacy-only backend */
-    FVU_TRUNCATED,      /* half a reply, then gone */
-    FVU_NACK_MEM_TABLE, /* REPLY_ACK status 1 for SET_MEM_TABLE */
-    FVU_CLOSE_ON_KICK,  /* closes the connection at SET_VRING_KICK */
-    FVU_SILENT_STOP,    /* never answers GET_VRING_BASE */
-    FVU_WRONG_QUEUE,    /* GET_VRING_BASE answered for another queue */
-    FVU_UNASKED,        /* after the last SET_VRING_ENABLE, a message */
+    FVU_SILENT,          /* never answers GET_FEATURES */
+    FVU_HUGE_REPLY,      /* GET_FEATURES reply claims 4 GiB of payload */
+    FVU_WRONG_REQUEST,   /* GET_FEATURES answered as another request */
+    FVU_NOT_A_REPLY,     /* GET_FEATURES answered without the REPLY flag */
+    FVU_FDS_IN_REPLY,    /* 8 descriptors attached to a reply */
+    FVU_NO_VERSION_1,    /* a legacy-only backend */
+    FVU_TRUNCATED,       /* half a reply, then gone */
+    FVU_NACK_MEM_TABLE,  /* REPLY_ACK status 1 for SET_MEM_TABLE */
+    FVU_CLOSE_ON_KICK,   /* closes the connection at SET_VRING_KICK */
+    FVU_SILENT_STOP,     /* never answers GET_VRING_BASE */
+    FVU_WRONG_QUEUE,     /* GET_VRING_BASE answered for another queue */
+    FVU_UNASKED,         /* after the last SET_VRING_ENABLE, a message */
+    FVU_SILENT_VM_STOPS, /* never answers GET_VRING_BASE; the VM stops */
+    FVU_SHRINKS_MEMORY,  /* tries to shrink guest RAM (a sealed memfd) */
     FVU_MODES
 };
 

@@ -9,7 +9,6 @@
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_mmio.h>
-#include <linux/virtio_net.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -18,11 +17,8 @@
 #include <unistd.h>
 
 #include "devices/backend/blk_uring.h"
-#include "devices/backend/net_remote.h"
 #include "devices/virtio/blk.h"
-#include "devices/virtio/net.h"
 #include "devices/virtio/virtio_mmio.h"
-#include "harness/fake_helper.h"
 #include "harness/sandboxed.h"
 #include "harness/test_vm.h"
 #include "harness/vdriver.h"
@@ -139,151 +135,6 @@ bool hp_blk_reset_in_flight(enum blk_engine e, bool *works)
     close(fd);
     unlink(img);
     return true;
-}
-
-/* ---- a hostile network helper ------------------------------------------ */
-
-#define HP_NET_FEATURES                                          \
-    ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) | \
-     (1ULL << VIRTIO_NET_F_STATUS) | (1ULL << VIRTIO_NET_F_MRG_RXBUF))
-
-static struct vnet net;
-static GMainContext *ctx;
-static struct fake_helper fh;
-
-static void hostile_serve(int ctl, int evt, void *opaque)
-{
-    enum hp_helper how = (enum hp_helper)GPOINTER_TO_INT(opaque);
-    uint8_t buf[4096];
-    uint32_t gen;
-    int fds[NETR_START_FDS];
-    unsigned nfds = NETR_START_FDS;
-    ssize_t n = fake_helper_recv(ctl, buf, sizeof(buf), fds, &nfds);
-    struct netr_done d = {NETR_DONE, 0, 0};
-
-    if (n < 8) {
-        return;
-    }
-    memcpy(&gen, buf + 4, sizeof(gen));
-    d.gen = gen;
-    switch (how) {
-    case HP_SHRINKS_MEMORY:
-        /* Sealed memfds refuse it (EPERM); DONE says what happened. */
-        if (nfds != NETR_START_FDS || ftruncate(fds[NETR_FD_MEM], 0) == 0 ||
-            errno != EPERM || ftruncate(fds[NETR_FD_ISR], 0) == 0 ||
-            errno != EPERM) {
-            d.err = -EINVAL;
-        }
-        fake_helper_send(ctl, &d, sizeof(d), -1);
-        break;
-    case HP_FD_IN_DONE:
-        fake_helper_send(ctl, &d, sizeof(d), 0);
-        break;
-    case HP_STALE_FOREVER:
-        d.gen = gen - 1;
-        while (fake_helper_send(ctl, &d, sizeof(d), -1)) {
-            g_usleep(1000);
-        }
-        return;
-    case HP_OVERSIZED_EVENT:
-        fake_helper_send(ctl, &d, sizeof(d), -1);
-        memset(buf, 0x41, sizeof(buf));
-        fake_helper_send(evt, buf, sizeof(buf), -1);
-        break;
-    default:
-        pause(); /* never answers */
-        return;
-    }
-    /* What it does later is answer like a helper should (STOP, say):
-     * the hostile part was the above. */
-    while ((n = fake_helper_recv(ctl, buf, sizeof(buf), NULL, NULL)) >= 8) {
-        memcpy(&d.gen, buf + 4, sizeof(d.gen));
-        d.err = 0;
-        fake_helper_send(ctl, &d, sizeof(d), -1);
-    }
-}
-
-static bool always_stopping(struct vm_ctl *c)
-{
-    return true;
-}
-
-static struct vm_ctl stopping_ctl = {.stopping = always_stopping};
-
-static void bring_up_fn(void *opaque)
-{
-    vdrv_init(&drv, &tm, &bus, HP_BASE, 0x10000, 4 * MiB);
-    vdrv_bringup(&drv, VIRTIO_ID_NET, HP_NET_FEATURES, 2, 64);
-}
-
-static void net_io_thread(void *opaque)
-{
-    g_main_context_iteration(ctx, FALSE);
-}
-
-void hp_helper_run(enum hp_helper how, struct hp_helper_result *r)
-{
-    static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
-    g_autoptr(GError) err = NULL;
-    struct net_backend *be;
-    struct netr_env env;
-    int mem_fd, kick[2], irqfd, st = -1;
-    gint64 t0;
-
-    memset(r, 0, sizeof(*r));
-    mem_fd = test_mem_init_shared(&tm, 4 * MiB);
-    ck_assert_int_ge(mem_fd, 0);
-    test_irq_init(&irq);
-    bus_init(&bus, "mmio");
-    ctx = g_main_context_new();
-    kick[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    kick[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    fake_helper_spawn(&fh, hostile_serve, GINT_TO_POINTER(how), 20);
-    be = net_remote_new(fh.ctl, fh.evt, fh.pid, "user", ctx, &err);
-    ck_assert_msg(be, "%s", err ? err->message : "");
-    vnet_init(&net, be, mac, 1500, &tm.gm, &irq.line);
-    if (how == HP_SILENT_VM_STOPS) {
-        net.vdev.ctl = &stopping_ctl;
-    }
-    env = (struct netr_env){.mem_fd = mem_fd,
-                            .nr_regions = 1,
-                            .region = {{0, 4 * MiB, 0}},
-                            .kick_fd = {kick[0], kick[1]},
-                            .irq_fd = irqfd};
-    net_remote_bind(be, &env);
-    ck_assert_int_eq(bus_add(&bus, "net", HP_BASE, VIRTIO_MMIO_SIZE,
-                             &virtio_mmio_ops, &net.vdev),
-                     0);
-    t0 = g_get_monotonic_time();
-    run_sandboxed(SANDBOX_VCPU, "vcpu0", bring_up_fn, net_io_thread, NULL,
-                  NETR_REPLY_MS / 1000 + 5);
-    r->start_us = g_get_monotonic_time() - t0;
-    r->needs_reset = vdrv_status(&drv) & VIRTIO_S_NEEDS_RESET;
-    /* An event reaches the I/O thread later: let it run a while. */
-    for (int i = 0; i < 300 && (st = fake_helper_wait(&fh, 0)) < 0; i++) {
-        g_main_context_iteration(ctx, FALSE);
-        g_usleep(how == HP_OVERSIZED_EVENT || r->needs_reset ? 10000 : 100);
-        if (how != HP_OVERSIZED_EVENT && !r->needs_reset && i > 20) {
-            break; /* a helper that behaved stays alive */
-        }
-    }
-    r->killed = st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
-    t0 = g_get_monotonic_time();
-    vdrv_wr(&drv, VIRTIO_MMIO_STATUS, 0);
-    r->reset_us = g_get_monotonic_time() - t0;
-    r->reset_clean = vdrv_status(&drv) == 0;
-    vnet_cleanup(&net);
-    if (st < 0) {
-        kill(fh.pid, SIGKILL);
-        fake_helper_wait(&fh, 3000);
-    }
-    g_main_context_unref(ctx);
-    munmap(tm.low, 4 * MiB);
-    close(mem_fd);
-    close(kick[0]);
-    close(kick[1]);
-    close(irqfd);
 }
 
 /* ---- the UART's output against the host-side reader --------------------- */

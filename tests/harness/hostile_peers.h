@@ -2,10 +2,9 @@
  * hostile_peers.h: husk's paths that a peer can stall or break, played
  * as husk runs them (the work on a thread under the vCPU role's real
  * seccomp filter, an I/O thread beside it), each self-contained: a guest
- * resetting its disk with reads in flight, a hostile network helper, a
- * host-side reader of husk's output that stops reading or goes away.
- * The unit suites assert on what each reports; the malformed-input
- * catalogue turns it into a verdict.
+ * resetting its disk with reads in flight, a host-side reader of husk's output
+ * that stops reading or goes away. The unit suites assert on what each reports;
+ * the malformed-input catalogue turns it into a verdict.
  */
 #ifndef HUSK_HOSTILE_PEERS_H
 #define HUSK_HOSTILE_PEERS_H
@@ -20,28 +19,6 @@
  * engine is unavailable here (io_uring); else *works: the reset left
  * nothing in flight, Status 0, and a new bring-up answers a read. */
 bool hp_blk_reset_in_flight(enum blk_engine e, bool *works);
-
-/* What the network helper does with husk's START (the driver's
- * DRIVER_OK), netr_ protocol (net_remote.h). */
-enum hp_helper {
-    HP_FD_IN_DONE,      /* DONE with a descriptor attached */
-    HP_STALE_FOREVER,   /* DONEs of an older generation, without end */
-    HP_SILENT,          /* never answers */
-    HP_OVERSIZED_EVENT, /* answers, then an event larger than any */
-    HP_SILENT_VM_STOPS, /* never answers, and the VM is stopping */
-    HP_SHRINKS_MEMORY,  /* tries to shrink guest RAM and the ISR page */
-    HP_COUNT
-};
-
-struct hp_helper_result {
-    int64_t start_us; /* how long the DRIVER_OK write held the vCPU */
-    bool needs_reset; /* the device asked the driver for a reset */
-    bool killed;      /* husk killed the helper (SIGKILL) */
-    int64_t reset_us; /* a reset afterwards: how long it took */
-    bool reset_clean; /* ... and Status read 0 after it */
-};
-
-void hp_helper_run(enum hp_helper how, struct hp_helper_result *r);
 
 /* The UART's output from a vCPU thread, 1 MiB a byte at a time, while
  * nobody reads husk's stdout (reader_gone false) or the reader has gone

@@ -186,6 +186,8 @@ fwd net-hostfwd "user,hostfwd=tcp::8080-:80,hostfwd=tcp::8081-:81" ""
 # forwarded ports still work.
 fwd net-restrict "user,restrict=on,hostfwd=tcp::8080-:80,hostfwd=tcp::8081-:81" \
     "timeout 5 wget -q -O - http://10.0.2.2:8000/hello; r=\$?; [ \$r = 0 ] && echo RESTRICT-LEAK || echo RESTRICT-BLOCKED-rc\$r;"
+# husk-slirp under QEMU (-netdev vhost-user): slirp-qemu.sh.
+. ./slirp-qemu.sh
 
 # Two VMs with TAP devices on a bridge (inside this test host) ping each
 # other, static addresses (husk.net=off: no DHCP on a bare bridge).
