@@ -119,9 +119,12 @@ static const unsigned long main_ioctls[] = {
     TERMINAL_IOCTLS, 0,
 };
 
+/* KVM_IRQFD: cutting off a vhost-user backend that floods interrupts
+ * (an InterruptStatus read finds it out, vhost_user_dev.c). */
 static const unsigned long vcpu_ioctls[] = {
-    KVM_RUN,    KVM_GET_REGS, KVM_IRQ_LINE,    TUNSETOFFLOAD,
-    BLKDISCARD, BLKZEROOUT,   TERMINAL_IOCTLS, 0,
+    KVM_RUN,         KVM_GET_REGS, KVM_IRQ_LINE,
+    TUNSETOFFLOAD,   BLKDISCARD,   BLKZEROOUT,
+    TERMINAL_IOCTLS, KVM_IRQFD,    0,
 };
 
 static const unsigned long slirp_ioctls[] = {

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <string.h>
+#include <linux/kvm.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -35,6 +37,22 @@ static void take_kicks(struct vudev *u)
 
     for (unsigned q = 0; q < u->vdev.ops->num_queues; q++) {
         vm_virtio_watch_kick(slot, q, lost_kick);
+    }
+}
+
+/* The backend's interrupts stop reaching the guest (a flood): its irqfd
+ * is deassigned; husk's own (config changes, answers once the backend is
+ * lost) stay on the slot's.  vCPU thread (an InterruptStatus read). */
+static void cut_call(struct vudev *u)
+{
+    struct vm_virtio *slot = u->take_kicks_opaque;
+    struct kvm_irqfd irqfd = {.fd = (uint32_t)slot->backend_call_fd,
+                              .gsi = slot->gsi,
+                              .flags = KVM_IRQFD_FLAG_DEASSIGN};
+
+    if (ioctl(slot->vm->fd, KVM_IRQFD, &irqfd) < 0) {
+        g_warning("%s: cannot cut off its interrupts: %s", u->label,
+                  g_strerror(errno));
     }
 }
 
@@ -86,7 +104,22 @@ static bool plug(struct vm *vm,
     for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
         env.kick_fd[q] = slot->kick_fd[q];
     }
-    env.call_fd = slot->irq_fd;
+    /* The backend's interrupts on an irqfd of their own, on the slot's
+     * GSI (edge: either eventfd raises it). */
+    slot->backend_call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    {
+        struct kvm_irqfd irqfd = {.fd = (uint32_t)slot->backend_call_fd,
+                                  .gsi = slot->gsi};
+
+        if (slot->backend_call_fd < 0 || ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                        "cannot set up a backend's interrupt: %s",
+                        g_strerror(errno));
+            return false;
+        }
+    }
+    env.call_fd = slot->backend_call_fd;
+    u->cut_call = cut_call;
     /* The backend's word that a ring is malformed (SET_VRING_ERR). */
     for (unsigned q = 0; q < u->vdev.ops->num_queues; q++) {
         struct ring_err *e = g_new(struct ring_err, 1);

@@ -112,6 +112,7 @@ struct vm_virtio *vm_virtio_slot(struct vm *vm, GError **errp)
     for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
         s->kick_fd[q] = -1;
     }
+    s->backend_call_fd = -1;
     s->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (s->irq_fd < 0) {
         goto fail;
@@ -190,6 +191,9 @@ void vm_virtio_cleanup(struct vm_virtio *s)
     }
     if (s->irq_fd >= 0) {
         close(s->irq_fd);
+    }
+    if (s->backend_call_fd >= 0) {
+        close(s->backend_call_fd);
     }
     g_free(s);
 }

@@ -23,6 +23,9 @@ struct vm_virtio {
     int irq_fd;
     int kick_fd[VIRTIO_MAX_QUEUES];
     bool ioeventfd; /* KVM catches QueueNotify */
+    /* A vhost-user backend's call eventfd: a second irqfd on the same
+     * GSI, so it can be cut off alone (vm_vhost_user.c); else -1. */
+    int backend_call_fd;
 };
 
 /*

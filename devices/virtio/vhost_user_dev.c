@@ -87,6 +87,50 @@ static void read_config(struct virtio_dev *d, size_t off, void *buf, size_t len)
 }
 
 static void fail_requests_locked(struct vudev *u, unsigned q);
+static void backend_lost_locked(struct vudev *u);
+
+/* An InterruptStatus read (the driver's handler, a vCPU thread): did any
+ * used ring move since the last one?  A backend that signals its call
+ * eventfd without end makes the guest take interrupts that carry
+ * nothing; past VUDEV_IDLE_IRQ_LIMIT of them within a second it is cut
+ * off: its eventfd no longer reaches the guest and it is given up. */
+static void vudev_isr_read(struct virtio_dev *d)
+{
+    struct vudev *u = to_vudev(d);
+    gint64 now = g_get_monotonic_time();
+    bool moved = false;
+
+    if (u->lost) {
+        return;
+    }
+    for (unsigned q = 0; q < d->ops->num_queues; q++) {
+        struct virtqueue *vq = &d->vq[q];
+        uint16_t idx;
+
+        if (!vq->active) {
+            continue;
+        }
+        idx = __atomic_load_n((uint16_t *)(vq->used + 2), __ATOMIC_ACQUIRE);
+        moved |= idx != u->seen_used[q];
+        u->seen_used[q] = idx;
+    }
+    if (moved || now - u->idle_since_us > G_USEC_PER_SEC) {
+        u->idle_irqs = 0;
+        u->idle_since_us = now;
+        return;
+    }
+    if (++u->idle_irqs > VUDEV_IDLE_IRQ_LIMIT) {
+        g_snprintf(u->conn.why, sizeof(u->conn.why),
+                   "floods its call eventfd (%u interrupts without work in "
+                   "under a second)",
+                   u->idle_irqs);
+        u->conn.dead = true;
+        if (u->cut_call) {
+            u->cut_call(u);
+        }
+        backend_lost_locked(u);
+    }
+}
 
 static void backend_lost_locked(struct vudev *u)
 {
@@ -385,6 +429,7 @@ bool vudev_init_fs(struct vudev *u,
     u->vdev.host_features = u->conn.features & transport_mask();
     u->vdev.queues_remote = true;
     u->vdev.isr_queue_always = true;
+    u->vdev.isr_read = vudev_isr_read;
     return true;
 }
 
@@ -434,6 +479,7 @@ bool vudev_init_net(struct vudev *u,
     }
     u->vdev.queues_remote = true;
     u->vdev.isr_queue_always = true;
+    u->vdev.isr_read = vudev_isr_read;
     return true;
 }
 
@@ -515,6 +561,7 @@ bool vudev_init_blk(struct vudev *u,
     u->vdev.host_features = u->conn.features & (transport_mask() | blk_mask);
     u->vdev.queues_remote = true;
     u->vdev.isr_queue_always = true;
+    u->vdev.isr_read = vudev_isr_read;
     return true;
 }
 

@@ -66,7 +66,19 @@ struct vudev {
     void (*take_kicks)(struct vudev *u);
     void *take_kicks_opaque;
     unsigned long failed_requests;
+    /* Interrupts with no work behind them (the call eventfd flooded):
+     * InterruptStatus reads while no queue's used index moved. */
+    uint16_t seen_used[VIRTIO_MAX_QUEUES];
+    unsigned idle_irqs;
+    int64_t idle_since_us;
+    /* Set by the VMM: stop the backend's call eventfd from reaching the
+     * guest (its irqfd deassigned).  Any thread, vdev.lock held. */
+    void (*cut_call)(struct vudev *u);
 };
+
+/* More than this many interrupts without work within a second, with no
+ * work in between: the backend floods its call eventfd. */
+#define VUDEV_IDLE_IRQ_LIMIT 2000
 
 /*
  * A virtio-fs device on the connected backend socket sock (ownership

@@ -83,6 +83,10 @@ struct virtio_dev {
      * interrupt status shows it whenever the driver is running, so the
      * driver's handler always looks at the used rings. */
     bool isr_queue_always;
+    /* With isr_queue_always: called on each InterruptStatus read (the
+     * driver's interrupt handler), dev->lock held: the device can tell
+     * interrupts that carried no work from those that did. */
+    void (*isr_read)(struct virtio_dev *d);
     /* Called by the transport when a QueueNotify write reaches userspace
      * (no ioeventfd): signal the I/O thread.  NULL: notify inline. */
     void (*kick)(struct virtio_dev *d, unsigned q);

@@ -153,6 +153,9 @@ static uint32_t read_reg_locked(struct virtio_dev *d, uint64_t off)
     case VIRTIO_MMIO_QUEUE_READY:
         return vq ? vq->ready : 0;
     case VIRTIO_MMIO_INTERRUPT_STATUS:
+        if (d->isr_read) {
+            d->isr_read(d);
+        }
         return virtio_dev_isr(d);
     case VIRTIO_MMIO_STATUS:
         return d->status;

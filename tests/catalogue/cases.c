@@ -181,6 +181,7 @@ const struct cat_case cat_cases[] = {
     { "V13", NONE, R, "a message nobody asked for (the I/O thread's watch)", v_unasked },
     { "V14", NONE, R, "GET_VRING_BASE never answered while the VM stops", v_silent_vm_stops },
     { "V15", NONE, P, "backend tries to shrink guest RAM (a sealed memfd)", v_shrinks_memory },
+    { "V16", NONE, R, "backend signals its call eventfd without end (no work)", v_floods_calls },
 };
 // clang-format on
 

@@ -71,6 +71,9 @@ static enum verdict vhost_user(enum fvu_mode m)
     if (m == FVU_SILENT_VM_STOPS && o.longest_us >= 500 * 1000) {
         return V_WEDGED; /* a stopping VM waits for nobody */
     }
+    if (m == FVU_FLOOD_CALL && !o.call_cut) {
+        return V_WEDGED; /* the interrupts would go on */
+    }
     if (m == FVU_SHRINKS_MEMORY) {
         /* The sealed memfd refused it; the device runs as usual. */
         return !o.lost && !o.needs_reset ? V_PASS : V_WEDGED;
@@ -98,3 +101,4 @@ VU_CASE(v_wrong_queue, FVU_WRONG_QUEUE)
 VU_CASE(v_unasked, FVU_UNASKED)
 VU_CASE(v_silent_vm_stops, FVU_SILENT_VM_STOPS)
 VU_CASE(v_shrinks_memory, FVU_SHRINKS_MEMORY)
+VU_CASE(v_floods_calls, FVU_FLOOD_CALL)

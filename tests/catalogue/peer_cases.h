@@ -29,5 +29,6 @@ enum verdict v_wrong_queue(struct devkit *k);
 enum verdict v_unasked(struct devkit *k);
 enum verdict v_silent_vm_stops(struct devkit *k);
 enum verdict v_shrinks_memory(struct devkit *k);
+enum verdict v_floods_calls(struct devkit *k);
 
 #endif

@@ -31,10 +31,10 @@
 #include "lib/util.h"
 
 const char *const fvu_mode_name[FVU_MODES] = {
-    "good",           "silent",        "huge reply",   "wrong request",
-    "not a reply",    "fds in reply",  "no VERSION_1", "truncated",
-    "nack mem table", "close on kick", "silent stop",  "wrong queue",
-    "unasked"};
+    "good",           "silent",           "huge reply",     "wrong request",
+    "not a reply",    "fds in reply",     "no VERSION_1",   "truncated",
+    "nack mem table", "close on kick",    "silent stop",    "wrong queue",
+    "unasked",        "silent, VM stops", "shrinks memory", "floods calls"};
 
 struct hdr {
     uint32_t request, flags, size;
@@ -44,6 +44,9 @@ struct hdr {
  * errno; 0 if it worked). */
 static int shrink_errno = -1;
 static bool try_shrink;
+/* FVU_FLOOD_CALL: the last descriptor received is kept (a call fd). */
+static bool keep_fds;
+static int last_fd = -1;
 
 static bool read_all(int fd, void *buf, size_t len)
 {
@@ -73,6 +76,13 @@ static bool read_all(int fd, void *buf, size_t len)
                 for (int i = 0; i < n; i++) {
                     if (try_shrink && i == 0) {
                         shrink_errno = ftruncate(fds[i], 0) == 0 ? 0 : errno;
+                    }
+                    if (keep_fds && i == 0) {
+                        if (last_fd >= 0) {
+                            close(last_fd);
+                        }
+                        last_fd = fds[i]; /* the caller's to use */
+                        continue;
                     }
                     close(fds[i]);
                 }
@@ -123,6 +133,7 @@ static void serve(int fd, enum fvu_mode m)
         (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VHU_F_PROTOCOL_FEATURES);
     uint64_t pf = 1ULL << VHU_PF_REPLY_ACK;
     bool ack = false;
+    int call_fd = -1;
     uint8_t payload[4096];
     struct hdr h;
 
@@ -130,6 +141,7 @@ static void serve(int fd, enum fvu_mode m)
         features &= ~(1ULL << VIRTIO_F_VERSION_1);
     }
     try_shrink = m == FVU_SHRINKS_MEMORY;
+    keep_fds = m == FVU_FLOOD_CALL;
     while (read_all(fd, &h, sizeof(h))) {
         uint32_t rf = VHU_FLAG_VERSION | VHU_FLAG_REPLY;
         uint64_t status = 0;
@@ -171,6 +183,12 @@ static void serve(int fd, enum fvu_mode m)
             reply(fd, h.request, rf, st, sizeof(st), sizeof(st), 0);
             continue;
         }
+        case VHU_SET_VRING_CALL:
+            if (m == FVU_FLOOD_CALL) {
+                call_fd = last_fd;
+                last_fd = -1;
+            }
+            break;
         case VHU_SET_VRING_KICK:
             if (m == FVU_CLOSE_ON_KICK) {
                 return;
@@ -191,6 +209,18 @@ static void serve(int fd, enum fvu_mode m)
             payload[0] == 1 && payload[4] == 1) {
             reply(fd, VHU_GET_FEATURES, rf, &features, sizeof(features),
                   sizeof(features), 0);
+        }
+        if (h.request == VHU_SET_VRING_ENABLE && m == FVU_FLOOD_CALL &&
+            payload[0] == 1 && payload[4] == 1 && call_fd >= 0) {
+            /* Interrupts without end, and no work in any ring. */
+            static const uint64_t one = 1;
+
+            for (;;) {
+                if (write(call_fd, &one, sizeof(one)) < 0 && errno != EAGAIN) {
+                    return;
+                }
+                usleep(20);
+            }
         }
     }
 }
@@ -268,6 +298,26 @@ static void play_watch(void *o)
     }
 }
 
+static bool play_call_was_cut;
+
+static void play_cut_call(struct vudev *u)
+{
+    play_call_was_cut = true;
+}
+
+static void play_interrupts(void *o)
+{
+    struct fvu_play *p = o;
+    uint64_t n;
+
+    for (int i = 0; i < 20000 && !p->dev.lost; i++) {
+        while (read(p->call, &n, sizeof(n)) < 0) {
+            g_usleep(10);
+        }
+        vdrv_rd(&p->drv, VIRTIO_MMIO_INTERRUPT_STATUS);
+    }
+}
+
 static bool always_stopping(struct vm_ctl *c)
 {
     return true;
@@ -326,6 +376,14 @@ void fvu_play(enum fvu_mode m, struct fvu_outcome *o)
         o->longest_us = MAX(o->longest_us, t);
         o->isr = vdrv_rd(&p->drv, VIRTIO_MMIO_INTERRUPT_STATUS);
         o->tag0 = (uint8_t)vdrv_rd(&p->drv, VIRTIO_MMIO_CONFIG);
+        if (m == FVU_FLOOD_CALL && !p->dev.lost) {
+            /* KVM and the guest: each interrupt, an InterruptStatus read
+             * (the driver's handler) on a vCPU thread. */
+            p->dev.cut_call = play_cut_call;
+            t = timed(play_interrupts, SANDBOX_VCPU, p);
+            o->longest_us = MAX(o->longest_us, t);
+            o->call_cut = play_call_was_cut;
+        }
         if (!p->dev.lost) {
             /* Unasked messages are seen by the I/O thread's watch. */
             timed(play_watch, SANDBOX_MAIN, p);

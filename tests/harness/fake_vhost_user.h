@@ -29,6 +29,7 @@ enum fvu_mode {
     FVU_UNASKED,         /* after the last SET_VRING_ENABLE, a message */
     FVU_SILENT_VM_STOPS, /* never answers GET_VRING_BASE; the VM stops */
     FVU_SHRINKS_MEMORY,  /* tries to shrink guest RAM (a sealed memfd) */
+    FVU_FLOOD_CALL,      /* signals its call eventfd without end */
     FVU_MODES
 };
 
@@ -50,6 +51,7 @@ struct fvu_outcome {
     int fds_kept;       /* descriptors open after, less before */
     uint32_t isr;       /* InterruptStatus once running */
     uint8_t tag0;       /* the config space's first byte (the tag's) */
+    bool call_cut;      /* husk cut the backend's interrupts off */
 };
 
 /*
