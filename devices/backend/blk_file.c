@@ -245,6 +245,66 @@ static void make_serial(struct blk_file *f, const struct stat *st)
                (unsigned long)st->st_dev, (unsigned long)st->st_ino);
 }
 
+/*
+ * QEMU's image locking (block/file-posix.c), so husk, QEMU, qemu-img and
+ * qemu-storage-daemon agree on who may use an image: byte 100 + i is
+ * read-locked by whoever holds permission i, byte 200 + i by whoever
+ * does not share it (OFD locks, advisory).  Permissions: 0 consistent
+ * read, 1 write, 2 write unchanged, 3 resize.  A writer holds read, write
+ * and write-unchanged; a reader read; neither shares write or resize,
+ * as QEMU's virtio-blk by default.  Checked first, then taken (QEMU's
+ * order, with its window between the two).
+ */
+#define QLOCK_PERM_BASE 100
+#define QLOCK_SHARED_BASE 200
+#define QLOCK_READ 0
+#define QLOCK_WRITE 1
+#define QLOCK_WRITE_UNCHANGED 2
+#define QLOCK_RESIZE 3
+
+static bool byte_taken(int fd, off_t at)
+{
+    struct flock t = {
+        .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1};
+
+    return fcntl(fd, F_OFD_GETLK, &t) < 0 || t.l_type != F_UNLCK;
+}
+
+static bool lock_byte(int fd, off_t at)
+{
+    struct flock l = {
+        .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1};
+
+    return fcntl(fd, F_OFD_SETLK, &l) == 0;
+}
+
+static bool lock_image(int fd, bool read_only)
+{
+    unsigned have = 1u << QLOCK_READ;
+    unsigned unshared = (1u << QLOCK_WRITE) | (1u << QLOCK_RESIZE);
+
+    if (!read_only) {
+        have |= (1u << QLOCK_WRITE) | (1u << QLOCK_WRITE_UNCHANGED);
+    }
+    for (unsigned i = 0; i < 4; i++) {
+        /* Someone does not share what we want, or has what we do not
+         * share. */
+        if (((have >> i) & 1) && byte_taken(fd, QLOCK_SHARED_BASE + i)) {
+            return false;
+        }
+        if (((unshared >> i) & 1) && byte_taken(fd, QLOCK_PERM_BASE + i)) {
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < 4; i++) {
+        if ((((have >> i) & 1) && !lock_byte(fd, QLOCK_PERM_BASE + i)) ||
+            (((unshared >> i) & 1) && !lock_byte(fd, QLOCK_SHARED_BASE + i))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 struct blk_backend *blk_file_open(const char *path,
                                   bool read_only,
                                   enum blk_engine engine,
@@ -252,7 +312,6 @@ struct blk_backend *blk_file_open(const char *path,
 {
     struct blk_file *f;
     struct stat st;
-    struct flock fl = {.l_whence = SEEK_SET};
     int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 
     if (fd < 0) {
@@ -265,10 +324,9 @@ struct blk_backend *blk_file_open(const char *path,
                     "%s: not a regular file or block device", path);
         goto out_close;
     }
-    /* Advisory, per open file description: two husks (or QEMU, which
-     * uses the same kind of lock) cannot both write this image. */
-    fl.l_type = read_only ? F_RDLCK : F_WRLCK;
-    if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+    /* Two users that would not share the image (husk or QEMU's tools)
+     * cannot both have it. */
+    if (!lock_image(fd, read_only)) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
                     "%s is in use by another process (locked)", path);
         goto out_close;

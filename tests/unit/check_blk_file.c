@@ -378,6 +378,45 @@ START_TEST(uring_ring_restricted)
 END_TEST
 #endif
 
+/* Two husks on one image, by QEMU's locking rules: readers share it, a
+ * writer shares it with nobody; what one holds goes when it closes. */
+START_TEST(image_locks_follow_qemus_rules)
+{
+    g_autofree char *img =
+        g_build_filename(g_get_tmp_dir(), "husk-lock-XXXXXX", NULL);
+    static const struct {
+        bool first_ro, second_ro, second_ok;
+    } c[] = {
+        {true, true, true},
+        {true, false, false},
+        {false, true, false},
+        {false, false, false},
+    };
+    int fd = g_mkstemp(img);
+
+    ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+    close(fd);
+    for (unsigned i = 0; i < G_N_ELEMENTS(c); i++) {
+        g_autoptr(GError) err = NULL;
+        struct blk_backend *a =
+            blk_file_open(img, c[i].first_ro, BLK_ENGINE_SYNC, &err);
+        struct blk_backend *b;
+
+        ck_assert_msg(a, "%s", err ? err->message : "");
+        b = blk_file_open(img, c[i].second_ro, BLK_ENGINE_SYNC, &err);
+        ck_assert_msg(!!b == c[i].second_ok, "case %u: %s", i,
+                      err ? err->message : "opened");
+        if (b) {
+            b->ops->close(b);
+        } else {
+            ck_assert(strstr(err->message, "in use by another process"));
+        }
+        a->ops->close(a);
+    }
+    unlink(img);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("blk_file");
@@ -402,6 +441,7 @@ int main(void)
 #ifdef HAVE_LIBURING
     tcase_add_test(tc, uring_ring_restricted);
 #endif
+    tcase_add_test(tc, image_locks_follow_qemus_rules);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -37,6 +37,7 @@
 #include "harness/vdriver.h"
 #include "lib/util.h"
 #include "lib/error.h"
+#include "devices/backend/blk_file.h"
 #include "vmm/qsd.h"
 #include "vmm/virtiofsd.h"
 
@@ -573,6 +574,68 @@ START_TEST(qsd_backing_chain)
 }
 END_TEST
 
+/* husk's raw engine and qemu-storage-daemon agree on an image's locks
+ * (QEMU's rules, blk_file.c): while the daemon writes a raw image husk
+ * can neither write nor read it; while husk writes it, the daemon
+ * cannot open it. */
+START_TEST(qsd_and_raw_engine_share_lock_rules)
+{
+    g_autofree char *img = NULL, *prog = NULL;
+    g_autoptr(GError) err = NULL;
+    struct blk_backend *be;
+    struct vm_disk_config d = {0};
+    int sock;
+
+    if (!have_qemu_tools()) {
+        return;
+    }
+    prog = qsd_program();
+    g_strlcpy(img_dir, "/tmp/husk-qsd-XXXXXX", sizeof(img_dir));
+    ck_assert(g_mkdtemp(img_dir));
+    img = g_build_filename(img_dir, "r.raw", NULL);
+    sh("qemu-img create -q -f raw %s 16M", img);
+    d.spec = d.path = img;
+    d.format = "raw";
+    guest_side();
+    /* The daemon writing it (format=raw goes to husk's engine in husk;
+     * the daemon is started here directly, as another VMM would). */
+    sock = qsd_start(&d, "raw", prog, &proc, &err);
+    ck_assert_int_ge(sock, 0);
+    ck_assert_msg(
+        vudev_init_blk(&dev, sock, "--disk r", false, &tm.gm, &irq.line, &err),
+        "%s", err ? err->message : "");
+    for (int ro = 0; ro < 2; ro++) {
+        g_autoptr(GError) e2 = NULL;
+
+        be = blk_file_open(img, ro, BLK_ENGINE_SYNC, &e2);
+        ck_assert_msg(!be,
+                      "husk opened a raw image qemu-storage-daemon writes"
+                      " (ro=%d)",
+                      ro);
+        ck_assert(strstr(e2->message, "in use by another process"));
+    }
+    vudev_cleanup(&dev);
+    bproc_stop(&proc, 5000);
+    /* husk writing it: the daemon is refused. */
+    be = blk_file_open(img, false, BLK_ENGINE_SYNC, &err);
+    ck_assert_msg(be, "%s", err ? err->message : "");
+    sock = qsd_start(&d, "raw", prog, &proc, &err);
+    ck_assert_int_ge(sock, 0);
+    {
+        struct vudev v;
+
+        ck_assert(!vudev_init_blk(&v, sock, "--disk r", false, &tm.gm,
+                                  &irq.line, &err));
+        qsd_failed(&d, &proc, &err);
+        vudev_cleanup(&v);
+    }
+    ck_assert_msg(strstr(err->message, "lock"), "%s", err->message);
+    bproc_stop(&proc, 1000);
+    be->ops->close(be);
+    sh("rm -rf %s", img_dir);
+}
+END_TEST
+
 /* A corrupt qcow2 header, a missing backing file, an image in use: one
  * line from what qemu-storage-daemon said, and the status for it. */
 START_TEST(qsd_bad_images_are_one_line)
@@ -656,6 +719,8 @@ int main(int argc, char **argv)
         {"qsd_qcow2_reads_and_writes", qsd_qcow2_reads_and_writes},
         {"qsd_backing_chain", qsd_backing_chain},
         {"qsd_bad_images_are_one_line", qsd_bad_images_are_one_line},
+        {"qsd_and_raw_engine_share_lock_rules",
+         qsd_and_raw_engine_share_lock_rules},
     };
     Suite *s;
     TCase *tc;
