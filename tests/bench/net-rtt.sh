@@ -9,7 +9,9 @@
 #   H2G_RR  the host's requests to an echo server in the guest, through a
 #           forwarded port;
 #   PING    50 pings to 10.0.2.2 (answered by slirp itself), average ms.
-# husk runs with its default MTU and with mtu=1500 (QEMU's).  Prints
+# husk runs with its default MTU and with mtu=1500 (QEMU's).  With
+# HUSK_BEFORE=BUILD-DIR (an earlier build's husk and husk-slirp), that husk
+# runs too, as husk-before-user, to compare a change side by side.  Prints
 # medians over RUNS boots per system (summarize.sh).  Hardware KVM:
 # directly; else inside the test host.
 set -eu
@@ -20,6 +22,12 @@ g=$("$top/guest-images/default-guest.sh")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -static -O2 -o "$tmp/husk-rr" "$top/guest-images/initramfs/husk-rr.c"
+before_files=
+before=
+if [ -n "${HUSK_BEFORE:-}" ]; then
+    before_files="--file $HUSK_BEFORE/husk:before/husk --file $HUSK_BEFORE/husk-slirp:before/husk-slirp"
+    before=1
+fi
 cat > "$tmp/scen" <<SCEN
 out=/tmp/rtt.txt
 : > \$out
@@ -50,6 +58,9 @@ i=0
 while [ \$i -lt $runs ]; do
     one husk-user \$HUSK --net user,\$FWD --cmdline "\$CMD"
     one husk-user1500 \$HUSK --net user,mtu=1500,\$FWD --cmdline "\$CMD"
+    if [ -n "$before" ]; then
+        one husk-before-user ./before/\$HUSK --net user,\$FWD --cmdline "\$CMD"
+    fi
     one qemu-user \$QEMU -netdev user,id=n0,hostfwd=tcp:127.0.0.1:8080-:7,hostfwd=tcp:127.0.0.1:8081-:81 \
         -device virtio-net-device,netdev=n0 -append "\$CMD"
     i=\$((i + 1))
@@ -58,5 +69,5 @@ echo "--- medians over boots (microseconds; PING in ms; lower is better)"
 sh summarize.sh \$out
 SCEN
 "$top/tests/bench/run-scenario.sh" net-rtt "$tmp/scen" --qemu --netns --mem 2048 \
-    --timeout 3600 --file "$tmp/husk-rr:bin/husk-rr" \
+    --timeout 3600 --file "$tmp/husk-rr:bin/husk-rr" $before_files \
     --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz"

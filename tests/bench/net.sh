@@ -13,7 +13,10 @@
 #        the guest (through hostfwd for slirp, directly for TAP), timed here;
 #        a fetch that gets nothing is retried (twice) and, if it still
 #        fails, shown as G2H=fail and left out of the median.
-# Medians per system.  Hardware KVM: directly; else inside the test host.
+# With HUSK_BEFORE=BUILD-DIR (an earlier build's husk and husk-slirp), that
+# husk's user-mode link runs too, as husk-before-user, to compare a change
+# side by side.  Medians per system.  Hardware KVM: directly; else inside
+# the test host.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-5}
@@ -21,6 +24,12 @@ b=${BUILD:-$top/build}
 g=$("$top/guest-images/default-guest.sh")
 scen=$(mktemp)
 trap 'rm -f "$scen"' EXIT
+before_files=
+before=
+if [ -n "${HUSK_BEFORE:-}" ]; then
+    before_files="--file $HUSK_BEFORE/husk:before/husk --file $HUSK_BEFORE/husk-slirp:before/husk-slirp"
+    before=1
+fi
 cat > "$scen" <<SCEN
 out=/tmp/net.txt
 : > \$out
@@ -76,6 +85,10 @@ while [ \$i -lt $runs ]; do
         \$HUSK --net user,hostfwd=tcp::8080-:80,hostfwd=tcp::8081-:81 --cmdline "\$USERCMD"
     one husk-user1500 http://127.0.0.1:8080/big 127.0.0.1 8081 \
         \$HUSK --net user,mtu=1500,hostfwd=tcp::8080-:80,hostfwd=tcp::8081-:81 --cmdline "\$USERCMD"
+    if [ -n "$before" ]; then
+        one husk-before-user http://127.0.0.1:8080/big 127.0.0.1 8081 \
+            ./before/\$HUSK --net user,hostfwd=tcp::8080-:80,hostfwd=tcp::8081-:81 --cmdline "\$USERCMD"
+    fi
     one qemu-user http://127.0.0.1:8080/big 127.0.0.1 8081 \
         \$QEMU -netdev user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8081-:81 \
         -device virtio-net-device,netdev=n0 -append "\$USERCMD"
@@ -87,7 +100,7 @@ while [ \$i -lt $runs ]; do
     i=\$((i + 1))
 done
 echo "--- medians (H2G, G2H: MB/s, higher is better; RTT: ms, lower is better)"
-for sys in husk-user husk-user1500 qemu-user husk-tap qemu-tap; do
+for sys in husk-user husk-user1500 ${before:+husk-before-user} qemu-user husk-tap qemu-tap; do
     line="\$sys"
     for k in H2G G2H RTT; do
         m=\$(grep "^\$sys " \$out | tr ' ' '\n' | sed -n "s/^\$k=//p" | grep -v fail | sort -n | awk '{a[NR]=\$1} END {if (NR == 0) print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
@@ -97,4 +110,5 @@ for sys in husk-user husk-user1500 qemu-user husk-tap qemu-tap; do
 done
 SCEN
 "$top/tests/bench/run-scenario.sh" net "$scen" --qemu --netns --mem 3072 \
-    --timeout 3600 --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz"
+    --timeout 3600 $before_files --file "$g/vmlinuz:vmlinuz" \
+    --file "$g/initramfs.cpio.gz:initramfs.cpio.gz"

@@ -20,20 +20,32 @@ CMD="console=ttyS0 quiet husk.share=src husk.run=husk-sharebench"
 out=/tmp/share.txt
 : > \$out
 VFSD=/usr/lib/qemu/virtiofsd
-# The tree: 100 directories of 100 files of 1 to 4 KiB.
+# The tree: 100 directories of 100 files of 1 to 4 KiB, written with the
+# shell's own printf (no process per file: the emulated test host is
+# slow to fork), a line of progress per 10 directories (its watchdog
+# stops a host that stays silent).
 rm -rf /tmp/share
 mkdir -p /tmp/share/tree
 dd if=/dev/urandom of=/tmp/share/big bs=1M count=64 2>/dev/null
-dd if=/dev/urandom of=/tmp/chunk bs=4096 count=1 2>/dev/null
+c1=\$(head -c 768 /dev/urandom | base64 | tr -d '\\n')
+c2=\$c1\$c1
+c3=\$c2\$c1
+c4=\$c2\$c2
 i=0
 while [ \$i -lt 100 ]; do
     mkdir /tmp/share/tree/d\$i
     j=0
     while [ \$j -lt 100 ]; do
-        head -c \$((1024 + (i * 100 + j) % 3072)) /tmp/chunk > /tmp/share/tree/d\$i/f\$j
+        case \$((j % 4)) in
+        0) printf '%s' "\$c1" > /tmp/share/tree/d\$i/f\$j ;;
+        1) printf '%s' "\$c2" > /tmp/share/tree/d\$i/f\$j ;;
+        2) printf '%s' "\$c3" > /tmp/share/tree/d\$i/f\$j ;;
+        *) printf '%s' "\$c4" > /tmp/share/tree/d\$i/f\$j ;;
+        esac
         j=\$((j + 1))
     done
     i=\$((i + 1))
+    [ \$((i % 10)) = 0 ] && echo "tree: \${i}00 files"
 done
 QEMU="qemu-system-x86_64 -L qemu-data -M microvm,memory-backend=mem -accel kvm -cpu host,pmu=off \
     -object memory-backend-memfd,id=mem,size=512M,share=on \

@@ -881,6 +881,21 @@ START_TEST(qcow2_disk_round_trip)
 }
 END_TEST
 
+/* --disk vhost-user=SOCKET: a backend started by someone else serves the
+ * disk; the guest's write is in the image afterwards. */
+START_TEST(vhost_user_socket_disk)
+{
+    g_autofree char *b = expect("vu-socket", 0, "VU-WROTE");
+    g_autofree char *host = value_of(output, "VU-HOST-READ");
+
+    ck_assert_msg(strstr(b, "VU-READ=vu-data"), "%s", tail(b));
+    /* qemu-io's dump: the bytes of "vu-data" (its text column shows the
+     * dash as a dot). */
+    ck_assert_msg(host && strstr(host, "76 75 2d 64 61 74 61"),
+                  "the image holds: %s", host ? host : "(nothing)");
+}
+END_TEST
+
 START_TEST(qcow2_errors_before_boot)
 {
     g_autofree char *a =
@@ -997,6 +1012,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, share_errors_before_boot);
     tcase_add_test(tc, qcow2_disk_round_trip);
     tcase_add_test(tc, qcow2_errors_before_boot);
+    tcase_add_test(tc, vhost_user_socket_disk);
     tcase_add_test(tc, husk_slirp_serves_qemu);
     tcase_add_test(tc, read_only_disk_refuses_writes);
     tcase_add_test(tc, rng_gives_hwrng);

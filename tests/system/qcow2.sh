@@ -28,6 +28,27 @@ qemu-img create -q -f qcow2 -b /tmp/base.qcow2 -F qcow2 /tmp/top.qcow2
 linux qcow2-chain vmlinuz --disk /tmp/top.qcow2,format=qcow2,ro -- \
     "echo CHAIN-READ=\$(dd if=/dev/vda bs=1M count=1 2>/dev/null | sha256sum | cut -d' ' -f1); echo x | dd of=/dev/vda conv=fsync 2>/dev/null || echo CHAIN-RO-REFUSED"
 
+# --disk vhost-user=SOCKET: a qemu-storage-daemon someone else started;
+# what the guest writes with fsync, qemu-io reads after the daemon ends.
+rm -f /tmp/vu.qcow2 /tmp/vu.sock
+qemu-img create -q -f qcow2 /tmp/vu.qcow2 32M
+/usr/bin/qemu-storage-daemon --blockdev driver=file,node-name=f,filename=/tmp/vu.qcow2 \
+    --blockdev driver=qcow2,node-name=d,file=f \
+    --export type=vhost-user-blk,id=e,node-name=d,addr.type=unix,addr.path=/tmp/vu.sock,writable=on \
+    2>/tmp/vu-qsd.err &
+qpid=$!
+n=0
+while [ ! -S /tmp/vu.sock ] && [ $n -lt 100 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+linux vu-socket vmlinuz --disk vhost-user=/tmp/vu.sock -- \
+    "echo vu-data | dd of=/dev/vda conv=fsync 2>/dev/null && echo VU-WROTE; echo VU-READ=\$(dd if=/dev/vda bs=7 count=1 2>/dev/null)"
+kill $qpid
+wait $qpid
+echo "VU-HOST-READ=$(qemu-io -f qcow2 -c 'read -v 0 7' /tmp/vu.qcow2 | head -n1)"
+rm -f /tmp/vu.qcow2 /tmp/vu.sock
+
 # Before the guest starts: a corrupt header, a chain found by content
 # alone.
 # magic, version 63, no backing file, then noise

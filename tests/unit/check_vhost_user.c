@@ -359,6 +359,38 @@ START_TEST(virtiofsd_read_only_share_refuses_writes)
 }
 END_TEST
 
+/* Until every thread of pid is stopped (state T in /proc), at most 5 s. */
+static void wait_stopped(pid_t pid)
+{
+    g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int)pid);
+
+    for (int i = 0; i < 500; i++) {
+        GDir *d = g_dir_open(dir, 0, NULL);
+        const char *t;
+        bool all = d != NULL;
+
+        while (d && (t = g_dir_read_name(d))) {
+            g_autofree char *p = g_strdup_printf("%s/%s/stat", dir, t);
+            g_autofree char *st = NULL;
+            const char *close_paren;
+
+            if (g_file_get_contents(p, &st, NULL, NULL) &&
+                (close_paren = strrchr(st, ')')) && close_paren[2] != 'T' &&
+                close_paren[2] != 't') {
+                all = false;
+            }
+        }
+        if (d) {
+            g_dir_close(d);
+        }
+        if (all) {
+            return;
+        }
+        g_usleep(10000);
+    }
+    ck_abort_msg("pid %d did not stop", (int)pid);
+}
+
 /* virtiofsd killed with a request in flight: the socket watch sees it,
  * the device goes NEEDS_RESET, the request it had (virtiofsd completes in
  * order) and the next one complete with EIO from husk. */
@@ -373,6 +405,9 @@ START_TEST(virtiofsd_killed_gives_io_errors)
     /* Stopped, it takes the request off the ring or not: either way it
      * never answers. */
     kill(bproc_server_pid(&proc), SIGSTOP);
+    /* SIGSTOP lands a moment later: a thread still running then answered
+     * the request (seen under load).  Post only once every thread is. */
+    wait_stopped(bproc_server_pid(&proc));
     pending = fuse_post(FUSE_LOOKUP, FUSE_ROOT_ID, "hello", 6);
     g_usleep(100 * 1000);
     kill(bproc_server_pid(&proc), SIGKILL);
