@@ -55,7 +55,9 @@ QEMU="qemu-system-x86_64 -L qemu-data -M microvm,memory-backend=mem -accel kvm -
 one() { # NAME COMMAND...: one guest run, its figures
     name=\$1
     shift
-    r=\$(timeout 600 "\$@" </dev/null 2>/tmp/one.err | tr -d '\r' | grep -E '^(SEQ|FINDSTAT|TAR)' | tr '\n' ' ')
+    # Each figure on the console as it comes (the test host's watchdog
+    # stops a host that stays quiet for minutes), then collected.
+    r=\$(timeout 600 "\$@" </dev/null 2>/tmp/one.err | tee /dev/stderr | tr -d '\r' | grep -E '^(SEQ|FINDSTAT|TAR)' | tr '\n' ' ')
     [ -n "\$r" ] || sed "s/^/\$name: /" /tmp/one.err >&2
     echo "\$name \$r" | tee -a \$out
 }
