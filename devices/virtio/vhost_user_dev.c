@@ -363,6 +363,30 @@ bool vudev_socket_event(struct vudev *u)
     return !dead;
 }
 
+/* What every kind starts with: nothing open, not husk's to kill. */
+static void begin(struct vudev *u, enum vudev_kind kind, const char *label)
+{
+    memset(u, 0, sizeof(*u));
+    u->conn.fd = -1;
+    u->pidfd = -1;
+    u->kind = kind;
+    g_strlcpy(u->label, label, sizeof(u->label));
+}
+
+/* ... and ends with, once the backend agreed: the transport's state, the
+ * features the guest may take, and the queues marked as the backend's. */
+static void finish(struct vudev *u,
+                   const struct guest_mem *gm,
+                   struct irq_line *irq,
+                   uint64_t host_features)
+{
+    virtio_dev_init(&u->vdev, &u->ops, u, gm, irq);
+    u->vdev.host_features = host_features;
+    u->vdev.queues_remote = true;
+    u->vdev.isr_queue_always = true;
+    u->vdev.isr_read = vudev_isr_read;
+}
+
 static bool negotiate(struct vudev *u,
                       int sock,
                       unsigned nr_queues,
@@ -394,11 +418,7 @@ bool vudev_init_fs(struct vudev *u,
     uint32_t nq = VUDEV_FS_REQUEST_QUEUES;
     size_t tl = strlen(tag);
 
-    memset(u, 0, sizeof(*u));
-    u->conn.fd = -1;
-    u->pidfd = -1;
-    u->kind = VUDEV_FS;
-    g_strlcpy(u->label, label, sizeof(u->label));
+    begin(u, VUDEV_FS, label);
     if (!tl || tl > VUDEV_FS_TAG_MAX) {
         close(sock);
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
@@ -422,14 +442,10 @@ bool vudev_init_fs(struct vudev *u,
     if (!negotiate(u, sock, u->ops.num_queues, errp)) {
         return false;
     }
-    virtio_dev_init(&u->vdev, &u->ops, u, gm, irq);
     /* What the guest may negotiate is what the backend offers (no
      * virtio-fs feature bits are offered: notifications need a shared
      * memory window husk does not have). */
-    u->vdev.host_features = u->conn.features & transport_mask();
-    u->vdev.queues_remote = true;
-    u->vdev.isr_queue_always = true;
-    u->vdev.isr_read = vudev_isr_read;
+    finish(u, gm, irq, u->conn.features & transport_mask());
     return true;
 }
 
@@ -444,11 +460,7 @@ bool vudev_init_net(struct vudev *u,
 {
     struct virtio_net_config c;
 
-    memset(u, 0, sizeof(*u));
-    u->conn.fd = -1;
-    u->pidfd = -1;
-    u->kind = VUDEV_NET;
-    g_strlcpy(u->label, label, sizeof(u->label));
+    begin(u, VUDEV_NET, label);
     u->ops = (struct virtio_dev_ops){
         .name = "virtio-net",
         .device_id = VIRTIO_ID_NET,
@@ -470,16 +482,10 @@ bool vudev_init_net(struct vudev *u,
     if (!negotiate(u, sock, u->ops.num_queues, errp)) {
         return false;
     }
-    virtio_dev_init(&u->vdev, &u->ops, u, gm, irq);
-    u->vdev.host_features =
-        (u->conn.features & (transport_mask() | VNET_PASS_BITS)) |
-        VNET_OWN_BITS;
-    if (!mtu) {
-        u->vdev.host_features &= ~(1ULL << VIRTIO_NET_F_MTU);
-    }
-    u->vdev.queues_remote = true;
-    u->vdev.isr_queue_always = true;
-    u->vdev.isr_read = vudev_isr_read;
+    finish(u, gm, irq,
+           ((u->conn.features & (transport_mask() | VNET_PASS_BITS)) |
+            VNET_OWN_BITS) &
+               ~(mtu ? 0 : 1ULL << VIRTIO_NET_F_MTU));
     return true;
 }
 
@@ -517,11 +523,7 @@ bool vudev_init_blk(struct vudev *u,
         (1ULL << VBLK_F_TOPOLOGY) | (1ULL << VBLK_F_DISCARD) |
         (1ULL << VBLK_F_WRITE_ZEROES);
 
-    memset(u, 0, sizeof(*u));
-    u->conn.fd = -1;
-    u->pidfd = -1;
-    u->kind = VUDEV_BLK;
-    g_strlcpy(u->label, label, sizeof(u->label));
+    begin(u, VUDEV_BLK, label);
     u->ops = (struct virtio_dev_ops){
         .name = "virtio-blk",
         .device_id = VIRTIO_ID_BLOCK,
@@ -557,11 +559,7 @@ bool vudev_init_blk(struct vudev *u,
                     label);
         return false;
     }
-    virtio_dev_init(&u->vdev, &u->ops, u, gm, irq);
-    u->vdev.host_features = u->conn.features & (transport_mask() | blk_mask);
-    u->vdev.queues_remote = true;
-    u->vdev.isr_queue_always = true;
-    u->vdev.isr_read = vudev_isr_read;
+    finish(u, gm, irq, u->conn.features & (transport_mask() | blk_mask));
     return true;
 }
 
