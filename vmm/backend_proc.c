@@ -147,6 +147,24 @@ int bproc_start(struct backend_proc *p,
         remove_private(dir, path);
         return -1;
     }
+    /* Connected before the program runs: the connection waits in the
+     * listening socket's backlog.  Connecting after it started lost to a
+     * program that failed at once (a busy port) and closed the socket:
+     * "connection refused" instead of its own reason. */
+    strcpy(sa.sun_path, path);
+    sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "%s: cannot connect to its socket: %s", name,
+                    g_strerror(errno));
+        if (sock >= 0) {
+            close(sock);
+        }
+        close(lfd);
+        remove_private(dir, path);
+        return -1;
+    }
+    remove_private(dir, path);
     if (!g_spawn_async_with_pipes_and_fds(
             NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES,
             child_setup, &cs, -1, -1, -1, &lfd, &target, 1, &p->pid, NULL, NULL,
@@ -154,26 +172,11 @@ int bproc_start(struct backend_proc *p,
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
                     "%s: cannot start %s: %s", name, argv[0], err->message);
         close(lfd);
-        remove_private(dir, path);
+        close(sock);
         return -1;
     }
     close(lfd);
     p->pidfd = bproc_pidfd(p);
-    /* The listening socket exists already: connect() does not wait for
-     * the program to accept. */
-    strcpy(sa.sun_path, path);
-    sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                    "%s: cannot connect to it: %s", name, g_strerror(errno));
-        if (sock >= 0) {
-            close(sock);
-        }
-        remove_private(dir, path);
-        bproc_stop(p, 0);
-        return -1;
-    }
-    remove_private(dir, path);
     return sock;
 }
 
