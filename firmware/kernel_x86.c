@@ -121,6 +121,26 @@ bool bzimage_parse(const uint8_t *img,
     return true;
 }
 
+bool bzimage_release(const uint8_t *img, size_t len, char *out, size_t outlen)
+{
+    size_t off, n = 0;
+
+    /* kernel_version (0x20e): 0x200 less than the offset of "RELEASE
+     * (builder) #1 ..." in the setup code; boot protocol 2.00+. */
+    if (outlen == 0 || len < 0x210 || get_le16(img + 0x1fe) != 0xaa55 ||
+        get_le32(img + 0x202) != BZ_HDR_MAGIC || !get_le16(img + 0x20e)) {
+        return false;
+    }
+    off = 0x200 + (size_t)get_le16(img + 0x20e);
+    while (off + n < len && n + 1 < outlen && img[off + n] > ' ' &&
+           img[off + n] < 0x7f) {
+        out[n] = (char)img[off + n];
+        n++;
+    }
+    out[n] = '\0';
+    return n > 0 && (off + n == len || img[off + n] <= ' ');
+}
+
 static bool elf_range_ok(size_t len, uint64_t off, uint64_t sz)
 {
     uint64_t end;

@@ -68,6 +68,10 @@ bool bzimage_parse(const uint8_t *img,
                    struct bzimage_info *out,
                    GError **errp);
 
+/* The release ("6.1.0-27-cloud-amd64") a bzImage names in its setup
+ * header, into out (NUL-ended); false if it names none. */
+bool bzimage_release(const uint8_t *img, size_t len, char *out, size_t outlen);
+
 /* Parses an ELF image and finds its PVH entry note. */
 bool pvh_elf_parse(const uint8_t *img,
                    size_t len,

@@ -22,6 +22,7 @@ enum husk_exit {
     HUSK_EXIT_CANTCREAT = 73,    /* an output file cannot be written */
     HUSK_EXIT_GUEST_PANIC = 120, /* the guest kernel panicked (pvpanic) */
     HUSK_EXIT_TIMEOUT = 124,     /* --timeout expired */
+    HUSK_EXIT_EXEC_GUEST = 125,  /* husk exec: the guest cannot run COMMAND */
     HUSK_EXIT_SANDBOX = 159,     /* a forbidden system call (as SIGSYS) */
 };
 

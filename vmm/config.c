@@ -105,6 +105,56 @@ const char config_run_usage[] =
     "159 husk made a system call its sandbox forbids (the message names it);\n"
     "128+N killed by signal N.\n";
 
+const char config_exec_usage[] =
+    "Usage: husk exec [OPTIONS] [--] COMMAND [ARGS...]\n"
+    "Boot a kernel on this host's own root file system and run COMMAND in\n"
+    "it, as you, in your working directory; husk exits with COMMAND's\n"
+    "status.  The root is shared read-only over virtio-fs under a tmpfs\n"
+    "overlay: COMMAND may write anywhere, and nothing reaches the host but\n"
+    "through --rw or --share.  /proc, /sys, /dev, /tmp and /run are the\n"
+    "guest's own.  COMMAND's stdin, stdout and stderr are husk's, apart and\n"
+    "byte for byte; the kernel's log stays off the terminal unless\n"
+    "--verbose, and its last lines are printed if the guest panics, times\n"
+    "out or cannot run COMMAND.  Needs root (virtiofsd's sandbox).\n"
+    "\n"
+    "  -k, --kernel FILE        a bzImage or vmlinux, e.g. a build tree's\n"
+    "                           arch/x86/boot/bzImage (default: $HUSK_KERNEL,\n"
+    "                           else the default guest's kernel in\n"
+    "                           ~/.cache/husk, else /boot/vmlinuz-$(uname "
+    "-r))\n"
+    "      --modules DIR        the kernel's modules, at /lib/modules/RELEASE\n"
+    "                           in the guest: a modules_install tree (or its\n"
+    "                           INSTALL_MOD_PATH) or the kernel build tree;\n"
+    "                           default: beside the kernel, its build tree,\n"
+    "                           or the host's /lib/modules/RELEASE\n"
+    "      --rw DIR             DIR writable in the guest, at the same path\n"
+    "                           (writes reach the host); repeatable\n"
+    "      --share DIR[,tag=NAME][,ro]\n"
+    "                           the same, read-only with ro\n"
+    "      --env NAME=VALUE     COMMAND's environment also has NAME; it has\n"
+    "                           PATH, HOME, TERM, LANG and USER as husk's\n"
+    "  -v, --verbose            the kernel's log on stderr\n"
+    "  -p, --cmdline STRING     added to the kernel command line\n"
+    "  -c, --cpus N, -m, --memory SIZE, -d, --disk ..., --net ...,\n"
+    "      --timeout SECONDS, --no-rng, --rng-rate, --virtiofsd PATH,\n"
+    "      --boot-timeline[=FILE], --no-sandbox\n"
+    "                           as in husk run (see husk run --help);\n"
+    "                           --net user sets up eth0 (10.0.2.15)\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "Examples:\n"
+    "  husk exec -- uname -r                  the default guest's kernel\n"
+    "  husk exec -k ~/linux/arch/x86/boot/bzImage -- ./run-tests\n"
+    "                                         a kernel you just built, with\n"
+    "                                         its tree's modules\n"
+    "  husk exec -k bzImage --modules ~/linux -- modprobe -v my_module\n"
+    "                                         a module test\n"
+    "\n"
+    "Exit status: COMMAND's (126: it cannot run, 127: not found, 128+N:\n"
+    "killed by signal N); 120 the guest kernel panicked; 124 --timeout;\n"
+    "125 the guest cannot run COMMAND (the line says what the kernel\n"
+    "lacks); 64, 65, 66, 69, 70, 71 as in husk run.\n";
+
 static bool usage(GError **errp, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static bool usage(GError **errp, const char *fmt, ...)
@@ -119,11 +169,68 @@ static bool usage(GError **errp, const char *fmt, ...)
     return false;
 }
 
+static bool add_share(struct vm_config *cfg,
+                      const char *opt,
+                      const char *arg,
+                      GError **errp)
+{
+    struct vm_share_config *sh = &cfg->shares[cfg->nr_shares];
+    const char *why = NULL;
+
+    if (cfg->nr_shares >= VM_MAX_SHARES) {
+        return usage(errp, "%s: at most %d shares", opt, VM_MAX_SHARES);
+    }
+    if (!cli_parse_share(arg, &sh->dir, &sh->tag, &sh->read_only, &why)) {
+        return usage(errp, "%s '%s': %s", opt, arg, why);
+    }
+    sh->spec = arg;
+    cfg->nr_shares++;
+    for (unsigned i = 0; i + 1 < cfg->nr_shares; i++) {
+        if (!strcmp(cfg->shares[i].tag, sh->tag)) {
+            return usage(errp,
+                         "%s '%s': tag '%s' is taken by '%s' (give "
+                         "tag=NAME)",
+                         opt, arg, sh->tag, cfg->shares[i].spec);
+        }
+    }
+    if (cfg->exec.argv && g_str_has_prefix(sh->tag, "husk-")) {
+        return usage(errp, "%s '%s': tags husk-* are husk exec's own", opt,
+                     arg);
+    }
+    return true;
+}
+
+static bool parse_opts(int argc,
+                       char **argv,
+                       bool exec,
+                       struct vm_config *cfg,
+                       enum config_action *action,
+                       GError **errp);
+
 bool config_parse_run(int argc,
                       char **argv,
                       struct vm_config *cfg,
                       enum config_action *action,
                       GError **errp)
+{
+    return parse_opts(argc, argv, false, cfg, action, errp);
+}
+
+bool config_parse_exec(int argc,
+                       char **argv,
+                       struct vm_config *cfg,
+                       enum config_action *action,
+                       GError **errp)
+{
+    return parse_opts(argc, argv, true, cfg, action, errp);
+}
+
+static bool parse_opts(int argc,
+                       char **argv,
+                       bool exec,
+                       struct vm_config *cfg,
+                       enum config_action *action,
+                       GError **errp)
 {
     enum {
         OPT_TIMEOUT = 256,
@@ -138,6 +245,10 @@ bool config_parse_run(int argc,
         OPT_NO_SANDBOX,
         OPT_SHARE,
         OPT_VIRTIOFSD,
+        OPT_MODULES, /* husk exec's own, from here on */
+        OPT_RW,
+        OPT_ENV,
+        OPT_VERBOSE,
     };
     static const struct option opts[] = {
         {"kernel", required_argument, NULL, 'k'},
@@ -158,6 +269,10 @@ bool config_parse_run(int argc,
         {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
         {"share", required_argument, NULL, OPT_SHARE},
         {"virtiofsd", required_argument, NULL, OPT_VIRTIOFSD},
+        {"modules", required_argument, NULL, OPT_MODULES},
+        {"rw", required_argument, NULL, OPT_RW},
+        {"env", required_argument, NULL, OPT_ENV},
+        {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {0},
@@ -181,9 +296,25 @@ bool config_parse_run(int argc,
     /* HUSK_SANDBOX=log: for checking the allow-lists (sandbox.h). */
     cfg->sandbox =
         !g_strcmp0(g_getenv("HUSK_SANDBOX"), "log") ? SANDBOX_LOG : SANDBOX_ON;
+    if (exec) {
+        cfg->exec.argv = argv + argc; /* a placeholder until COMMAND */
+    }
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":k:i:p:c:m:d:h", opts, NULL)) != -1) {
+    /* "+": husk exec's options end at COMMAND, whose own are its. */
+    while ((c = getopt_long(argc, argv,
+                            exec ? "+:k:i:p:c:m:d:hv" : ":k:i:p:c:m:d:h", opts,
+                            NULL)) != -1) {
+        if (!exec && c >= OPT_MODULES) {
+            return usage(errp, "unknown option '%s' (see husk run --help)",
+                         argv[optind - 1]);
+        }
+        if (exec && (c == 'i' || c == OPT_CONSOLE)) {
+            return usage(errp,
+                         "%s: husk exec makes the initrd and the console "
+                         "itself (use husk run)",
+                         argv[optind - 1]);
+        }
         switch (c) {
         case 'k':
             cfg->kernel = optarg;
@@ -291,29 +422,48 @@ bool config_parse_run(int argc,
             cfg->nr_nets++;
             break;
         }
-        case OPT_SHARE: {
-            struct vm_share_config *sh = &cfg->shares[cfg->nr_shares];
-            const char *why = NULL;
-
-            if (cfg->nr_shares >= VM_MAX_SHARES) {
-                return usage(errp, "--share: at most %d shares", VM_MAX_SHARES);
-            }
-            if (!cli_parse_share(optarg, &sh->dir, &sh->tag, &sh->read_only,
-                                 &why)) {
-                return usage(errp, "--share '%s': %s", optarg, why);
-            }
-            sh->spec = optarg;
-            cfg->nr_shares++;
-            for (unsigned i = 0; i + 1 < cfg->nr_shares; i++) {
-                if (!strcmp(cfg->shares[i].tag, sh->tag)) {
-                    return usage(errp,
-                                 "--share '%s': tag '%s' is taken by --share "
-                                 "'%s' (give tag=NAME)",
-                                 optarg, sh->tag, cfg->shares[i].spec);
-                }
+        case OPT_SHARE:
+            if (!add_share(cfg, "--share", optarg, errp)) {
+                return false;
             }
             break;
+        case OPT_RW:
+            if (strchr(optarg, ',')) {
+                return usage(errp,
+                             "--rw '%s': expected a directory (for options, "
+                             "--share DIR,...)",
+                             optarg);
+            }
+            if (!add_share(cfg, "--rw", optarg, errp)) {
+                return false;
+            }
+            break;
+        case OPT_MODULES:
+            if (!*optarg) {
+                return usage(errp, "--modules: expected a directory");
+            }
+            cfg->exec.modules = optarg;
+            break;
+        case OPT_ENV: {
+            const char *eq = strchr(optarg, '=');
+
+            if (!eq || eq == optarg ||
+                strspn(optarg,
+                       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+                       "tuvwxyz0123456789_") != (size_t)(eq - optarg) ||
+                g_ascii_isdigit(optarg[0])) {
+                return usage(errp, "--env '%s': expected NAME=VALUE", optarg);
+            }
+            if (cfg->exec.nr_env >= VM_MAX_EXEC_ENV) {
+                return usage(errp, "--env: at most %d", VM_MAX_EXEC_ENV);
+            }
+            cfg->exec.env[cfg->exec.nr_env++] = optarg;
+            break;
         }
+        case OPT_VERBOSE:
+        case 'v':
+            cfg->exec.verbose = true;
+            break;
         case OPT_VIRTIOFSD:
             if (!*optarg) {
                 return usage(errp, "--virtiofsd: expected a program's path");
@@ -367,9 +517,18 @@ bool config_parse_run(int argc,
         case ':':
             return usage(errp, "option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage(errp, "unknown option '%s' (see husk run --help)",
-                         argv[optind - 1]);
+            return usage(errp, "unknown option '%s' (see husk %s --help)",
+                         argv[optind - 1], exec ? "exec" : "run");
         }
+    }
+    if (exec) {
+        if (optind >= argc) {
+            return usage(errp,
+                         "no command given: husk exec [OPTIONS] [--] "
+                         "COMMAND [ARGS...] (see --help)");
+        }
+        cfg->exec.argv = argv + optind;
+        return true;
     }
     if (optind < argc) {
         return usage(errp, "unexpected argument '%s'", argv[optind]);
@@ -401,6 +560,7 @@ void config_clear(struct vm_config *cfg)
     for (unsigned i = 0; i < cfg->nr_shares; i++) {
         g_free(cfg->shares[i].dir);
         g_free(cfg->shares[i].tag);
+        g_free(cfg->shares[i].guest_path);
     }
     memset(cfg, 0, sizeof(*cfg));
 }

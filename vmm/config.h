@@ -48,6 +48,18 @@ struct vm_share_config {
     char *dir;
     char *tag; /* what the guest mounts: mount -t virtiofs TAG /mnt */
     bool read_only;
+    char *guest_path; /* husk exec: mounted here (DIR's real path) */
+};
+
+#define VM_MAX_EXEC_ENV 64
+
+/* husk exec's own options (exec.c); argv is NULL for husk run. */
+struct vm_exec_config {
+    char **argv;         /* COMMAND and its arguments (into main's argv) */
+    const char *modules; /* --modules DIR */
+    const char *env[VM_MAX_EXEC_ENV]; /* --env NAME=VALUE */
+    unsigned nr_env;
+    bool verbose; /* the kernel's log on stderr */
 };
 
 struct vm_config {
@@ -77,6 +89,12 @@ struct vm_config {
     enum sandbox_mode sandbox; /* SANDBOX_ON unless --no-sandbox */
     bool timeline;             /* --boot-timeline */
     const char *timeline_path; /* --boot-timeline=FILE, or NULL */
+    /* Set by husk exec, not by options: */
+    struct vm_exec_config exec;
+    const void *initrd_data; /* the initrd in memory, instead of a file */
+    size_t initrd_data_len;
+    bool exec_ports;        /* a 3-port console joined to fds 0, 1 and 2 */
+    bool keep_console_tail; /* keep the UART's last output (console.h) */
 };
 
 /* What `husk run` was asked to do. */
@@ -87,6 +105,7 @@ enum config_action {
 };
 
 extern const char config_run_usage[];
+extern const char config_exec_usage[];
 
 /*
  * Parses `husk run`'s arguments (argv[0] is "run") into cfg, defaults
@@ -99,6 +118,14 @@ bool config_parse_run(int argc,
                       struct vm_config *cfg,
                       enum config_action *action,
                       GError **errp);
+/* The same for `husk exec` (argv[0] is "exec"): the options up to the
+ * first argument that is not one (or after "--") are husk's, the rest is
+ * COMMAND; no kernel is needed (exec.c finds one). */
+bool config_parse_exec(int argc,
+                       char **argv,
+                       struct vm_config *cfg,
+                       enum config_action *action,
+                       GError **errp);
 void config_clear(struct vm_config *cfg);
 
 #endif

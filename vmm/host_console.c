@@ -44,6 +44,8 @@ void console_cleanup(struct console *c)
     }
     g_free(c->ring);
     c->ring = NULL;
+    g_free(c->tail);
+    c->tail = NULL;
     g_mutex_clear(&c->out_lock);
 }
 
@@ -121,6 +123,17 @@ void console_uart_tx(void *opaque, const uint8_t *buf, size_t len)
 
     tl_mark_once(TL_FIRST_CONSOLE);
     g_mutex_lock(&c->out_lock);
+    for (size_t i = 0; c->tail && i < len; i++) {
+        c->tail[(c->tail_head + c->tail_len) % CONSOLE_TAIL_SIZE] = buf[i];
+        if (c->tail_len < CONSOLE_TAIL_SIZE) {
+            c->tail_len++;
+        } else {
+            c->tail_head = (c->tail_head + 1) % CONSOLE_TAIL_SIZE;
+        }
+    }
+    if (c->out_fd < 0) {
+        len = 0; /* kept only */
+    }
     while (len && c->ring_len < CONSOLE_RING_SIZE) {
         size_t tail = (c->ring_head + c->ring_len) % CONSOLE_RING_SIZE;
         size_t n = MIN(len, MIN(CONSOLE_RING_SIZE - c->ring_len,
@@ -308,6 +321,39 @@ static void sink_wait_writable(struct vcon_sink *s)
     c->out_src = g_unix_fd_source_new(c->out_fd, G_IO_OUT);
     g_source_set_callback(c->out_src, G_SOURCE_FUNC(on_writable), c, NULL);
     g_source_attach(c->out_src, c->ctx);
+}
+
+void console_keep_tail(struct console *c)
+{
+    c->tail = g_malloc(CONSOLE_TAIL_SIZE);
+}
+
+char *console_tail(struct console *c, unsigned lines)
+{
+    GString *s = g_string_new(NULL);
+    size_t start;
+
+    g_mutex_lock(&c->out_lock);
+    for (size_t i = 0; c->tail && i < c->tail_len; i++) {
+        uint8_t ch = c->tail[(c->tail_head + i) % CONSOLE_TAIL_SIZE];
+
+        /* The guest's bytes go to a terminal: printable text only. */
+        if (ch == '\n' || ch == '\t' || (ch >= 0x20 && ch < 0x7f)) {
+            g_string_append_c(s, (char)ch);
+        }
+    }
+    g_mutex_unlock(&c->out_lock);
+    if (s->len && s->str[s->len - 1] != '\n') {
+        g_string_append_c(s, '\n');
+    }
+    start = s->len;
+    for (unsigned n = 0; start > 0 && n <= lines; start--) {
+        if (s->str[start - 1] == '\n' && ++n > lines) {
+            break;
+        }
+    }
+    g_string_erase(s, 0, (gssize)start);
+    return g_string_free(s, FALSE);
 }
 
 void console_use_uart(struct console *c, struct serial8250 *uart)

@@ -46,7 +46,14 @@ struct console {
     GSource *uart_out_src; /* waiting for out_fd to take more */
     bool out_gone;         /* EPIPE or another write error: drop */
     unsigned long dropped; /* bytes dropped: buffer full or out gone */
+    /* The UART's last bytes, kept (console_keep_tail) for a report at
+     * exit; written under out_lock, oldest overwritten. */
+    uint8_t *tail;
+    size_t tail_head, tail_len;
 };
+
+/* How much of the UART's output console_keep_tail keeps. */
+#define CONSOLE_TAIL_SIZE (16 * 1024)
 
 /* The UART's output buffer (bytes). */
 #define CONSOLE_RING_SIZE (256 * 1024)
@@ -56,6 +63,11 @@ void console_init(struct console *c,
                   struct vm_ctl *ctl,
                   int in_fd,
                   int out_fd);
+/* Also keep the UART's last CONSOLE_TAIL_SIZE bytes (an out_fd of -1
+ * then means: only keep them).  Before console_start. */
+void console_keep_tail(struct console *c);
+/* The last `lines` lines of what was kept (new string; "" if none). */
+char *console_tail(struct console *c, unsigned lines);
 /* Guest input goes to the UART (default) or to virtio-console. */
 void console_use_uart(struct console *c, struct serial8250 *uart);
 void console_use_vcon(struct console *c, struct vcon *vcon);

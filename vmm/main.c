@@ -4,6 +4,8 @@
  * documented exit status (lib/error.h), and hands over to vm.c.
  *
  *   husk run [OPTIONS]   boot a guest
+ *   husk exec [OPTIONS] [--] COMMAND...
+ *                        COMMAND in a guest on the host's root (exec.c)
  *   husk check           what this host's KVM can do
  *   husk bench boot ...  boot time against QEMU and containers (runs the
  *                        husk-bench script that comes with husk)
@@ -27,6 +29,8 @@
 #include "lib/paths.h"
 #include "vmm/sandbox.h"
 #include "vmm/qsd.h"
+#include "vmm/run.h"
+#include "vmm/exec.h"
 #include "vmm/user_net.h"
 #include "vmm/timeline.h"
 #include "vmm/virtiofsd.h"
@@ -38,6 +42,8 @@ static const char usage_top[] =
     "\n"
     "Commands:\n"
     "  run      boot a virtual machine (husk run --help)\n"
+    "  exec     run a command in a VM on this host's root file system\n"
+    "           (husk exec --help)\n"
     "  check    report what this host's /dev/kvm can do\n"
     "  bench    benchmarks: husk bench boot --help\n"
     "\n"
@@ -73,8 +79,6 @@ static int run_with(int argc, char **argv, struct vm_config *cfg)
 {
     g_autoptr(GError) err = NULL;
     enum config_action action;
-    struct vm vm;
-    int status, timeline_fd = -1;
 
     if (!config_parse_run(argc, argv, cfg, &action, &err)) {
         return fail(err->code, "%s", err->message);
@@ -87,44 +91,7 @@ static int run_with(int argc, char **argv, struct vm_config *cfg)
         printf("husk %s\n", HUSK_VERSION);
         return 0;
     }
-    if (cfg->timeline) {
-        tl_enable();
-    }
-    if (cfg->timeline_path) {
-        /* Now, not after the boot: a bad path is an error before anything
-         * runs.  Kept open: the sandbox lets husk open nothing later. */
-        timeline_fd = open(cfg->timeline_path,
-                           O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (timeline_fd < 0) {
-            return fail(HUSK_EXIT_CANTCREAT, "--boot-timeline=%s: %s",
-                        cfg->timeline_path, g_strerror(errno));
-        }
-    }
-    if (kvm_backing() == KVM_BACKING_PVM &&
-        g_file_test(kvm_device_path(), G_FILE_TEST_EXISTS)) {
-        g_printerr(
-            "husk: warning: /dev/kvm here is PVM (software-backed): "
-            "tiny guests run, Linux kernels cannot boot "
-            "(see 'husk check')\n");
-    }
-    if (!vm_create(&vm, cfg, &err)) {
-        vm_destroy(&vm);
-        return fail(err->code, "%s", err->message);
-    }
-    status = vm_run(&vm);
-    if (tl_enabled()) {
-        tl_print(stderr);
-        if (timeline_fd >= 0 &&
-            !tl_write_json(timeline_fd, vm_exit_reason_name(vm.exit_reason),
-                           status, &err)) {
-            g_printerr("husk: %s\n", err->message);
-        }
-    }
-    if (timeline_fd >= 0) {
-        close(timeline_fd);
-    }
-    vm_destroy(&vm);
-    return status;
+    return run_vm(cfg, NULL, NULL);
 }
 
 /* The first line `PROGRAM --version` prints, or NULL (no program, or it
@@ -316,6 +283,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "run")) {
         return cmd_run(argc - 1, argv + 1);
+    }
+    if (!strcmp(argv[1], "exec")) {
+        return exec_main(argc - 1, argv + 1);
     }
     if (!strcmp(argv[1], "check")) {
         return cmd_check();

@@ -28,8 +28,13 @@
 #include "vmm/cpu_x86.h"
 #include "lib/error.h"
 #include "vmm/qsd.h"
+#include "lib/exec_proto.h"
 #include "vmm/timeline.h"
 #include "lib/util.h"
+
+/* At exit, how long COMMAND's last output may wait for a reader that
+ * takes none of it. */
+#define EXEC_FLUSH_IDLE_MS 10000
 
 /* KVM wants these two pages for VMX real-mode emulation; in the hole. */
 #define KVM_TSS_ADDR 0xfffbd000ULL
@@ -98,6 +103,12 @@ static bool vm_ctl_stopping(struct vm_ctl *c)
 
 static void vm_boot_marker(struct vm_ctl *c, enum vm_marker m, unsigned code)
 {
+    struct vm *vm = container_of(c, struct vm, ctl);
+
+    if (vm->cfg.exec_ports && m == VM_MARKER_DEBUG_PORT &&
+        code == EXEC_MARK_COMMAND) {
+        __atomic_store_n(&vm->exec_started, 1, __ATOMIC_RELEASE);
+    }
     tl_mark(m == VM_MARKER_BOOT_TIMER ? TL_MARKER_FC : TL_MARKER_DEBUG, code);
 }
 
@@ -323,7 +334,7 @@ static char *build_cmdline(struct vm *vm)
 
     /* The default guest's init mounts each share at /mnt/TAG
      * (guest-images/initramfs/init); other guests ignore these. */
-    for (unsigned i = 0; i < vm->cfg.nr_shares; i++) {
+    for (unsigned i = 0; i < vm->cfg.nr_shares && !vm->cfg.exec_ports; i++) {
         g_string_append_printf(s, "%shusk.share=%s%s", s->len ? " " : "",
                                vm->cfg.shares[i].tag,
                                vm->cfg.shares[i].read_only ? ":ro" : "");
@@ -400,7 +411,10 @@ static bool map_inputs(struct vm *vm, GError **errp)
         g_prefix_error(errp, "%s: ", vm->cfg.kernel);
         return false;
     }
-    if (vm->cfg.initrd) {
+    if (vm->cfg.initrd_data) {
+        vm->initrd_img = (uint8_t *)vm->cfg.initrd_data; /* the caller's */
+        vm->initrd_len = vm->cfg.initrd_data_len;
+    } else if (vm->cfg.initrd) {
         vm->initrd_img =
             map_file(vm->cfg.initrd, "initrd", &vm->initrd_len, errp);
         if (!vm->initrd_img) {
@@ -435,10 +449,10 @@ static void unmap_inputs(struct vm *vm)
         munmap(vm->kernel_img, vm->kernel_len);
         vm->kernel_img = NULL;
     }
-    if (vm->initrd_img) {
+    if (vm->initrd_img && !vm->cfg.initrd_data) {
         munmap(vm->initrd_img, vm->initrd_len);
-        vm->initrd_img = NULL;
     }
+    vm->initrd_img = NULL;
 }
 
 static bool load_guest(struct vm *vm, struct kernel_entry *entry, GError **errp)
@@ -490,6 +504,9 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     vm->ctx = g_main_context_new();
     console_init(&vm->console, vm->ctx, &vm->ctl, cfg->console_in,
                  cfg->console_out);
+    if (cfg->keep_console_tail) {
+        console_keep_tail(&vm->console);
+    }
     bus_init(&vm->pio, "pio");
     bus_init(&vm->mmio, "mmio");
 
@@ -638,7 +655,7 @@ static bool jail(struct vm *vm, GError **errp)
     unsigned n = 0;
 
     files[n++] = (struct sandbox_file){vm->cfg.kernel, false};
-    if (vm->cfg.initrd) {
+    if (vm->cfg.initrd && !vm->cfg.initrd_data) {
         files[n++] = (struct sandbox_file){vm->cfg.initrd, false};
     }
     for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
@@ -692,6 +709,10 @@ int vm_run(struct vm *vm)
     tl_mark(TL_VM_EXIT, 0);
     if (tl_enabled()) {
         note_memory(vm);
+    }
+    /* COMMAND's last output, queued before the init ended the VM. */
+    for (unsigned i = 0; vm->xcon && i < G_N_ELEMENTS(vm->pumps); i++) {
+        pump_finish(&vm->pumps[i], EXEC_FLUSH_IDLE_MS);
     }
     console_stop(&vm->console);
     status = vm_exit_status(vm->exit_reason, vm->exit_status);
@@ -748,6 +769,14 @@ void vm_destroy(struct vm *vm)
             vudev_cleanup(vm->share[i]);
             g_free(vm->share[i]);
         }
+    }
+    if (vm->xcon) {
+        for (unsigned i = 0; i < G_N_ELEMENTS(vm->pumps); i++) {
+            pump_cleanup(&vm->pumps[i]);
+        }
+        vcon_cleanup(vm->xcon);
+        g_free(vm->xcon);
+        vm->xcon = NULL;
     }
     if (vm->vcon) {
         vcon_cleanup(vm->vcon);

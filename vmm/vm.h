@@ -26,6 +26,7 @@
 #include "lib/guest_mem.h"
 #include "vmm/backend_proc.h"
 #include "vmm/kvm.h"
+#include "vmm/port_pump.h"
 #include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
 #include "vmm/config.h"
@@ -78,6 +79,12 @@ struct vm {
     struct vrng *rng;
     struct vnet *net[VM_MAX_NICS];
     struct vcon *vcon;
+    /* husk exec: COMMAND's stdin, stdout and stderr (cfg.exec_ports),
+     * and whether the guest's init said COMMAND started (lib/exec_proto.h;
+     * atomic: a vCPU sets it). */
+    struct vcon *xcon;
+    struct pump pumps[3];
+    int exec_started;
     struct vudev *share[VM_MAX_SHARES];            /* virtio-fs, --share */
     struct backend_proc share_proc[VM_MAX_SHARES]; /* their virtiofsd */
     /* --disk not on husk's raw engine: the format qemu-storage-daemon

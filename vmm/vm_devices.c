@@ -14,6 +14,7 @@
 #include "devices/backend/net_tap.h"
 #include "lib/layout_x86.h"
 #include "lib/error.h"
+#include "lib/exec_proto.h"
 #include "lib/util.h"
 #include "vmm/vm.h"
 
@@ -199,6 +200,34 @@ static bool create_vcon(struct vm *vm, GError **errp)
     return vm_virtio_plug(slot, &vm->vcon->vdev, errp);
 }
 
+/* husk exec: three named ports joined to husk's stdin, stdout and
+ * stderr (lib/exec_proto.h); the terminal is not the guest's. */
+static bool create_exec_ports(struct vm *vm, GError **errp)
+{
+    static const char *const names[3] = {EXEC_PORT_STDIN, EXEC_PORT_STDOUT,
+                                         EXEC_PORT_STDERR};
+    struct vcon_sink *sinks[3];
+    struct vm_virtio *slot;
+
+    if (!vm->cfg.exec_ports) {
+        return true;
+    }
+    slot = vm_virtio_slot(vm, errp);
+    if (!slot) {
+        return false;
+    }
+    for (int i = 0; i < 3; i++) {
+        pump_init(&vm->pumps[i], vm->ctx, i, i == 0);
+        sinks[i] = pump_sink(&vm->pumps[i]);
+    }
+    vm->xcon = g_new0(struct vcon, 1);
+    vcon_init_ports(vm->xcon, 3, names, sinks, &vm->gm, &slot->irq);
+    for (unsigned i = 0; i < 3; i++) {
+        pump_start(&vm->pumps[i], vm->xcon, i);
+    }
+    return vm_virtio_plug(slot, &vm->xcon->vdev, errp);
+}
+
 static bool create_platform(struct vm *vm, GError **errp)
 {
     kvm_irq_init(&vm->irq_com1, vm->fd, LAYOUT_GSI_COM1);
@@ -253,6 +282,7 @@ static bool create_shares(struct vm *vm, GError **errp)
 bool vm_create_devices(struct vm *vm, GError **errp)
 {
     return create_platform(vm, errp) && create_vcon(vm, errp) &&
-           create_disks(vm, errp) && create_nics(vm, errp) &&
-           create_shares(vm, errp) && create_rng(vm, errp);
+           create_exec_ports(vm, errp) && create_disks(vm, errp) &&
+           create_nics(vm, errp) && create_shares(vm, errp) &&
+           create_rng(vm, errp);
 }

@@ -70,6 +70,10 @@ copy_with_libs "$husk" "$root/husk/bin/husk"
 if [ -x "$(dirname "$husk")/husk-slirp" ]; then
     copy_with_libs "$(dirname "$husk")/husk-slirp" "$root/husk/bin/husk-slirp"
 fi
+# husk exec's guest init, where husk looks for it (next to husk).
+if [ -x "$(dirname "$husk")/husk-init" ]; then
+    cp "$(dirname "$husk")/husk-init" "$root/husk/bin/husk-init"
+fi
 # The vhost-user backends husk starts, where husk looks for them:
 # virtiofsd for --share (virtiofsd.c), qemu-storage-daemon for qcow2
 # disks (qsd.c).
