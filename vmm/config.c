@@ -306,8 +306,11 @@ static bool parse_opts(int argc,
                             exec ? "+:k:i:p:c:m:d:hv" : ":k:i:p:c:m:d:h", opts,
                             NULL)) != -1) {
         if (!exec && c >= OPT_MODULES) {
+            /* optind is past the option's value when that was separate. */
             return usage(errp, "unknown option '%s' (see husk run --help)",
-                         argv[optind - 1]);
+                         optarg && optarg == argv[optind - 1]
+                             ? argv[optind - 2]
+                             : argv[optind - 1]);
         }
         if (exec && (c == 'i' || c == OPT_CONSOLE)) {
             return usage(errp,

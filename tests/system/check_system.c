@@ -21,8 +21,9 @@
 
 static const char *srcdir, *husk, *tiny, *check_tiny;
 static const char *scenario_name = "scenarios.sh"; /* in tests/system */
-static char *output;      /* everything the scenarios printed */
-static char *setup_error; /* why the scenarios could not run */
+static char *output;       /* everything the scenarios printed */
+static char *setup_error;  /* why the scenarios could not run */
+static char *exec_release; /* the cloud kernel's, what uname -r says */
 
 static bool hardware_kvm(void)
 {
@@ -67,7 +68,8 @@ static void run_scenarios(void)
                     *initrd = NULL, *rootimg = NULL, *bench = NULL,
                     *runstat = NULL, *records = NULL, *fault = NULL, *rr = NULL,
                     *dur = NULL, *shares = NULL, *share_guest = NULL,
-                    *qcow2 = NULL, *slirp_qemu = NULL;
+                    *qcow2 = NULL, *slirp_qemu = NULL, *exec_sh = NULL,
+                    *exec_tar = NULL, *exec_init = NULL, *workdir = NULL;
     g_autofree char *err = NULL;
     int st;
 
@@ -85,6 +87,41 @@ static void run_scenarios(void)
         gdir = out;
         g_clear_pointer(&err, g_free);
     }
+    /* husk exec's modules: some of the cloud kernel's (exec.sh). */
+    {
+        g_autofree char *fetch =
+            g_build_filename(srcdir, "guest-images", "fetch-kernel.sh", NULL);
+        g_autofree char *mk = g_build_filename(srcdir, "tests", "system",
+                                               "exec-modules.sh", NULL);
+        char *argv[] = {fetch, "cloud", NULL};
+        g_autofree char *kdir = run_cmd(argv, NULL, &st, &err);
+        g_autofree char *relf = NULL;
+
+        g_strstrip(kdir);
+        relf = g_build_filename(kdir, "kernel-release", NULL);
+        workdir = g_dir_make_tmp("husk-exec-XXXXXX", NULL);
+        exec_tar = g_build_filename(workdir, "exec-modules.tar", NULL);
+        if (st != 0 || !workdir ||
+            !g_file_get_contents(relf, &exec_release, NULL, NULL)) {
+            setup_error = g_strdup_printf(
+                "fetch-kernel.sh cloud failed (status %d):\n%s", st, err);
+            return;
+        }
+        g_strstrip(exec_release);
+        g_clear_pointer(&err, g_free);
+        {
+            char *argv2[] = {mk, kdir, exec_tar, NULL};
+            g_autofree char *o = run_cmd(argv2, NULL, &st, &err);
+
+            if (st != 0) {
+                setup_error = g_strdup_printf(
+                    "exec-modules.sh failed (status %d):\n%s", st, err);
+                return;
+            }
+            g_clear_pointer(&err, g_free);
+        }
+    }
+    exec_sh = g_build_filename(srcdir, "tests", "system", "exec.sh", NULL);
     bench = g_build_filename(srcdir, "scripts", "husk-bench", NULL);
     dur = g_build_filename(srcdir, "tests", "system", "durability.sh", NULL);
     shares = g_build_filename(srcdir, "tests", "system", "shares.sh", NULL);
@@ -100,6 +137,7 @@ static void run_scenarios(void)
         records = g_build_filename(bdir, "guest-images", "husk-records", NULL);
         fault = g_build_filename(bdir, "tests", "husk-fault", NULL);
         rr = g_build_filename(bdir, "guest-images", "husk-rr", NULL);
+        exec_init = g_build_filename(bdir, "husk-init", NULL);
     }
     vmlinuz = g_strdup_printf("%s/vmlinuz", gdir);
     vmlinux = g_strdup_printf("%s/vmlinux", gdir);
@@ -116,10 +154,13 @@ static void run_scenarios(void)
             "cp %s %s/tiny.elf && cp %s %s/check_tiny && "
             "ln -s %s %s/root.img && cp %s %s/husk-bench && "
             "cp %s %s/ && cp %s %s/ && cp %s %s/ && cp %s %s/ && "
-            "cp %s %s/ && cd %s && PATH=%s:/usr/sbin:$PATH sh %s",
+            "cp %s %s/ && cp %s %s/ && cp %s %s %s %s %s %s %s/ && "
+            "cd %s && PATH=%s:/usr/sbin:$PATH sh %s",
             bindir, husk, bindir, vmlinuz, dir, vmlinux, dir, initrd, dir, tiny,
             dir, check_tiny, dir, rootimg, dir, bench, dir, runstat, bindir,
-            records, dir, fault, dir, rr, dir, dur, dir, dir, bindir, scen);
+            records, dir, fault, dir, rr, dir, dur, dir, exec_init, bindir,
+            exec_tar, shares, share_guest, qcow2, slirp_qemu, exec_sh, dir, dir,
+            bindir, scen);
         char *argv[] = {"sh", "-c", cmd, NULL};
 
         printf("system: hardware KVM here, running the guests directly\n");
@@ -151,6 +192,8 @@ static void run_scenarios(void)
         g_autofree char *f20 =
             g_strdup_printf("%s:bin/qemu-io", qio ? qio : "/usr/bin/qemu-io");
         g_autofree char *f21 = g_strdup_printf("%s:slirp-qemu.sh", slirp_qemu);
+        g_autofree char *f25 = g_strdup_printf("%s:exec.sh", exec_sh);
+        g_autofree char *f26 = g_strdup_printf("%s:exec-modules.tar", exec_tar);
         /* QEMU, off PATH (qemu/), for husk-slirp under another frontend. */
         g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
         g_autofree char *f22 =
@@ -178,8 +221,9 @@ static void run_scenarios(void)
             f15,      "--file",    f16,          "--file",     f17,
             "--file", f18,         "--file",     f19,          "--file",
             f20,      "--file",    f21,          "--file",     f22,
-            "--file", (char *)f23, "--file",     (char *)f24,  "--timeout",
-            "2700",   NULL};
+            "--file", (char *)f23, "--file",     (char *)f24,  "--file",
+            f25,      "--file",    f26,          "--timeout",  "3000",
+            NULL};
         unsigned n = 0;
 
         while (argv[n]) {
@@ -807,6 +851,88 @@ START_TEST(share_tree_reads_identically)
 }
 END_TEST
 
+/* husk exec: COMMAND's output and status, in the guest kernel. */
+START_TEST(exec_runs_command_with_its_status)
+{
+    int rc;
+    g_autofree char *u = block_out("exec-uname", &rc);
+    g_autofree char *lines = g_strdup_printf("\n%s", u);
+    g_autofree char *want = g_strdup_printf("\n%s\n", exec_release);
+    g_autofree char *x = expect("exec-exit3", 3, NULL);
+    g_autofree char *nf = expect("exec-not-found", 127, "no-such-command");
+
+    /* The test host's own kernel messages may come between the lines. */
+    ck_assert_msg(rc == 0 && strstr(lines, want),
+                  "husk exec -- uname -r: status %d, printed:\n%s\n(wanted "
+                  "%s)",
+                  rc, u, exec_release);
+}
+END_TEST
+
+/* 1 MiB on stdout and another on stderr, each byte for byte, apart. */
+START_TEST(exec_streams_are_byte_exact_and_apart)
+{
+    g_autofree char *b = expect("exec-streams", 0, "EXEC-ERR-SHA=");
+    g_autofree char *a = value_of(output, "HOST-A-SHA");
+    g_autofree char *bb = value_of(output, "HOST-B-SHA");
+    g_autofree char *o = value_of(b, "EXEC-OUT-SHA");
+    g_autofree char *e = value_of(b, "EXEC-ERR-SHA");
+
+    ck_assert_msg(a && strlen(a) == 64 && bb, "%s", tail(output));
+    ck_assert_msg(!strcmp(a, o), "stdout: host file %s, husk printed %s", a, o);
+    ck_assert_msg(!strcmp(bb, e), "stderr: host file %s, husk printed %s", bb,
+                  e);
+}
+END_TEST
+
+/* A NUL byte through stdin, and end of file (od ends only on EOF). */
+START_TEST(exec_stdin_binary_and_eof)
+{
+    g_autofree char *b = expect("exec-stdin", 0, NULL);
+
+    ck_assert_msg(strstr(b, "a  \\0   b"), "od -c printed:\n%s", b);
+}
+END_TEST
+
+/* / is read-only under an overlay: writes stay in the guest; --rw
+ * writes reach the host; the caller's directory and --env carry over. */
+START_TEST(exec_writes_stay_in_the_guest_except_rw)
+{
+    g_autofree char *b = expect("exec-overlay", 0, "WROTE");
+    g_autofree char *ov = value_of(output, "HOST-OVERLAY-FILE");
+    g_autofree char *rw = value_of(output, "HOST-RW-FILE");
+    g_autofree char *c = expect("exec-cwd", 0, "HUSK_TEST=yes");
+
+    ck_assert_msg(strstr(b, "guest\n"), "%s", tail(b));
+    ck_assert_str_eq(ov, "absent");
+    ck_assert_str_eq(rw, "through");
+    ck_assert_msg(strstr(c, "/exec-work/xd/cwd HUSK_TEST=yes"), "%s", c);
+}
+END_TEST
+
+/* A module of a kernel build tree loads with modprobe (--modules). */
+START_TEST(exec_modprobe_from_a_build_tree)
+{
+    g_autofree char *b = expect("exec-modprobe", 0, "MODPROBE-OK");
+}
+END_TEST
+
+/* A panic is 120 with the kernel's lines; --timeout is 124; a kernel
+ * without virtio-fs is one line and 125, not a hang. */
+START_TEST(exec_panic_timeout_and_unsuitable_kernel)
+{
+    g_autofree char *p = expect("exec-panic", 120, "the guest kernel panicked");
+    g_autofree char *t = expect("exec-timeout", 124, "COMMAND timed out");
+    g_autofree char *n = expect("exec-no-virtiofs", 125,
+                                "husk exec: the guest kernel has no virtio-fs");
+    g_autofree char *u = expect("exec-no-command", 64, "no command given");
+    g_autofree char *m = expect("exec-bad-modules", 66, "--modules");
+
+    ck_assert_msg(strstr(p, "Kernel panic") || strstr(p, "sysrq"), "%s",
+                  tail(p));
+}
+END_TEST
+
 /* virtiofsd killed mid-run: the guest's reads fail, husk names the
  * backend, the guest runs to its end and husk exits with its status. */
 START_TEST(share_backend_killed_gives_io_errors)
@@ -1008,6 +1134,12 @@ int main(int argc, char **argv)
     tcase_add_loop_test(tc, disk_write_is_on_the_host_image, 0, 2);
     tcase_add_test(tc, husk_check_picks_io_uring);
     tcase_add_test(tc, share_tree_reads_identically);
+    tcase_add_test(tc, exec_runs_command_with_its_status);
+    tcase_add_test(tc, exec_streams_are_byte_exact_and_apart);
+    tcase_add_test(tc, exec_stdin_binary_and_eof);
+    tcase_add_test(tc, exec_writes_stay_in_the_guest_except_rw);
+    tcase_add_test(tc, exec_modprobe_from_a_build_tree);
+    tcase_add_test(tc, exec_panic_timeout_and_unsuitable_kernel);
     tcase_add_test(tc, share_backend_killed_gives_io_errors);
     tcase_add_test(tc, share_errors_before_boot);
     tcase_add_test(tc, qcow2_disk_round_trip);

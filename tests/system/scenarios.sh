@@ -117,6 +117,8 @@ rm -f /tmp/ro.img
 . ./shares.sh
 # qcow2 disks (qemu-storage-daemon): qcow2.sh.
 . ./qcow2.sh
+# husk exec: exec.sh.
+. ./exec.sh
 
 # No husk.run: init starts a shell on the serial console.  Type into it
 # through husk's stdin, every 2 s until it is read (input sent before the

@@ -1,0 +1,68 @@
+# exec.sh: the system suite's husk exec scenarios, sourced by scenarios.sh
+# inside the test host (whose own root, a busybox initramfs, is "the
+# host's root" here); needs its scenario(), vmlinuz, and exec-modules.tar:
+# some of the cloud kernel's modules with its modules.order and
+# modules.builtin, unpacked into a fake kernel build tree (no
+# modules.dep: husk stages it and runs depmod, busybox's here).
+
+# Everything under the scenario's directory (the test host's /husk, or a
+# scratch directory on a host with hardware KVM): the guest sees it there
+# through the shared root.
+W=$(pwd)/exec-work
+rm -rf "$W"
+mkdir -p $W/ktree/arch/x86/boot $W/xd/rw $W/xd/cwd
+tar -xf exec-modules.tar -C $W/ktree
+(cd $W/ktree && sed -n 's|^kernel/||p' modules.order > o &&
+    mv o modules.order && mv kernel/* . && rmdir kernel)
+echo "# a kernel build tree, as far as husk exec looks" > $W/ktree/Makefile
+cp vmlinuz $W/ktree/arch/x86/boot/bzImage
+# The same modules without virtio-fs: a kernel that cannot share a root.
+mkdir -p $W/ktree-nofs
+(cd $W/ktree && tar -cf - .) | tar -xf - -C $W/ktree-nofs
+rm -f $W/ktree-nofs/fs/fuse/virtiofs.ko
+dd if=/dev/urandom of=$W/xd/a bs=1M count=1 2>/dev/null
+dd if=/dev/urandom of=$W/xd/b bs=1M count=1 2>/dev/null
+echo "HOST-A-SHA=$(sha256sum < $W/xd/a | cut -d' ' -f1)"
+echo "HOST-B-SHA=$(sha256sum < $W/xd/b | cut -d' ' -f1)"
+export HOME=/root
+mkdir -p /root
+X="husk exec --kernel $W/ktree/arch/x86/boot/bzImage --timeout 200"
+
+scenario exec-uname $X -- uname -r
+scenario exec-exit3 $X -- sh -c 'exit 3'
+scenario exec-not-found $X -- no-such-command
+# 1 MiB on stdout and another on stderr, byte for byte and apart.
+echo "=== BEGIN exec-streams"
+$X -- sh -c "cat $W/xd/a; cat $W/xd/b >&2" \
+    > /tmp/exec-out 2> /tmp/exec-err </dev/null
+rc=$?
+echo "EXEC-OUT-SHA=$(sha256sum < /tmp/exec-out | cut -d' ' -f1)"
+echo "EXEC-ERR-SHA=$(sha256sum < /tmp/exec-err | cut -d' ' -f1)"
+echo "=== END exec-streams rc=$rc"
+# stdin: a NUL byte and end of file (od ends only on EOF).
+echo "=== BEGIN exec-stdin"
+printf 'a\0b' | $X -- od -An -c
+echo "=== END exec-stdin rc=$?"
+# Writes: to / they stay in the guest's overlay; to --rw they reach here.
+scenario exec-overlay $X --rw $W/xd/rw -- sh -c \
+    "echo guest > $W/xd/overlay-file && cat $W/xd/overlay-file &&
+     echo through > $W/xd/rw/file && echo WROTE"
+echo "HOST-OVERLAY-FILE=$([ -e $W/xd/overlay-file ] && echo present || echo absent)"
+echo "HOST-RW-FILE=$(cat $W/xd/rw/file 2>/dev/null || echo absent)"
+# The caller's working directory, and --env.
+echo "=== BEGIN exec-cwd"
+(cd $W/xd/cwd && $X --env HUSK_TEST=yes -- sh -c 'echo "CWD=$(pwd) HUSK_TEST=$HUSK_TEST"')
+echo "=== END exec-cwd rc=$?"
+# A module of the build tree, by modprobe (the tree found from the kernel's
+# path; --modules names it explicitly).
+scenario exec-modprobe $X --modules $W/ktree -- sh -c \
+    'modprobe dummy && grep -q "^dummy " /proc/modules && echo MODPROBE-OK'
+scenario exec-panic $X -- sh -c 'echo c > /proc/sysrq-trigger'
+scenario exec-timeout husk exec --kernel $W/ktree/arch/x86/boot/bzImage \
+    --timeout 40 -- sleep 600
+scenario exec-no-virtiofs husk exec --kernel $W/ktree/arch/x86/boot/bzImage \
+    --modules $W/ktree-nofs --timeout 200 -- true
+# Before any guest: one line and husk's own status.
+scenario exec-no-command husk exec --kernel $W/ktree/arch/x86/boot/bzImage
+scenario exec-bad-modules husk exec --kernel $W/ktree/arch/x86/boot/bzImage \
+    --modules $W/xd -- true
