@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/io.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
@@ -37,10 +36,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest-images/exec/husk-init.h"
 #include "lib/exec_proto.h"
 
-#define PORT_EXIT 0xf4
-#define PORT_DEBUG 0x80
 #define MAX_ARGS 4096
 #define MAX_ENV 256
 #define MAX_MOUNTS 16
@@ -76,18 +74,11 @@ static void say(const char *fmt, ...)
     }
 }
 
-static void port_write(unsigned short port, unsigned char v)
-{
-    if (ioperm(port, 1, 1) == 0) {
-        outb(v, port);
-    }
-}
-
 /* Ends the VM with status; under husk the exit port does not return. */
 static void __attribute__((noreturn)) end_vm(int status)
 {
     sync();
-    port_write(PORT_EXIT, (unsigned char)status);
+    init_exit_port(status);
     reboot(RB_POWER_OFF);
     for (;;) {
         pause();
@@ -599,7 +590,7 @@ int main(void)
     mount_shares();
     switch_root();
     network();
-    port_write(PORT_DEBUG, EXEC_MARK_COMMAND);
+    init_mark(EXEC_MARK_COMMAND);
     child = fork();
     if (child < 0) {
         fail(EXEC_FAIL_SETUP, "fork: %s", strerror(errno));

@@ -170,7 +170,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vnet_init(&d, &fnet.be, mac, 1500, &tm.gm, &irq.line);
     dev = &d.vdev;
 #else
-    vcon_init(&d, &sink, &tm.gm, &irq.line);
+    /* Odd inputs: the multiport device (control queues) of husk exec. */
+    if (size && (data[0] & 1)) {
+        static const char *const names[3] = {"a", "b", "c"};
+        struct vcon_sink *const sinks[3] = {&sink, &sink, &sink};
+
+        vcon_init_ports(&d, 3, names, sinks, &tm.gm, &irq.line);
+    } else {
+        vcon_init(&d, &sink, &tm.gm, &irq.line);
+    }
     dev = &d.vdev;
 #endif
     bus_add(&bus, "dev", BASE, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, dev);
@@ -236,8 +244,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 5: /* host side: console input / resume; network events */
 #if defined(DEVICE_CON)
-            vcon_input(&d, "fuzz", 4);
-            vcon_tx_resume(&d);
+        {
+            unsigned p = (unsigned)take(&c, 1) % d.nr_ports;
+
+            vcon_port_input(&d, p, "fuzz", 4);
+            vcon_port_tx_resume(&d, p);
+            if (d.multiport) {
+                vcon_port_set_host_open(&d, p, take(&c, 1) & 1);
+            }
+        }
 #elif defined(DEVICE_NET)
             fnet.blocked = !fnet.blocked;
             if (!fnet.blocked) {
@@ -245,7 +260,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             g_main_context_iteration(ctx, FALSE);
 #endif
-            break;
+        break;
         }
     }
 #if defined(DEVICE_BLK)

@@ -69,7 +69,8 @@ static void run_scenarios(void)
                     *runstat = NULL, *records = NULL, *fault = NULL, *rr = NULL,
                     *dur = NULL, *shares = NULL, *share_guest = NULL,
                     *qcow2 = NULL, *slirp_qemu = NULL, *exec_sh = NULL,
-                    *exec_tar = NULL, *exec_init = NULL, *workdir = NULL;
+                    *exec_tar = NULL, *exec_init = NULL, *workdir = NULL,
+                    *exec_tree = NULL;
     g_autofree char *err = NULL;
     int st;
 
@@ -122,6 +123,8 @@ static void run_scenarios(void)
         }
     }
     exec_sh = g_build_filename(srcdir, "tests", "system", "exec.sh", NULL);
+    exec_tree =
+        g_build_filename(srcdir, "tests", "system", "exec-tree.sh", NULL);
     bench = g_build_filename(srcdir, "scripts", "husk-bench", NULL);
     dur = g_build_filename(srcdir, "tests", "system", "durability.sh", NULL);
     shares = g_build_filename(srcdir, "tests", "system", "shares.sh", NULL);
@@ -154,13 +157,13 @@ static void run_scenarios(void)
             "cp %s %s/tiny.elf && cp %s %s/check_tiny && "
             "ln -s %s %s/root.img && cp %s %s/husk-bench && "
             "cp %s %s/ && cp %s %s/ && cp %s %s/ && cp %s %s/ && "
-            "cp %s %s/ && cp %s %s/ && cp %s %s %s %s %s %s %s/ && "
+            "cp %s %s/ && cp %s %s/ && cp %s %s %s %s %s %s %s %s/ && "
             "cd %s && PATH=%s:/usr/sbin:$PATH sh %s",
             bindir, husk, bindir, vmlinuz, dir, vmlinux, dir, initrd, dir, tiny,
             dir, check_tiny, dir, rootimg, dir, bench, dir, runstat, bindir,
             records, dir, fault, dir, rr, dir, dur, dir, exec_init, bindir,
-            exec_tar, shares, share_guest, qcow2, slirp_qemu, exec_sh, dir, dir,
-            bindir, scen);
+            exec_tar, shares, share_guest, qcow2, slirp_qemu, exec_sh,
+            exec_tree, dir, dir, bindir, scen);
         char *argv[] = {"sh", "-c", cmd, NULL};
 
         printf("system: hardware KVM here, running the guests directly\n");
@@ -194,6 +197,7 @@ static void run_scenarios(void)
         g_autofree char *f21 = g_strdup_printf("%s:slirp-qemu.sh", slirp_qemu);
         g_autofree char *f25 = g_strdup_printf("%s:exec.sh", exec_sh);
         g_autofree char *f26 = g_strdup_printf("%s:exec-modules.tar", exec_tar);
+        g_autofree char *f27 = g_strdup_printf("%s:exec-tree.sh", exec_tree);
         /* QEMU, off PATH (qemu/), for husk-slirp under another frontend. */
         g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
         g_autofree char *f22 =
@@ -212,18 +216,18 @@ static void run_scenarios(void)
         g_autofree char *f11 =
             g_strdup_printf("%s:bin/crun", crun ? crun : "/usr/bin/crun");
         char *argv[64] = {
-            testhost, "--husk",    (char *)husk, "--scenario", scen,
-            "--file", f1,          "--file",     f2,           "--file",
-            f3,       "--file",    f4,           "--file",     f5,
-            "--file", f6,          "--file",     f7,           "--file",
-            f8,       "--file",    f9,           "--file",     f12,
-            "--file", f13,         "--file",     f14,          "--file",
-            f15,      "--file",    f16,          "--file",     f17,
-            "--file", f18,         "--file",     f19,          "--file",
-            f20,      "--file",    f21,          "--file",     f22,
-            "--file", (char *)f23, "--file",     (char *)f24,  "--file",
-            f25,      "--file",    f26,          "--timeout",  "3000",
-            NULL};
+            testhost,    "--husk",    (char *)husk, "--scenario", scen,
+            "--file",    f1,          "--file",     f2,           "--file",
+            f3,          "--file",    f4,           "--file",     f5,
+            "--file",    f6,          "--file",     f7,           "--file",
+            f8,          "--file",    f9,           "--file",     f12,
+            "--file",    f13,         "--file",     f14,          "--file",
+            f15,         "--file",    f16,          "--file",     f17,
+            "--file",    f18,         "--file",     f19,          "--file",
+            f20,         "--file",    f21,          "--file",     f22,
+            "--file",    (char *)f23, "--file",     (char *)f24,  "--file",
+            f25,         "--file",    f26,          "--file",     f27,
+            "--timeout", "3000",      NULL};
         unsigned n = 0;
 
         while (argv[n]) {
@@ -910,6 +914,21 @@ START_TEST(exec_writes_stay_in_the_guest_except_rw)
 }
 END_TEST
 
+/* The usual options: --share ro at its own path, --net user (eth0 up,
+ * the host reached at 10.0.2.2), --disk (/dev/vda). */
+START_TEST(exec_share_net_and_disk_options)
+{
+    g_autofree char *r = expect("exec-share-ro", 0, "RO-REFUSED");
+    g_autofree char *kept = value_of(output, "HOST-RO-FILE");
+    g_autofree char *n = expect("exec-net", 0, "HELLO-FROM-HOST");
+    g_autofree char *d = expect("exec-disk", 0, "DISK-SECTOR-0");
+
+    ck_assert_msg(strstr(r, "kept\n"), "%s", tail(r));
+    ck_assert_str_eq(kept, "kept");
+    ck_assert_msg(strstr(n, "nameserver 10.0.2.3"), "%s", tail(n));
+}
+END_TEST
+
 /* A module of a kernel build tree loads with modprobe (--modules). */
 START_TEST(exec_modprobe_from_a_build_tree)
 {
@@ -1139,6 +1158,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, exec_stdin_binary_and_eof);
     tcase_add_test(tc, exec_writes_stay_in_the_guest_except_rw);
     tcase_add_test(tc, exec_modprobe_from_a_build_tree);
+    tcase_add_test(tc, exec_share_net_and_disk_options);
     tcase_add_test(tc, exec_panic_timeout_and_unsuitable_kernel);
     tcase_add_test(tc, share_backend_killed_gives_io_errors);
     tcase_add_test(tc, share_errors_before_boot);

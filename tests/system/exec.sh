@@ -1,25 +1,14 @@
 # exec.sh: the system suite's husk exec scenarios, sourced by scenarios.sh
 # inside the test host (whose own root, a busybox initramfs, is "the
-# host's root" here); needs its scenario(), vmlinuz, and exec-modules.tar:
-# some of the cloud kernel's modules with its modules.order and
-# modules.builtin, unpacked into a fake kernel build tree (no
-# modules.dep: husk stages it and runs depmod, busybox's here).
+# host's root" here); needs its scenario(), vmlinuz, exec-modules.tar and
+# exec-tree.sh.
 
 # Everything under the scenario's directory (the test host's /husk, or a
 # scratch directory on a host with hardware KVM): the guest sees it there
 # through the shared root.
 W=$(pwd)/exec-work
-rm -rf "$W"
-mkdir -p $W/ktree/arch/x86/boot $W/xd/rw $W/xd/cwd
-tar -xf exec-modules.tar -C $W/ktree
-(cd $W/ktree && sed -n 's|^kernel/||p' modules.order > o &&
-    mv o modules.order && mv kernel/* . && rmdir kernel)
-echo "# a kernel build tree, as far as husk exec looks" > $W/ktree/Makefile
-cp vmlinuz $W/ktree/arch/x86/boot/bzImage
-# The same modules without virtio-fs: a kernel that cannot share a root.
-mkdir -p $W/ktree-nofs
-(cd $W/ktree && tar -cf - .) | tar -xf - -C $W/ktree-nofs
-rm -f $W/ktree-nofs/fs/fuse/virtiofs.ko
+. ./exec-tree.sh
+mkdir -p $W/xd/rw $W/xd/cwd
 dd if=/dev/urandom of=$W/xd/a bs=1M count=1 2>/dev/null
 dd if=/dev/urandom of=$W/xd/b bs=1M count=1 2>/dev/null
 echo "HOST-A-SHA=$(sha256sum < $W/xd/a | cut -d' ' -f1)"
@@ -49,6 +38,24 @@ scenario exec-overlay $X --rw $W/xd/rw -- sh -c \
      echo through > $W/xd/rw/file && echo WROTE"
 echo "HOST-OVERLAY-FILE=$([ -e $W/xd/overlay-file ] && echo present || echo absent)"
 echo "HOST-RW-FILE=$(cat $W/xd/rw/file 2>/dev/null || echo absent)"
+# --share DIR,ro: at its own path, and read-only.
+mkdir -p $W/xd/ro
+echo kept > $W/xd/ro/file
+scenario exec-share-ro $X --share $W/xd/ro,ro -- sh -c \
+    "cat $W/xd/ro/file; echo x > $W/xd/ro/file 2>/dev/null || echo RO-REFUSED"
+echo "HOST-RO-FILE=$(cat $W/xd/ro/file)"
+# --net user: eth0 is up with husk-slirp's address; the host's loopback
+# is 10.0.2.2.
+(echo HELLO-FROM-HOST | timeout 120 nc -l -p 18123 >/dev/null) &
+scenario exec-net $X --net user -- sh -c \
+    "cat /etc/resolv.conf; sleep 2 | nc 10.0.2.2 18123"
+wait
+# --disk: the guest's /dev/vda.
+printf 'DISK-SECTOR-0' > /tmp/exec-disk.img
+dd if=/dev/zero bs=1M count=1 >> /tmp/exec-disk.img 2>/dev/null
+scenario exec-disk $X --disk /tmp/exec-disk.img,ro -- sh -c \
+    "head -c 13 /dev/vda; echo"
+rm -f /tmp/exec-disk.img
 # The caller's working directory, and --env.
 echo "=== BEGIN exec-cwd"
 (cd $W/xd/cwd && $X --env HUSK_TEST=yes -- sh -c 'echo "CWD=$(pwd) HUSK_TEST=$HUSK_TEST"')
