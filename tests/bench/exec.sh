@@ -57,7 +57,6 @@ exit $rc
 QEXEC
 scen=$tmp/scen.sh
 cat > "$scen" <<SCEN
-W=\$(pwd)/exec-work
 . ./exec-tree.sh
 export HOME=/root
 mkdir -p /root

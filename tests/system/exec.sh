@@ -3,10 +3,6 @@
 # host's root" here); needs its scenario(), vmlinuz, exec-modules.tar and
 # exec-tree.sh.
 
-# Everything under the scenario's directory (the test host's /husk, or a
-# scratch directory on a host with hardware KVM): the guest sees it there
-# through the shared root.
-W=$(pwd)/exec-work
 . ./exec-tree.sh
 mkdir -p $W/xd/rw $W/xd/cwd
 dd if=/dev/urandom of=$W/xd/a bs=1M count=1 2>/dev/null
@@ -73,3 +69,4 @@ scenario exec-no-virtiofs husk exec --kernel $W/ktree/arch/x86/boot/bzImage \
 scenario exec-no-command husk exec --kernel $W/ktree/arch/x86/boot/bzImage
 scenario exec-bad-modules husk exec --kernel $W/ktree/arch/x86/boot/bzImage \
     --modules $W/xd -- true
+rm -rf "$W"
