@@ -531,6 +531,9 @@ static bool parse_opts(int argc,
                          "COMMAND [ARGS...] (see --help)");
         }
         cfg->exec.argv = argv + optind;
+        if (!cmdline_given) {
+            cfg->cmdline = NULL; /* exec.c's own, and --cmdline's after */
+        }
         return true;
     }
     if (optind < argc) {

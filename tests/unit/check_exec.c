@@ -297,7 +297,8 @@ START_TEST(exec_options_end_at_command)
     ck_assert_ptr_null(cfg.exec.argv[3]);
     ck_assert_uint_eq(cfg.exec.nr_env, 1);
     ck_assert_str_eq(cfg.exec.env[0], "A_1=x=y");
-    ck_assert_ptr_null(cfg.kernel); /* exec.c finds one */
+    ck_assert_ptr_null(cfg.kernel);  /* exec.c finds one */
+    ck_assert_ptr_null(cfg.cmdline); /* exec.c's, unless --cmdline */
     config_clear(&cfg);
     ck_assert(parse_exec(a2, 6, &cfg, NULL));
     ck_assert(cfg.exec.verbose);
