@@ -196,7 +196,10 @@ static bool landlock(const struct sandbox_file *files,
     }
     if (abi >= 6 && (flags & SANDBOX_JAIL_SCOPE)) {
         attr.scoped =
-            LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
+            ((flags & SANDBOX_JAIL_SCOPE_SOCKETS)
+                 ? LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+                 : 0) |
+            ((flags & SANDBOX_JAIL_SCOPE_SIGNALS) ? LANDLOCK_SCOPE_SIGNAL : 0);
         size = sizeof(attr);
     }
     fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);

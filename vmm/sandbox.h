@@ -68,13 +68,18 @@ bool sandbox_prepare(enum sandbox_mode mode, unsigned roles, GError **errp);
 
 /* What sandbox_jail closes besides files. */
 #define SANDBOX_JAIL_LIMIT_FDS 1u /* RLIMIT_NOFILE just above what is open */
-#define SANDBOX_JAIL_SCOPE                    \
-    2u /* no signals or abstract UNIX sockets \
-        * outside this process (Landlock ABI 6) */
-#define SANDBOX_JAIL_NO_TCP                     \
-    4u /* no TCP bind/connect (Landlock ABI 4): \
-        * husk, not husk-slirp */
-#define SANDBOX_JAIL_NO_NET (SANDBOX_JAIL_SCOPE | SANDBOX_JAIL_NO_TCP)
+/* No signals outside this process (Landlock ABI 6): husk-slirp.  Not
+ * husk, which stops the backends it started (a pidfd signal) and has
+ * them die with it (PR_SET_PDEATHSIG, sent in husk's name). */
+#define SANDBOX_JAIL_SCOPE_SIGNALS 2u
+/* No TCP bind/connect (Landlock ABI 4): husk, not husk-slirp. */
+#define SANDBOX_JAIL_NO_TCP 4u
+/* No abstract UNIX sockets outside this process (Landlock ABI 6). */
+#define SANDBOX_JAIL_SCOPE_SOCKETS 8u
+#define SANDBOX_JAIL_SCOPE \
+    (SANDBOX_JAIL_SCOPE_SIGNALS | SANDBOX_JAIL_SCOPE_SOCKETS)
+/* husk's own: nothing network-like but its descriptors. */
+#define SANDBOX_JAIL_NO_NET (SANDBOX_JAIL_SCOPE_SOCKETS | SANDBOX_JAIL_NO_TCP)
 
 /* Before the threads that inherit it start: no_new_privs, and Landlock
  * over files (nothing reachable but these) plus what flags add.  Errors:

@@ -109,7 +109,11 @@ struct vm {
 };
 
 /* vhost-user devices (vm_vhost_user.c): share i, disk i.  Setup thread. */
-bool vm_create_share(struct vm *vm, unsigned i, GError **errp);
+/* Share i in two steps: its virtiofsd started (husk's end of the socket,
+ * or -1), then the device on that socket (which takes it, even on
+ * failure), so that several virtiofsd come up at once. */
+int vm_start_share(struct vm *vm, unsigned i, GError **errp);
+bool vm_create_share(struct vm *vm, unsigned i, int sock, GError **errp);
 bool vm_create_vu_disk(struct vm *vm, unsigned i, GError **errp);
 bool vm_create_vu_nic(struct vm *vm, unsigned i, GError **errp);
 

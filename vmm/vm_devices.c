@@ -10,6 +10,7 @@
 #include <glib-unix.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "devices/backend/net_tap.h"
 #include "lib/layout_x86.h"
@@ -269,14 +270,34 @@ static bool create_platform(struct vm *vm, GError **errp)
     return true;
 }
 
+/* Every virtiofsd first, then each device's handshake: their start-ups
+ * overlap instead of adding up. */
 static bool create_shares(struct vm *vm, GError **errp)
 {
-    for (unsigned i = 0; i < vm->cfg.nr_shares; i++) {
-        if (!vm_create_share(vm, i, errp)) {
-            return false;
+    int sock[VM_MAX_SHARES];
+    unsigned n = vm->cfg.nr_shares, i;
+    bool ok = true;
+
+    for (i = 0; i < n; i++) {
+        sock[i] = vm_start_share(vm, i, errp);
+        if (sock[i] < 0) {
+            break;
         }
     }
-    return true;
+    if (i < n) {
+        while (i-- > 0) {
+            close(sock[i]); /* the processes are stopped with the VM */
+        }
+        return false;
+    }
+    for (i = 0; i < n; i++) {
+        if (ok) {
+            ok = vm_create_share(vm, i, sock[i], errp);
+        } else {
+            close(sock[i]);
+        }
+    }
+    return ok;
 }
 
 bool vm_create_devices(struct vm *vm, GError **errp)

@@ -145,19 +145,21 @@ static bool plug(struct vm *vm,
     return true;
 }
 
-bool vm_create_share(struct vm *vm, unsigned i, GError **errp)
+int vm_start_share(struct vm *vm, unsigned i, GError **errp)
+{
+    g_autofree char *program = vfsd_program(vm->cfg.virtiofsd);
+
+    return vfsd_start(&vm->cfg.shares[i], program, &vm->share_proc[i], errp);
+}
+
+bool vm_create_share(struct vm *vm, unsigned i, int sock, GError **errp)
 {
     const struct vm_share_config *sh = &vm->cfg.shares[i];
     struct backend_proc *p = &vm->share_proc[i];
-    g_autofree char *program = vfsd_program(vm->cfg.virtiofsd);
     g_autofree char *label = g_strdup_printf("share '%s'", sh->tag);
     struct vm_virtio *slot;
     struct vudev *u;
-    int sock = vfsd_start(sh, program, p, errp);
 
-    if (sock < 0) {
-        return false;
-    }
     slot = vm_virtio_slot(vm, errp);
     if (!slot) {
         close(sock);

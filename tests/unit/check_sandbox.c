@@ -464,6 +464,52 @@ START_TEST(slirp_jail_is_scoped)
 }
 END_TEST
 
+/* husk's own jail (the flags vm.c passes) still lets it signal the
+ * backends it started before the jail (virtiofsd, qemu-storage-daemon,
+ * husk-slirp): stopping one is a pidfd signal.  With signals scoped
+ * (Landlock ABI 6+) every stop took the 2 s of both waits, and a hung
+ * backend was never killed. */
+static void jailed_stop_backend(void *arg)
+{
+    g_autoptr(GError) err = NULL;
+    pid_t backend = fork();
+    int pidfd;
+
+    if (backend == 0) {
+        /* Holds no end of the test's pipe (a failing test then ends at
+         * once), and should end with the test's child. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (int fd = STDERR_FILENO; fd < 1024; fd++) {
+            close(fd);
+        }
+        for (;;) {
+            pause();
+        }
+    }
+    pidfd = (int)syscall(SYS_pidfd_open, backend, 0);
+    if (backend < 0 || pidfd < 0 || !sandbox_prepare(SANDBOX_ON, ~0u, &err) ||
+        !sandbox_jail(NULL, 0, SANDBOX_JAIL_LIMIT_FDS | SANDBOX_JAIL_NO_NET,
+                      &err)) {
+        fprintf(stderr, "setup: %s\n", err ? err->message : g_strerror(errno));
+        _exit(99);
+    }
+    if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0) {
+        _exit(errno);
+    }
+    _exit(waitpid(backend, NULL, 0) == backend ? 0 : 98);
+}
+
+START_TEST(husk_jail_can_stop_its_backends)
+{
+    g_autofree char *e = NULL;
+    int st = in_child(jailed_stop_backend, NULL, &e);
+
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                  "stopping a backend from husk's jail: %d (errno) %s",
+                  WIFEXITED(st) ? WEXITSTATUS(st) : -1, e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sandbox");
@@ -477,6 +523,7 @@ int main(void)
     tcase_add_test(tc, jail_network_per_role);
     tcase_add_test(tc, argument_rules);
     tcase_add_test(tc, slirp_jail_is_scoped);
+    tcase_add_test(tc, husk_jail_can_stop_its_backends);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
