@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -114,7 +115,11 @@ static ssize_t sink_write(struct vcon_sink *s, const void *buf, size_t len)
         return -EAGAIN;
     }
     if (n <= 0) {
-        p->gone = true; /* EPIPE and the like: nobody reads any more */
+        /* EPIPE and the like: nobody reads any more. */
+        p->gone = true;
+        if (p->ctl) {
+            p->ctl->request_exit(p->ctl, VM_EXIT_SIGNAL, SIGPIPE);
+        }
         return (ssize_t)len;
     }
     return n;
@@ -141,9 +146,14 @@ static void sink_nothing(struct vcon_sink *s)
 {
 }
 
-void pump_init(struct pump *p, GMainContext *ctx, int fd, bool input)
+void pump_init(struct pump *p,
+               GMainContext *ctx,
+               int fd,
+               bool input,
+               struct vm_ctl *ctl)
 {
     memset(p, 0, sizeof(*p));
+    p->ctl = ctl;
     p->ctx = ctx;
     p->fd = fd;
     p->input = input;

@@ -218,7 +218,7 @@ static bool create_exec_ports(struct vm *vm, GError **errp)
         return false;
     }
     for (int i = 0; i < 3; i++) {
-        pump_init(&vm->pumps[i], vm->ctx, i, i == 0);
+        pump_init(&vm->pumps[i], vm->ctx, i, i == 0, &vm->ctl);
         sinks[i] = pump_sink(&vm->pumps[i]);
     }
     vm->xcon = g_new0(struct vcon, 1);

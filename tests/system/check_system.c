@@ -864,12 +864,16 @@ START_TEST(exec_runs_command_with_its_status)
     g_autofree char *want = g_strdup_printf("\n%s\n", exec_release);
     g_autofree char *x = expect("exec-exit3", 3, NULL);
     g_autofree char *nf = expect("exec-not-found", 127, "no-such-command");
+    g_autofree char *dk = expect("exec-default-kernel", 0, "modules.dep");
+    g_autofree char *dk_rel = value_of(dk, "RELEASE");
 
     /* The test host's own kernel messages may come between the lines. */
     ck_assert_msg(rc == 0 && strstr(lines, want),
                   "husk exec -- uname -r: status %d, printed:\n%s\n(wanted "
                   "%s)",
                   rc, u, exec_release);
+    ck_assert_msg(dk_rel && !strcmp(dk_rel, exec_release),
+                  "without --kernel: %s", tail(dk));
 }
 END_TEST
 
@@ -886,6 +890,15 @@ START_TEST(exec_streams_are_byte_exact_and_apart)
     ck_assert_msg(!strcmp(a, o), "stdout: host file %s, husk printed %s", a, o);
     ck_assert_msg(!strcmp(bb, e), "stderr: host file %s, husk printed %s", bb,
                   e);
+}
+END_TEST
+
+/* husk exec -- yes | head -1: the reader's going ends it, 141. */
+START_TEST(exec_reader_gone_ends_command)
+{
+    g_autofree char *b = expect("exec-sigpipe", 0, "HUSK-RC=141");
+
+    ck_assert_msg(g_str_has_prefix(b, "y\n") || strstr(b, "\ny\n"), "%s", b);
 }
 END_TEST
 
@@ -1156,6 +1169,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, exec_runs_command_with_its_status);
     tcase_add_test(tc, exec_streams_are_byte_exact_and_apart);
     tcase_add_test(tc, exec_stdin_binary_and_eof);
+    tcase_add_test(tc, exec_reader_gone_ends_command);
     tcase_add_test(tc, exec_writes_stay_in_the_guest_except_rw);
     tcase_add_test(tc, exec_modprobe_from_a_build_tree);
     tcase_add_test(tc, exec_share_net_and_disk_options);

@@ -14,6 +14,13 @@ mkdir -p /root
 X="husk exec --kernel $W/ktree/arch/x86/boot/bzImage --timeout 200"
 
 scenario exec-uname $X -- uname -r
+# No --kernel: the newest cloud kernel in husk's cache (HUSK_CACHE here),
+# with the modules beside it (an unpacked package: no modules.dep).
+mkdir -p $W/cache/kernel/linux-image-test-cloud-amd64-1/modules
+cp vmlinuz $W/cache/kernel/linux-image-test-cloud-amd64-1/vmlinuz
+tar -xf exec-modules.tar -C $W/cache/kernel/linux-image-test-cloud-amd64-1/modules
+scenario exec-default-kernel env HUSK_CACHE=$W/cache husk exec --timeout 200 \
+    -- sh -c 'echo "RELEASE=$(uname -r)"; ls /lib/modules/$(uname -r)/modules.dep'
 scenario exec-exit3 $X -- sh -c 'exit 3'
 scenario exec-not-found $X -- no-such-command
 # 1 MiB on stdout and another on stderr, byte for byte and apart.
@@ -24,6 +31,10 @@ rc=$?
 echo "EXEC-OUT-SHA=$(sha256sum < /tmp/exec-out | cut -d' ' -f1)"
 echo "EXEC-ERR-SHA=$(sha256sum < /tmp/exec-err | cut -d' ' -f1)"
 echo "=== END exec-streams rc=$rc"
+# A reader that stops reading ends COMMAND as a pipe would (141).
+echo "=== BEGIN exec-sigpipe"
+({ $X -- yes; echo "HUSK-RC=$?" >&2; } | head -n 1) 2>&1
+echo "=== END exec-sigpipe rc=$?"
 # stdin: a NUL byte and end of file (od ends only on EOF).
 echo "=== BEGIN exec-stdin"
 printf 'a\0b' | $X -- od -An -c

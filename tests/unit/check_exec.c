@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <linux/virtio_console.h>
 #include <linux/virtio_ids.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -416,8 +417,8 @@ START_TEST(pump_eof_reaches_the_guest_and_output_is_drained)
     test_mem_init(&tm, RAM, 0);
     test_irq_init(&irq);
     bus_init(&bus, "mmio");
-    pump_init(&pin, ctx, in[0], true);
-    pump_init(&pout, ctx, out[1], false);
+    pump_init(&pin, ctx, in[0], true, NULL);
+    pump_init(&pout, ctx, out[1], false, NULL);
     sinks[0] = pump_sink(&pin);
     sinks[1] = pump_sink(&pout);
     vcon_init_ports(&con, 2, names, sinks, &tm.gm, &irq.line);
@@ -490,6 +491,44 @@ START_TEST(pump_eof_reaches_the_guest_and_output_is_drained)
 }
 END_TEST
 
+struct exit_seen {
+    struct vm_ctl ctl;
+    enum vm_exit_reason r;
+    int status, calls;
+};
+
+static void seen_exit(struct vm_ctl *c, enum vm_exit_reason r, int status)
+{
+    struct exit_seen *e = (struct exit_seen *)c;
+
+    e->r = r;
+    e->status = status;
+    e->calls++;
+}
+
+/* A reader that went away ends the VM as SIGPIPE ends a writer (else the
+ * guest's writer would wait on its port forever: yes | head -1). */
+START_TEST(pump_reader_gone_is_sigpipe)
+{
+    struct exit_seen e = {.ctl.request_exit = seen_exit};
+    struct pump p;
+    int fds[2];
+    ssize_t n;
+
+    signal(SIGPIPE, SIG_IGN); /* as husk's main() */
+    ck_assert_int_eq(pipe(fds), 0);
+    close(fds[0]);
+    pump_init(&p, NULL, fds[1], false, &e.ctl);
+    n = pump_sink(&p)->write(pump_sink(&p), "y\n", 2);
+    ck_assert_int_eq(n, 2); /* taken (dropped), never -EAGAIN forever */
+    ck_assert_int_eq(e.calls, 1);
+    ck_assert_int_eq(e.r, VM_EXIT_SIGNAL);
+    ck_assert_int_eq(e.status, SIGPIPE);
+    ck_assert_int_eq(pump_sink(&p)->write(pump_sink(&p), "y\n", 2), 2);
+    close(fds[1]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exec");
@@ -505,6 +544,7 @@ int main(void)
     tcase_add_test(tc, exec_bad_options_are_one_line_64);
     tcase_add_test(tc, console_tail_keeps_the_last_lines);
     tcase_add_test(tc, pump_eof_reaches_the_guest_and_output_is_drained);
+    tcase_add_test(tc, pump_reader_gone_is_sigpipe);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
