@@ -96,14 +96,15 @@ static int exec_after(struct vm *vm, int status, void *opaque)
         return HUSK_EXIT_TIMEOUT;
     case VM_EXIT_RESET:
     case VM_EXIT_POWEROFF:
-        if (started) {
-            return 0; /* COMMAND itself rebooted or powered off */
-        }
-        /* panic=-1: a panic before pvpanic's driver is a reboot. */
+        /* panic=-1: a panic without pvpanic's driver (not loaded yet, or
+         * not in this kernel) is a reboot. */
         tail = console_tail(&vm->console, EXEC_TAIL_LINES);
         if (strstr(tail, "Kernel panic")) {
             print_tail(vm, "the guest kernel panicked");
             return HUSK_EXIT_GUEST_PANIC;
+        }
+        if (started) {
+            return 0; /* COMMAND itself rebooted or powered off */
         }
         print_tail(vm, "the guest ended before COMMAND ran");
         return HUSK_EXIT_EXEC_GUEST;

@@ -955,6 +955,8 @@ START_TEST(exec_panic_timeout_and_unsuitable_kernel)
 {
     g_autofree char *p = expect("exec-panic", 120, "the guest kernel panicked");
     g_autofree char *t = expect("exec-timeout", 124, "COMMAND timed out");
+    g_autofree char *pr =
+        expect("exec-panic-reboot", 120, "the guest kernel panicked");
     g_autofree char *n = expect("exec-no-virtiofs", 125,
                                 "husk exec: the guest kernel has no virtio-fs");
     g_autofree char *u = expect("exec-no-command", 64, "no command given");

@@ -72,6 +72,12 @@ echo "=== END exec-cwd rc=$?"
 scenario exec-modprobe $X --modules $W/ktree -- sh -c \
     'modprobe dummy && grep -q "^dummy " /proc/modules && echo MODPROBE-OK'
 scenario exec-panic $X -- sh -c 'echo c > /proc/sysrq-trigger'
+# Without pvpanic's driver a panic is a reboot (panic=-1): still 120.
+mkdir -p $W/ktree-nopvpanic
+(cd $W/ktree && tar -cf - .) | tar -xf - -C $W/ktree-nopvpanic
+rm -rf $W/ktree-nopvpanic/drivers/misc/pvpanic
+scenario exec-panic-reboot $X --modules $W/ktree-nopvpanic -- sh -c \
+    'echo c > /proc/sysrq-trigger'
 scenario exec-timeout husk exec --kernel $W/ktree/arch/x86/boot/bzImage \
     --timeout 40 -- sleep 600
 scenario exec-no-virtiofs husk exec --kernel $W/ktree/arch/x86/boot/bzImage \
