@@ -19,6 +19,7 @@
 #include "lib/exec_proto.h"
 #include "vmm/config.h"
 #include "vmm/exec_kernel.h"
+#include "vmm/kvm.h"
 #include "vmm/run.h"
 #include "vmm/vm.h"
 
@@ -218,6 +219,14 @@ static int exec_with(int argc, char **argv, struct vm_config *cfg)
     if (action == CONFIG_VERSION) {
         printf("husk %s\n", HUSK_VERSION);
         return 0;
+    }
+    if (kvm_backing() == KVM_BACKING_PVM) {
+        /* Its guest is always Linux, which PVM cannot run: the vCPU
+         * would spin in software for minutes before KVM gives up. */
+        g_printerr(
+            "husk exec: this host's /dev/kvm is PVM (software-backed), "
+            "which cannot boot a Linux kernel (see 'husk check')\n");
+        return HUSK_EXIT_UNAVAILABLE;
     }
     if (geteuid() != 0) {
         g_printerr(
