@@ -33,6 +33,13 @@
 #define EXEC_PORT_STDERR "husk.stderr"
 
 #define EXEC_MARK_COMMAND 0x61
+/* Progress markers on the same port, for husk's boot timeline: the init
+ * started (the default guest's "user space" 0x60), its modules loaded,
+ * the console ports found, the root and overlay mounted. */
+#define EXEC_MARK_INIT 0x60
+#define EXEC_MARK_MODULES 0x62
+#define EXEC_MARK_PORTS 0x63
+#define EXEC_MARK_ROOT 0x64
 
 enum exec_failure {
     EXEC_FAIL_NONE = 0,

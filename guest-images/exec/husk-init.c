@@ -573,8 +573,10 @@ int main(void)
         fail(EXEC_FAIL_DEVTMPFS,
              "the guest kernel has no devtmpfs (CONFIG_DEVTMPFS)");
     }
+    init_mark(EXEC_MARK_INIT);
     read_spec();
     load_modules();
+    init_mark(EXEC_MARK_MODULES);
     if (!have_virtio_devices()) {
         fail(EXEC_FAIL_VIRTIO,
              "the guest kernel found no virtio device (it needs "
@@ -585,7 +587,9 @@ int main(void)
              "the guest kernel has no virtio-fs (CONFIG_VIRTIO_FS)");
     }
     find_ports(fds);
+    init_mark(EXEC_MARK_PORTS);
     mount_root();
+    init_mark(EXEC_MARK_ROOT);
     mount_guest_dirs();
     mount_shares();
     switch_root();
