@@ -1,6 +1,7 @@
 /*
  * fuzz_boot.c: libFuzzer target for the kernel loaders (bzImage setup
- * header, PVH ELF program headers and notes) and the ACPI table builder:
+ * header and its release string, PVH ELF program headers and notes) and
+ * the ACPI table builder:
  * the input is taken as a kernel image and loaded into a 16 MiB guest
  * memory with a command line and initrd sized from the input; its first
  * bytes and tail also describe the CPUs and devices the tables list.
@@ -40,6 +41,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     a.rsdp = LAYOUT_ACPI_START;
     if (!kernel_load(&tm.gm, &a, &e, &err)) {
         g_clear_error(&err);
+    }
+    {
+        /* husk exec reads the release from the same header. */
+        char rel[128];
+
+        if (bzimage_release(data, size, rel, 1 + (size ? data[0] % 128 : 0))) {
+            if (strlen(rel) >= 128) {
+                abort();
+            }
+        }
     }
     if (size >= 2) {
         /* The table builders: up to 32 devices of any kind, address,
