@@ -184,13 +184,15 @@ static bool add_share(struct vm_config *cfg,
         return usage(errp, "%s '%s': %s", opt, arg, why);
     }
     sh->spec = arg;
+    sh->opt = opt;
     cfg->nr_shares++;
     for (unsigned i = 0; i + 1 < cfg->nr_shares; i++) {
         if (!strcmp(cfg->shares[i].tag, sh->tag)) {
             return usage(errp,
-                         "%s '%s': tag '%s' is taken by '%s' (give "
+                         "%s '%s': tag '%s' is taken by %s '%s' (give "
                          "tag=NAME)",
-                         opt, arg, sh->tag, cfg->shares[i].spec);
+                         opt, arg, sh->tag, cfg->shares[i].opt,
+                         cfg->shares[i].spec);
         }
     }
     if (cfg->exec.argv && g_str_has_prefix(sh->tag, "husk-")) {

@@ -45,6 +45,7 @@ struct vm_net_config {
 /* One --share option: a host directory served by virtiofsd. */
 struct vm_share_config {
     const char *spec; /* the --share argument, for messages */
+    const char *opt;  /* the option that gave it: --share or --rw */
     char *dir;
     char *tag; /* what the guest mounts: mount -t virtiofs TAG /mnt */
     bool read_only;

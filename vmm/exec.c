@@ -73,6 +73,36 @@ static void print_tail(struct vm *vm, const char *why)
     }
 }
 
+/* A panic's report starts where the trouble does, often more than
+ * EXEC_TAIL_LINES back (a long trace): from the first line of all that
+ * is kept that opens an oops or a panic, to the end. */
+static void print_panic(struct vm *vm)
+{
+    static const char *const opens[] = {"BUG:", "Oops:", "general protection",
+                                        "sysrq: Trigger", "Kernel panic"};
+    g_autofree char *all = console_tail(&vm->console, UINT_MAX);
+    const char *from = NULL;
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(opens); i++) {
+        const char *p = strstr(all, opens[i]);
+
+        if (p && (!from || p < from)) {
+            from = p;
+        }
+    }
+    if (!from) {
+        print_tail(vm, "the guest kernel panicked");
+        return;
+    }
+    while (from > all && from[-1] != '\n') {
+        from--;
+    }
+    g_printerr(
+        "husk exec: the guest kernel panicked; the kernel's lines "
+        "from the trouble on:\n%s",
+        from);
+}
+
 /* What the VM's end means: COMMAND's status once it ran, else why the
  * guest never got there. */
 static int exec_after(struct vm *vm, int status, void *opaque)
@@ -89,7 +119,7 @@ static int exec_after(struct vm *vm, int status, void *opaque)
         g_printerr("husk exec: %s\n", failure_text(status));
         return HUSK_EXIT_EXEC_GUEST;
     case VM_EXIT_PANIC:
-        print_tail(vm, "the guest kernel panicked");
+        print_panic(vm);
         return HUSK_EXIT_GUEST_PANIC;
     case VM_EXIT_TIMEOUT:
         print_tail(vm, started ? "COMMAND timed out"
@@ -98,10 +128,11 @@ static int exec_after(struct vm *vm, int status, void *opaque)
     case VM_EXIT_RESET:
     case VM_EXIT_POWEROFF:
         /* panic=-1: a panic without pvpanic's driver (not loaded yet, or
-         * not in this kernel) is a reboot. */
-        tail = console_tail(&vm->console, EXEC_TAIL_LINES);
+         * not in this kernel) is a reboot.  Its first line may be more
+         * than EXEC_TAIL_LINES back (a long trace): all that is kept. */
+        tail = console_tail(&vm->console, UINT_MAX);
         if (strstr(tail, "Kernel panic")) {
-            print_tail(vm, "the guest kernel panicked");
+            print_panic(vm);
             return HUSK_EXIT_GUEST_PANIC;
         }
         if (started) {
@@ -185,6 +216,7 @@ static bool add_own_share(struct vm_config *cfg,
     }
     sh = &cfg->shares[cfg->nr_shares++];
     sh->spec = dir;
+    sh->opt = "husk exec";
     sh->dir = g_strdup(dir);
     sh->tag = g_strdup(tag);
     sh->read_only = true;

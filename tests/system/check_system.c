@@ -932,7 +932,7 @@ END_TEST
 START_TEST(exec_share_net_and_disk_options)
 {
     g_autofree char *r = expect("exec-share-ro", 0, "RO-REFUSED");
-    g_autofree char *kept = value_of(output, "HOST-RO-FILE");
+    g_autofree char *kept = value_of(output, "HOST-EXEC-RO-FILE");
     g_autofree char *n = expect("exec-net", 0, "HELLO-FROM-HOST");
     g_autofree char *d = expect("exec-disk", 0, "DISK-SECTOR-0");
 

@@ -50,7 +50,7 @@ mkdir -p $W/xd/ro
 echo kept > $W/xd/ro/file
 scenario exec-share-ro $X --share $W/xd/ro,ro -- sh -c \
     "cat $W/xd/ro/file; echo x > $W/xd/ro/file 2>/dev/null || echo RO-REFUSED"
-echo "HOST-RO-FILE=$(cat $W/xd/ro/file)"
+echo "HOST-EXEC-RO-FILE=$(cat $W/xd/ro/file)"
 # --net user: eth0 is up with husk-slirp's address; the host's loopback
 # is 10.0.2.2.
 (echo HELLO-FROM-HOST | timeout 120 nc -l -p 18123 >/dev/null) &

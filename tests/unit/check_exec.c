@@ -9,6 +9,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <glib/gstdio.h>
 #include <linux/virtio_console.h>
 #include <linux/virtio_ids.h>
@@ -313,7 +314,7 @@ END_TEST
 START_TEST(exec_bad_options_are_one_line_64)
 {
     static const struct {
-        const char *args[6];
+        const char *args[8];
         const char *says;
     } bad[] = {
         {{"exec", NULL}, "no command given"},
@@ -325,6 +326,8 @@ START_TEST(exec_bad_options_are_one_line_64)
         {{"exec", "--initrd", "x", "true", NULL}, "makes the initrd"},
         {{"exec", "--console", "virtio", "true", NULL}, "the console"},
         {{"exec", "--bogus", "true", NULL}, "see husk exec --help"},
+        {{"exec", "--share", "/tmp", "--rw", "/tmp", "true", NULL},
+         "--rw '/tmp': tag 'tmp' is taken by --share '/tmp'"},
     };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
@@ -373,6 +376,14 @@ START_TEST(console_tail_keeps_the_last_lines)
     console_uart_tx(&c, (const uint8_t *)"\x1b[0mKernel panic\x07", 17);
     t = console_tail(&c, 3);
     ck_assert_str_eq(t, "line 2998\nline 2999\n[0mKernel panic\n");
+    {
+        /* All that is kept, for the search for a panic's first line. */
+        g_autofree char *all = console_tail(&c, UINT_MAX);
+
+        ck_assert_uint_le(strlen(all), CONSOLE_TAIL_SIZE + 1);
+        ck_assert_uint_gt(strlen(all), CONSOLE_TAIL_SIZE - 100);
+        ck_assert(g_str_has_suffix(all, "[0mKernel panic\n"));
+    }
     ck_assert_uint_eq(c.ring_len, 0); /* out_fd -1: kept only */
     ck_assert_uint_eq(c.dropped, 0);
     console_stop_flush(&c, 0);
