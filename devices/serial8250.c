@@ -288,3 +288,59 @@ size_t serial8250_rx_room(struct serial8250 *s)
     g_mutex_unlock(&s->lock);
     return room;
 }
+
+/* Snapshots: every register and the input not yet read.  A loaded value
+ * is a register value, any byte; the input buffer's geometry is bounded
+ * by its size. */
+void serial8250_save(struct serial8250 *s, struct st_writer *w)
+{
+    uint8_t rx[SERIAL_RX_BUF];
+
+    g_mutex_lock(&s->lock);
+    st_put_u64(w, "ier", s->ier);
+    st_put_u64(w, "iir_fifo", s->iir_fifo);
+    st_put_u64(w, "lcr", s->lcr);
+    st_put_u64(w, "mcr", s->mcr);
+    st_put_u64(w, "lsr", s->lsr);
+    st_put_u64(w, "msr", s->msr);
+    st_put_u64(w, "scr", s->scr);
+    st_put_u64(w, "dll", s->dll);
+    st_put_u64(w, "dlm", s->dlm);
+    st_put_u64(w, "fcr", s->fcr);
+    st_put_bool(w, "thr_ipending", s->thr_ipending);
+    st_put_bool(w, "irq_level", s->irq_level);
+    /* The input in order, from the ring. */
+    for (unsigned i = 0; i < s->rx_count; i++) {
+        rx[i] = s->rx[(s->rx_head + i) % SERIAL_RX_BUF];
+    }
+    st_put_blob(w, "rx", rx, s->rx_count);
+    g_mutex_unlock(&s->lock);
+}
+
+bool serial8250_load(struct serial8250 *s, struct st_reader *r)
+{
+    size_t n;
+    g_autofree uint8_t *rx = NULL;
+
+    g_mutex_lock(&s->lock);
+    s->ier = (uint8_t)st_get_u64(r, "ier", 0, 0x0f);
+    s->iir_fifo = (uint8_t)st_get_u64(r, "iir_fifo", 0, 0xff);
+    s->lcr = (uint8_t)st_get_u64(r, "lcr", 0, 0xff);
+    s->mcr = (uint8_t)st_get_u64(r, "mcr", 0, 0xff);
+    s->lsr = (uint8_t)st_get_u64(r, "lsr", 0, 0xff);
+    s->msr = (uint8_t)st_get_u64(r, "msr", 0, 0xff);
+    s->scr = (uint8_t)st_get_u64(r, "scr", 0, 0xff);
+    s->dll = (uint8_t)st_get_u64(r, "dll", 0, 0xff);
+    s->dlm = (uint8_t)st_get_u64(r, "dlm", 0, 0xff);
+    s->fcr = (uint8_t)st_get_u64(r, "fcr", 0, 0xff);
+    s->thr_ipending = st_get_bool(r, "thr_ipending");
+    s->irq_level = st_get_bool(r, "irq_level");
+    rx = st_get_blob_max(r, "rx", SERIAL_RX_BUF, &n);
+    s->rx_head = 0;
+    s->rx_count = st_failed(r) ? 0 : (unsigned)n;
+    if (n) {
+        memcpy(s->rx, rx, n);
+    }
+    g_mutex_unlock(&s->lock);
+    return !st_failed(r);
+}

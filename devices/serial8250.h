@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "lib/bus.h"
+#include "lib/state.h"
 #include "lib/vmctl.h"
 
 #define SERIAL_RX_BUF 256
@@ -50,5 +51,10 @@ size_t serial8250_input(struct serial8250 *s, const uint8_t *buf, size_t len);
 
 /* Free space in the input buffer.  Any thread. */
 size_t serial8250_rx_room(struct serial8250 *s);
+
+/* Snapshots: the registers and pending input; load records a failure in
+ * r and returns false.  The interrupt line's level is the irqchip's. */
+void serial8250_save(struct serial8250 *s, struct st_writer *w);
+bool serial8250_load(struct serial8250 *s, struct st_reader *r);
 
 #endif

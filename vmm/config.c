@@ -90,6 +90,11 @@ const char config_run_usage[] =
     "      --no-sandbox         run without the sandbox (seccomp filters per\n"
     "                           thread, Landlock, no_new_privs, rlimits;\n"
     "                           see 'husk check'): for debugging only\n"
+    "      --snapshot-on CODE=DIR[,exit]\n"
+    "                           when the guest writes the byte CODE to port\n"
+    "                           0x80, write a snapshot of the VM to DIR (husk\n"
+    "                           restore DIR resumes it); with exit husk then\n"
+    "                           ends (status 0), else the VM goes on\n"
     "      --virtio-cmdline     also announce virtio-mmio devices with\n"
     "                           virtio_mmio.device= (kernels without ACPI)\n"
     "  -h, --help               this help\n"
@@ -247,6 +252,7 @@ static bool parse_opts(int argc,
         OPT_NO_SANDBOX,
         OPT_SHARE,
         OPT_VIRTIOFSD,
+        OPT_SNAPSHOT_ON,
         OPT_MODULES, /* husk exec's own, from here on */
         OPT_RW,
         OPT_ENV,
@@ -271,6 +277,7 @@ static bool parse_opts(int argc,
         {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
         {"share", required_argument, NULL, OPT_SHARE},
         {"virtiofsd", required_argument, NULL, OPT_VIRTIOFSD},
+        {"snapshot-on", required_argument, NULL, OPT_SNAPSHOT_ON},
         {"modules", required_argument, NULL, OPT_MODULES},
         {"rw", required_argument, NULL, OPT_RW},
         {"env", required_argument, NULL, OPT_ENV},
@@ -287,6 +294,9 @@ static bool parse_opts(int argc,
     *action = CONFIG_RUN;
 
     cfg->cpus = 1;
+    cfg->snapshot_code = -1;
+    cfg->run_argv = argv + 1;
+    cfg->run_argc = argc - 1;
     cfg->mem = DEFAULT_MEM;
     cfg->mem_thp = true;
     cfg->console_in = STDIN_FILENO;
@@ -500,6 +510,37 @@ static bool parse_opts(int argc,
         case OPT_VIRTIO_CMDLINE:
             cfg->virtio_cmdline = true;
             break;
+        case OPT_SNAPSHOT_ON: {
+            const char *eq = strchr(optarg, '=');
+            g_autofree char *code = eq ? g_strndup(optarg, eq - optarg) : NULL;
+            unsigned long v;
+
+            errno = 0;
+            v = code ? strtoul(code, &end, 0) : 0;
+            if (!eq || !*code || errno || *end || v > 255 || !eq[1] ||
+                eq[1] == ',' || exec) {
+                return usage(errp,
+                             "--snapshot-on '%s': expected CODE=DIR[,exit], "
+                             "CODE the byte the guest writes to port 0x80",
+                             optarg);
+            }
+            cfg->snapshot_code = (int)v;
+            {
+                const char *comma = strchr(eq + 1, ',');
+
+                if (comma && strcmp(comma, ",exit")) {
+                    return usage(errp,
+                                 "--snapshot-on '%s': after DIR only "
+                                 "',exit' may follow",
+                                 optarg);
+                }
+                cfg->snapshot_exit = comma != NULL;
+                g_free(cfg->snapshot_dir);
+                cfg->snapshot_dir = comma ? g_strndup(eq + 1, comma - (eq + 1))
+                                          : g_strdup(eq + 1);
+            }
+            break;
+        }
         case OPT_NO_SANDBOX:
             cfg->sandbox = SANDBOX_OFF;
             break;
@@ -570,5 +611,6 @@ void config_clear(struct vm_config *cfg)
         g_free(cfg->shares[i].tag);
         g_free(cfg->shares[i].guest_path);
     }
+    g_free(cfg->snapshot_dir);
     memset(cfg, 0, sizeof(*cfg));
 }

@@ -89,6 +89,15 @@ struct vm_config {
     const char *virtiofsd;     /* --virtiofsd PATH, or NULL: the default */
     enum sandbox_mode sandbox; /* SANDBOX_ON unless --no-sandbox */
     bool timeline;             /* --boot-timeline */
+    /* --snapshot-on CODE=DIR[,exit]: a snapshot to DIR when the guest
+     * writes CODE to the debug port (0x80); then the VM goes on, or with
+     * exit husk ends (status 0).  snapshot_code -1: none. */
+    int snapshot_code;
+    char *snapshot_dir;
+    bool snapshot_exit;
+    /* husk run's own arguments (after "run"), for a snapshot's manifest. */
+    char **run_argv;
+    int run_argc;
     const char *timeline_path; /* --boot-timeline=FILE, or NULL */
     /* Set by husk exec, not by options: */
     struct vm_exec_config exec;

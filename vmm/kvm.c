@@ -81,6 +81,7 @@ bool kvm_open(struct kvm *k, GError **errp)
                     "KVM_GET_VCPU_MMAP_SIZE failed: %s", g_strerror(errno));
         goto out_close;
     }
+    k->xsave2_size = kvm_check_extension(k, KVM_CAP_XSAVE2);
     k->max_vcpus = kvm_check_extension(k, KVM_CAP_MAX_VCPUS);
     if (k->max_vcpus <= 0) {
         k->max_vcpus = kvm_check_extension(k, KVM_CAP_NR_VCPUS);

@@ -16,6 +16,7 @@ struct kvm {
     int api_version;
     int vcpu_mmap_size;
     int max_vcpus;
+    int xsave2_size;           /* KVM_CAP_XSAVE2: the XSAVE area's size, or 0 */
     struct kvm_cpuid2 *cpuid;  /* KVM_GET_SUPPORTED_CPUID */
     struct kvm_msr_list *msrs; /* KVM_GET_MSR_INDEX_LIST */
 };

@@ -49,6 +49,7 @@ static const char *const main_calls[] = {
     "close", /* shutdown */
     "waitid", /* reaping a backend husk started (virtiofsd) at exit */
     "mincore", "getrusage", /* --boot-timeline's memory figures */
+    "ftruncate", /* a snapshot's files */
     "fcntl",
     NULL,
 };
@@ -113,10 +114,27 @@ const struct sandbox_arg_rule *const sandbox_arg_rules[SANDBOX_NR_ROLES] = {
 #define TERMINAL_IOCTLS TCGETS, TCSETS, TCSETSW, TCSETSF /* raw mode */
 
 static const unsigned long main_ioctls[] = {
-    KVM_IRQ_LINE,  /* the UART's interrupt */
+    KVM_IRQ_LINE, /* the UART's interrupt */
+    /* A snapshot reads every vCPU's state and the VM's (snapshot_x86.c). */
+    KVM_GET_MP_STATE,
+    KVM_GET_REGS,
+    KVM_GET_SREGS,
+    KVM_GET_XSAVE,
+    KVM_GET_XSAVE2,
+    KVM_GET_XCRS,
+    KVM_GET_DEBUGREGS,
+    KVM_GET_LAPIC,
+    KVM_GET_MSRS,
+    KVM_GET_VCPU_EVENTS,
+    KVM_GET_CPUID2,
+    KVM_GET_TSC_KHZ,
+    KVM_GET_IRQCHIP,
+    KVM_GET_CLOCK,
     TUNSETOFFLOAD, /* the guest's offloads, once it has negotiated */
-    BLKDISCARD,      BLKZEROOUT, /* discard, write-zeroes on a block device */
-    TERMINAL_IOCTLS, 0,
+    BLKDISCARD,
+    BLKZEROOUT, /* discard, write-zeroes on a block device */
+    TERMINAL_IOCTLS,
+    0,
 };
 
 /* KVM_IRQFD: cutting off a vhost-user backend that floods interrupts

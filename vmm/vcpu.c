@@ -152,6 +152,84 @@ static bool handle_exit(struct vcpu *v)
     }
 }
 
+/* How often a parked vCPU looks at whether the VM is stopping, should a
+ * wakeup be missed. */
+#define PARK_RECHECK_US (100 * 1000)
+
+/* The pause request is seen: complete the last exit (KVM finishes a PIO
+ * or MMIO instruction only on the next KVM_RUN, which immediate_exit
+ * makes return at once), then wait to be resumed. */
+static void park(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+
+    __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+    while (ioctl(v->fd, KVM_RUN, 0) == 0) {
+        /* An exit still came back (none should): handle it and retry. */
+        if (!handle_exit(v)) {
+            return;
+        }
+    }
+    g_mutex_lock(&vm->pause_lock);
+    /* Cleared under the lock: a kick for the stop that comes later sets
+     * it again after this, never before. */
+    __atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+    vm->nr_parked++;
+    g_cond_broadcast(&vm->pause_cond);
+    while (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE) &&
+           !vm_stopping(vm)) {
+        g_cond_wait_until(&vm->pause_cond, &vm->pause_lock,
+                          g_get_monotonic_time() + PARK_RECHECK_US);
+    }
+    vm->nr_parked--;
+    if (vm_stopping(vm)) {
+        __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+    }
+    g_mutex_unlock(&vm->pause_lock);
+}
+
+int vcpu_pause_all(struct vm *vm, unsigned timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    int r = 0;
+
+    g_mutex_lock(&vm->pause_lock);
+    __atomic_store_n(&vm->pause_req, 1, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+
+        if (v->run) {
+            __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+        }
+        if (v->started) {
+            pthread_kill(v->thread, SIG_VCPU_KICK);
+        }
+    }
+    while (vm->nr_parked < vm->nr_vcpus && !vm_stopping(vm)) {
+        if (!g_cond_wait_until(&vm->pause_cond, &vm->pause_lock, deadline)) {
+            break;
+        }
+    }
+    if (vm_stopping(vm)) {
+        r = -ECANCELED;
+    } else if (vm->nr_parked < vm->nr_vcpus) {
+        r = -ETIMEDOUT;
+    }
+    g_mutex_unlock(&vm->pause_lock);
+    if (r < 0) {
+        vcpu_resume_all(vm);
+    }
+    return r;
+}
+
+void vcpu_resume_all(struct vm *vm)
+{
+    g_mutex_lock(&vm->pause_lock);
+    __atomic_store_n(&vm->pause_req, 0, __ATOMIC_RELEASE);
+    g_cond_broadcast(&vm->pause_cond);
+    g_mutex_unlock(&vm->pause_lock);
+}
+
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
@@ -178,6 +256,10 @@ static void *vcpu_thread(void *arg)
 
     tl_mark_once(TL_FIRST_RUN);
     while (!vm_stopping(v->vm)) {
+        if (__atomic_load_n(&v->vm->pause_req, __ATOMIC_ACQUIRE)) {
+            park(v);
+            continue;
+        }
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 continue;

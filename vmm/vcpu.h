@@ -32,6 +32,14 @@ void vcpu_kick(struct vcpu *v);
 void vcpu_join(struct vcpu *v);
 void vcpu_destroy(struct vcpu *v);
 
+/* Stops every vCPU at an instruction boundary, each with its last exit
+ * completed, so that its state can be read (snapshots) or the guest held
+ * (pause); waits at most timeout_ms for all to park.  0, -ETIMEDOUT
+ * (then resumed again) or -ECANCELED (the VM is stopping).  Main
+ * thread. */
+int vcpu_pause_all(struct vm *vm, unsigned timeout_ms);
+void vcpu_resume_all(struct vm *vm);
+
 /* Installs the (empty) kick signal handler; once per process. */
 void vcpu_signals_init(void);
 

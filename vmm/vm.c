@@ -109,6 +109,11 @@ static void vm_boot_marker(struct vm_ctl *c, enum vm_marker m, unsigned code)
         code == EXEC_MARK_COMMAND) {
         __atomic_store_n(&vm->exec_started, 1, __ATOMIC_RELEASE);
     }
+    if (m == VM_MARKER_DEBUG_PORT && (int)code == vm->cfg.snapshot_code &&
+        __atomic_exchange_n(&vm->snap_armed, 0, __ATOMIC_ACQ_REL)) {
+        __atomic_store_n(&vm->snap_pending, 1, __ATOMIC_RELEASE);
+        g_main_context_wakeup(vm->ctx);
+    }
     tl_mark(m == VM_MARKER_BOOT_TIMER ? TL_MARKER_FC : TL_MARKER_DEBUG, code);
 }
 
@@ -497,6 +502,10 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     vm->ram_fd = -1;
     g_mutex_init(&vm->gate_lock);
     g_cond_init(&vm->gate_cond);
+    g_mutex_init(&vm->pause_lock);
+    g_cond_init(&vm->pause_cond);
+    vm->snap_on.manifest_fd = vm->snap_on.state_fd = -1;
+    vm->snap_on.memory_fd = -1;
     vm->cfg = *cfg;
     vm->ctl.request_exit = vm_request_exit;
     vm->ctl.boot_marker = vm_boot_marker;
@@ -511,9 +520,13 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     bus_init(&vm->mmio, "mmio");
 
     /* User files first: a typo in a path should not need /dev/kvm. */
-    if (!map_inputs(vm, errp) || !kvm_open(&vm->kvm, errp)) {
+    if (!map_inputs(vm, errp) ||
+        (cfg->snapshot_dir &&
+         !snap_files_create(&vm->snap_on, cfg->snapshot_dir, errp)) ||
+        !kvm_open(&vm->kvm, errp)) {
         return false;
     }
+    vm->snap_armed = cfg->snapshot_dir != NULL;
     if (cfg->cpus < 1 || cfg->cpus > (unsigned)vm->kvm.max_vcpus) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
                     "--cpus %u: KVM on this host allows 1 to %d vCPUs",
@@ -546,6 +559,12 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     }
     bus_freeze(&vm->pio);
     bus_freeze(&vm->mmio);
+    if (cfg->snapshot_dir && snap_unsupported(vm)) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
+                    "--snapshot-on: a snapshot is not supported with %s",
+                    snap_unsupported(vm));
+        return false;
+    }
     tl_mark(TL_DEVICES_READY, 0);
     if (!load_guest(vm, &entry, errp)) {
         return false;
@@ -568,6 +587,8 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     if (!cpu_x86_set_entry(vm->vcpus[0].fd, &entry, errp)) {
         return false;
     }
+    /* Read now: the sandbox leaves no way to look at the binary later. */
+    snap_husk_build();
     if (!sandbox_prepare(cfg->sandbox, SANDBOX_HUSK_ROLES, errp)) {
         return false;
     }
@@ -666,6 +687,23 @@ static bool jail(struct vm *vm, GError **errp)
                         errp);
 }
 
+/* --snapshot-on: the guest wrote the marker. */
+static void snapshot_on_marker(struct vm *vm)
+{
+    g_autoptr(GError) err = NULL;
+    gint64 t0 = g_get_monotonic_time();
+
+    if (!snap_take(vm, &vm->snap_on, vm->cfg.snapshot_exit, &err)) {
+        vm_report_error(vm, "%s", err->message);
+        return;
+    }
+    g_printerr("husk: snapshot written to %s (%.1f ms)\n", vm->snap_on.dir,
+               (double)(g_get_monotonic_time() - t0) / 1000.0);
+    if (vm->cfg.snapshot_exit) {
+        vm->ctl.request_exit(&vm->ctl, VM_EXIT_QUIT, 0);
+    }
+}
+
 int vm_run(struct vm *vm)
 {
     GError *err = NULL;
@@ -702,6 +740,9 @@ int vm_run(struct vm *vm)
     open_gate(vm);
     while (!vm_stopping(vm)) {
         g_main_context_iteration(vm->ctx, TRUE);
+        if (__atomic_exchange_n(&vm->snap_pending, 0, __ATOMIC_ACQ_REL)) {
+            snapshot_on_marker(vm);
+        }
     }
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         vcpu_join(&vm->vcpus[i]);
@@ -819,6 +860,9 @@ void vm_destroy(struct vm *vm)
     }
     g_mutex_clear(&vm->gate_lock);
     g_cond_clear(&vm->gate_cond);
+    g_mutex_clear(&vm->pause_lock);
+    g_cond_clear(&vm->pause_cond);
+    snap_files_close(&vm->snap_on);
     serial8250_cleanup(&vm->com1);
     kvm_close(&vm->kvm);
     g_free(vm->error);

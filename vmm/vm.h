@@ -28,6 +28,7 @@
 #include "vmm/kvm.h"
 #include "vmm/port_pump.h"
 #include "vmm/sandbox.h"
+#include "vmm/snapshot.h"
 #include "vmm/vcpu.h"
 #include "vmm/config.h"
 #include "vmm/vm_virtio.h"
@@ -106,6 +107,22 @@ struct vm {
     GMutex gate_lock;
     GCond gate_cond;
     bool gate_open;
+
+    /* Pausing (vcpu_pause_all): pause_req set, each vCPU completes its
+     * last exit and parks, counted in nr_parked, until pause_req is
+     * cleared or the VM stops.  pause_lock guards nr_parked and the
+     * waits; pause_req is atomic so the vCPU loop reads it lock-free. */
+    GMutex pause_lock;
+    GCond pause_cond;
+    int pause_req;
+    unsigned nr_parked;
+    bool paused; /* main thread: the VM is paused (status, resume) */
+
+    /* --snapshot-on: its files, opened before the sandbox; snap_pending
+     * is set (atomic) by the vCPU that wrote the marker, for the main
+     * loop; snap_armed until then, so the marker counts once. */
+    struct snap_files snap_on;
+    int snap_pending, snap_armed;
 };
 
 /* vhost-user devices (vm_vhost_user.c): share i, disk i.  Setup thread. */

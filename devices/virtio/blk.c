@@ -437,6 +437,23 @@ static void vblk_reset(struct virtio_dev *d)
     }
 }
 
+/* Snapshots: nothing in flight; a failed flush is state the guest must
+ * keep seeing. */
+static bool vblk_quiesced(struct virtio_dev *d)
+{
+    return to_vblk(d)->inflight == 0;
+}
+
+static void vblk_save(struct virtio_dev *d, struct st_writer *w)
+{
+    st_put_bool(w, "flush_failed", to_vblk(d)->flush_failed);
+}
+
+static void vblk_load(struct virtio_dev *d, struct st_reader *r)
+{
+    to_vblk(d)->flush_failed = st_get_bool(r, "flush_failed");
+}
+
 const struct virtio_dev_ops vblk_ops = {
     .name = "virtio-blk",
     .device_id = VIRTIO_ID_BLOCK,
@@ -447,6 +464,9 @@ const struct virtio_dev_ops vblk_ops = {
     .read_config = vblk_read_config,
     .reset = vblk_reset,
     .queue_notify = vblk_queue_notify,
+    .save = vblk_save,
+    .load = vblk_load,
+    .quiesced = vblk_quiesced,
 };
 
 void vblk_init(struct vblk *b,

@@ -7,6 +7,7 @@
 #include "devices/virtio/console.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <linux/virtio_console.h>
 #include <linux/virtio_ids.h>
 #include <string.h>
@@ -137,6 +138,86 @@ static void vcon_reset(struct virtio_dev *d)
     c->ctrl_head = c->ctrl_len = 0;
 }
 
+/* Snapshots: no output chain half written; each port's open state and
+ * the control messages still waiting for a guest buffer. */
+static bool vcon_quiesced(struct virtio_dev *d)
+{
+    struct vcon *c = to_vcon(d);
+
+    for (unsigned p = 0; p < c->nr_ports; p++) {
+        if (c->port[p].tx_pending) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void vcon_save(struct virtio_dev *d, struct st_writer *w)
+{
+    struct vcon *c = to_vcon(d);
+    char k[32];
+
+    st_put_u64(w, "ports", c->nr_ports);
+    for (unsigned p = 0; p < c->nr_ports; p++) {
+        snprintf(k, sizeof(k), "port%u.ready", p);
+        st_put_bool(w, k, c->port[p].ready);
+        snprintf(k, sizeof(k), "port%u.guest_open", p);
+        st_put_bool(w, k, c->port[p].guest_open);
+        snprintf(k, sizeof(k), "port%u.host_open", p);
+        st_put_bool(w, k, c->port[p].host_open);
+    }
+    st_put_u64(w, "ctrl_len", c->ctrl_len);
+    for (unsigned i = 0; i < c->ctrl_len; i++) {
+        const struct vcon_ctrl_msg *m =
+            &c->ctrl_out[(c->ctrl_head + i) % VCON_CTRL_PENDING];
+
+        snprintf(k, sizeof(k), "ctrl%u.id", i);
+        st_put_u64(w, k, m->id);
+        snprintf(k, sizeof(k), "ctrl%u.event", i);
+        st_put_u64(w, k, m->event);
+        snprintf(k, sizeof(k), "ctrl%u.value", i);
+        st_put_u64(w, k, m->value);
+        snprintf(k, sizeof(k), "ctrl%u.with_name", i);
+        st_put_bool(w, k, m->with_name);
+    }
+}
+
+static void vcon_load(struct virtio_dev *d, struct st_reader *r)
+{
+    struct vcon *c = to_vcon(d);
+    char k[32];
+
+    if (st_get_u64(r, "ports", 0, VCON_MAX_PORTS) != c->nr_ports &&
+        !st_failed(r)) {
+        st_fail(r, "the console had another number of ports");
+    }
+    for (unsigned p = 0; p < c->nr_ports; p++) {
+        snprintf(k, sizeof(k), "port%u.ready", p);
+        c->port[p].ready = st_get_bool(r, k);
+        snprintf(k, sizeof(k), "port%u.guest_open", p);
+        c->port[p].guest_open = st_get_bool(r, k);
+        snprintf(k, sizeof(k), "port%u.host_open", p);
+        c->port[p].host_open = st_get_bool(r, k);
+    }
+    c->ctrl_head = 0;
+    c->ctrl_len = (unsigned)st_get_u64(r, "ctrl_len", 0, VCON_CTRL_PENDING);
+    for (unsigned i = 0; i < c->ctrl_len && !st_failed(r); i++) {
+        struct vcon_ctrl_msg *m = &c->ctrl_out[i];
+
+        snprintf(k, sizeof(k), "ctrl%u.id", i);
+        m->id = (uint32_t)st_get_u64(r, k, 0, c->nr_ports - 1);
+        snprintf(k, sizeof(k), "ctrl%u.event", i);
+        m->event = (uint16_t)st_get_u64(r, k, 0, UINT16_MAX);
+        snprintf(k, sizeof(k), "ctrl%u.value", i);
+        m->value = (uint16_t)st_get_u64(r, k, 0, UINT16_MAX);
+        snprintf(k, sizeof(k), "ctrl%u.with_name", i);
+        m->with_name = st_get_bool(r, k);
+    }
+    if (st_failed(r)) {
+        c->ctrl_len = 0;
+    }
+}
+
 const struct virtio_dev_ops vcon_ops = {
     .name = "virtio-console",
     .device_id = VIRTIO_ID_CONSOLE,
@@ -146,6 +227,9 @@ const struct virtio_dev_ops vcon_ops = {
     .read_config = vcon_read_config,
     .reset = vcon_reset,
     .queue_notify = vcon_queue_notify,
+    .save = vcon_save,
+    .load = vcon_load,
+    .quiesced = vcon_quiesced,
 };
 
 const struct virtio_dev_ops vcon_multiport_ops = {
@@ -158,6 +242,9 @@ const struct virtio_dev_ops vcon_multiport_ops = {
     .read_config = vcon_read_config,
     .reset = vcon_reset,
     .queue_notify = vcon_queue_notify,
+    .save = vcon_save,
+    .load = vcon_load,
+    .quiesced = vcon_quiesced,
 };
 
 size_t vcon_port_input(struct vcon *c, unsigned p, const void *buf, size_t len)

@@ -243,6 +243,12 @@ static void vnet_reset(struct virtio_dev *d)
      * the driver is back (DRIVER_OK kicks every queue). */
 }
 
+/* Snapshots: no frame half sent. */
+static bool vnet_quiesced(struct virtio_dev *d)
+{
+    return !to_vnet(d)->tx_pending;
+}
+
 const struct virtio_dev_ops vnet_ops = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
@@ -254,6 +260,7 @@ const struct virtio_dev_ops vnet_ops = {
     .activate = vnet_activate,
     .reset = vnet_reset,
     .queue_notify = vnet_queue_notify,
+    .quiesced = vnet_quiesced,
 };
 
 /* The source of one RX frame as it lands in guest buffers: the header we

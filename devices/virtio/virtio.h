@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "devices/virtio/virtqueue.h"
+#include "lib/state.h"
 #include "lib/vmctl.h"
 
 #define VIRTIO_MAX_QUEUES 8
@@ -62,6 +63,12 @@ struct virtio_dev_ops {
     void (*reset)(struct virtio_dev *d);
     /* The driver kicked queue q.  I/O thread, dev->lock held. */
     void (*queue_notify)(struct virtio_dev *d, unsigned q);
+    /* Snapshots (virtio_state.c), dev->lock held, all optional: the
+     * device's own fields; whether it holds no chain it popped (a
+     * snapshot waits until it does not); load records a failure in r. */
+    void (*save)(struct virtio_dev *d, struct st_writer *w);
+    void (*load)(struct virtio_dev *d, struct st_reader *r);
+    bool (*quiesced)(struct virtio_dev *d);
 };
 
 struct virtio_dev {
@@ -132,6 +139,15 @@ void virtio_dev_queue_notify_locked(struct virtio_dev *d, unsigned q);
 uint32_t virtio_dev_isr(const struct virtio_dev *d);
 /* InterruptACK: clears bits. */
 void virtio_dev_isr_ack(struct virtio_dev *d, uint32_t bits);
+
+/* Snapshots (virtio_state.c).  save and load take dev->lock; load
+ * returns false with the failure in r and the device reset.  kick_all
+ * asks the I/O thread to look at every running queue (after a restore:
+ * a kick the guest made before the snapshot may not have been seen). */
+void virtio_dev_save(struct virtio_dev *d, struct st_writer *w);
+bool virtio_dev_load(struct virtio_dev *d, struct st_reader *r);
+bool virtio_dev_quiesced(struct virtio_dev *d);
+void virtio_dev_kick_all(struct virtio_dev *d);
 
 /* The VM is ending: a wait on a register access gives up. */
 static inline bool virtio_dev_stopping(struct virtio_dev *d)

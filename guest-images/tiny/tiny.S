@@ -21,6 +21,9 @@
  *      "kernel" range), "husk-tiny: hello" on COM1, 0x61 to port 0x80
  *      ("user space"), 123 to port 0x3f0 and then 124 to MMIO 0xc0000000
  *      (Firecracker's boot timer); exit status 0
+ *   c  count 0 to 9, one "husk-tiny: count N" line each, with a delay
+ *      between; the count lives in memory (0x7e00); after count 5 write
+ *      0x70 to port 0x80 (a snapshot's marker); exit status 10
  * Anything else: exit status 99.
  */
 #define COM1 0x3f8
@@ -28,6 +31,8 @@
 #define LAPIC 0xfee00000
 #define AP_TRAMPOLINE 0x8000
 #define AP_COUNTER 0x7f00
+#define COUNTER 0x7e00
+#define COUNT_DELAY 100000
 
     .section .note.pvh, "a"
     .balign 4
@@ -70,6 +75,8 @@ _start:
     je kickstorm
     cmp $'b', %al
     je markers
+    cmp $'c', %al
+    je count
     mov $99, %al
     jmp exit_al
 
@@ -112,6 +119,29 @@ kickstorm:
     mov $0xd0000050, %edi
 1:  movl $0, (%edi)
     jmp 1b
+
+count:
+    movl $0, COUNTER
+1:  mov $msg_count, %esi
+    call puts
+    mov COUNTER, %eax
+    add $'0', %al
+    mov $COM1, %dx
+    out %al, %dx
+    mov $'\n', %al
+    out %al, %dx
+    cmpl $5, COUNTER
+    jne 2f
+    mov $0x70, %al
+    out %al, $0x80
+2:  mov $COUNT_DELAY, %ecx
+3:  dec %ecx
+    jnz 3b
+    incl COUNTER
+    cmpl $10, COUNTER
+    jb 1b
+    mov COUNTER, %eax
+    jmp exit_al
 
 exit42:
     mov $42, %al
@@ -220,6 +250,8 @@ ap_start:
 ap_end:
 
     .section .rodata
+msg_count:
+    .asciz "husk-tiny: count "
 msg_hello:
     .asciz "husk-tiny: hello\n"
 msg_mmio:

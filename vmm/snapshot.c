@@ -1,0 +1,433 @@
+/*
+ * snapshot.c: taking a snapshot of a running VM (snapshot.h).
+ *
+ * Order: park the vCPUs (each completes its last exit: KVM API
+ * "kvm_run", the note on completing I/O before reading state), let the
+ * I/O thread finish what the devices have in flight, then read the
+ * state, write guest memory, and write the manifest last.  The vCPUs stay
+ * parked throughout, so memory and state are of one instant.
+ */
+#define G_LOG_DOMAIN "husk"
+#include "vmm/snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "lib/state.h"
+#include "lib/util.h"
+#include "vmm/snapshot_arch.h"
+#include "vmm/timeline.h"
+#include "vmm/vm.h"
+
+#define PAGE 4096u
+/* Bounds of a snapshot: how long the vCPUs may take to park and the
+ * devices to finish their requests. */
+#define SNAP_PAUSE_MS 2000
+#define SNAP_DRAIN_MS 5000
+
+static const char *const file_names[] = {"manifest", "state", "memory"};
+
+bool snap_files_create(struct snap_files *f, const char *dir, GError **errp)
+{
+    int *fds[] = {&f->manifest_fd, &f->state_fd, &f->memory_fd};
+    struct stat st;
+
+    memset(f, 0, sizeof(*f));
+    f->manifest_fd = f->state_fd = f->memory_fd = -1;
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_CANTCREAT,
+                    "snapshot directory %s: %s", dir, g_strerror(errno));
+        return false;
+    }
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_CANTCREAT,
+                    "snapshot directory %s: not a directory", dir);
+        return false;
+    }
+    f->dir = g_strdup(dir);
+    for (unsigned i = 0; i < G_N_ELEMENTS(fds); i++) {
+        g_autofree char *p = g_build_filename(dir, file_names[i], NULL);
+
+        *fds[i] = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (*fds[i] < 0) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_CANTCREAT, "%s: %s", p,
+                        g_strerror(errno));
+            snap_files_close(f);
+            return false;
+        }
+    }
+    return true;
+}
+
+void snap_files_close(struct snap_files *f)
+{
+    int *fds[] = {&f->manifest_fd, &f->state_fd, &f->memory_fd};
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(fds); i++) {
+        if (*fds[i] >= 0) {
+            close(*fds[i]);
+            *fds[i] = -1;
+        }
+    }
+    g_clear_pointer(&f->dir, g_free);
+}
+
+const char *snap_unsupported(const struct vm *vm)
+{
+    if (vm->cfg.nr_shares) {
+        return "--share (virtio-fs keeps its state in virtiofsd)";
+    }
+    for (unsigned i = 0; i < VM_MAX_DISKS; i++) {
+        if (vm->vdisk[i]) {
+            return "a disk served by a vhost-user backend (qcow2, "
+                   "vhost-user=)";
+        }
+    }
+    for (unsigned i = 0; i < VM_MAX_NICS; i++) {
+        if (vm->vnic[i]) {
+            return "--net user (its queues are served by husk-slirp)";
+        }
+    }
+    if (vm->cfg.exec_ports) {
+        return "husk exec";
+    }
+    return NULL;
+}
+
+/* The ELF build ID note of this executable, in hex. */
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *data)
+{
+    char **out = data;
+
+    for (unsigned i = 0; i < info->dlpi_phnum && !*out; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        const uint8_t *p, *end;
+
+        if (ph->p_type != PT_NOTE) {
+            continue;
+        }
+        p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+        end = p + ph->p_memsz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *n = (const void *)p;
+            const uint8_t *name = p + sizeof(*n);
+            const uint8_t *desc = name + ((n->n_namesz + 3) & ~3u);
+
+            if (desc + n->n_descsz > end) {
+                break;
+            }
+            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+                !memcmp(name, "GNU", 4)) {
+                GString *s = g_string_new(NULL);
+
+                for (unsigned j = 0; j < n->n_descsz; j++) {
+                    g_string_append_printf(s, "%02x", desc[j]);
+                }
+                *out = g_string_free(s, FALSE);
+                break;
+            }
+            p = desc + ((n->n_descsz + 3) & ~3u);
+        }
+    }
+    return *out != NULL; /* the first object is the executable */
+}
+
+const char *snap_husk_build(void)
+{
+    static char *build;
+
+    if (!build) {
+        g_autofree char *id = NULL;
+
+        dl_iterate_phdr(find_build_id, &id);
+        build = id ? g_strdup_printf("%s build-id %s", HUSK_VERSION, id)
+                   : g_strdup(HUSK_VERSION);
+    }
+    return build;
+}
+
+static bool all_quiesced(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nr_virtio; i++) {
+        if (!virtio_dev_quiesced(vm->virtio[i]->dev)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The I/O thread's own loop, run here until nothing is in flight. */
+static bool drain(struct vm *vm, GError **errp)
+{
+    gint64 deadline = g_get_monotonic_time() + SNAP_DRAIN_MS * 1000;
+
+    while (!all_quiesced(vm)) {
+        if (vm_stopping(vm) || g_get_monotonic_time() > deadline) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
+                        "snapshot: a device still has requests in flight "
+                        "after %u ms",
+                        SNAP_DRAIN_MS);
+            return false;
+        }
+        if (!g_main_context_iteration(vm->ctx, FALSE)) {
+            g_usleep(1000);
+        }
+    }
+    return true;
+}
+
+static bool write_all(int fd, const void *buf, size_t len, off_t off)
+{
+    const uint8_t *p = buf;
+
+    while (len) {
+        ssize_t n = pwrite(fd, p, len, off);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            if (n == 0) {
+                errno = EIO;
+            }
+            return false;
+        }
+        p += n;
+        len -= (size_t)n;
+        off += n;
+    }
+    return true;
+}
+
+static bool write_fail(GError **errp,
+                       const struct snap_files *f,
+                       const char *name)
+{
+    g_set_error(errp, HUSK_ERROR, HUSK_EXIT_CANTCREAT,
+                "snapshot: cannot write %s/%s: %s", f->dir, name,
+                g_strerror(errno));
+    return false;
+}
+
+static bool is_zero_page(const uint8_t *p)
+{
+    return p[0] == 0 && !memcmp(p, p + 1, PAGE - 1);
+}
+
+void snap_memory_hash_page(GChecksum *h, uint64_t off, const uint8_t *page)
+{
+    uint8_t le[8];
+
+    for (unsigned i = 0; i < 8; i++) {
+        le[i] = (uint8_t)(off >> (8 * i));
+    }
+    g_checksum_update(h, le, sizeof(le));
+    g_checksum_update(h, page, PAGE);
+}
+
+/* Guest RAM, region after region; runs of non-zero pages are written,
+ * zero pages left as holes.  The hash covers each non-zero page with its
+ * offset, so it does not depend on how the file system keeps holes. */
+static bool write_memory(struct vm *vm,
+                         const struct snap_files *f,
+                         GChecksum *h,
+                         uint64_t *data,
+                         GError **errp)
+{
+    void *hva[] = {vm->ram_low, vm->ram_high};
+    uint64_t total = 0;
+
+    for (unsigned i = 0; i < vm->nr_ram; i++) {
+        total += vm->ram[i].size;
+    }
+    if (ftruncate(f->memory_fd, (off_t)total) < 0) {
+        return write_fail(errp, f, "memory");
+    }
+    *data = 0;
+    for (unsigned i = 0; i < vm->nr_ram; i++) {
+        const uint8_t *base = hva[i];
+        uint64_t size = vm->ram[i].size, off = vm->ram[i].offset;
+
+        for (uint64_t p = 0; p < size;) {
+            uint64_t run;
+
+            if (is_zero_page(base + p)) {
+                p += PAGE;
+                continue;
+            }
+            for (run = p; run < size && !is_zero_page(base + run);
+                 run += PAGE) {
+                snap_memory_hash_page(h, off + run, base + run);
+            }
+            if (!write_all(f->memory_fd, base + p, run - p, (off_t)(off + p))) {
+                return write_fail(errp, f, "memory");
+            }
+            *data += run - p;
+            p = run;
+        }
+    }
+    return true;
+}
+
+static GKeyFile *collect_state(struct vm *vm, GError **errp)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    struct st_writer w = {kf, "vm"};
+
+    if (!snap_vm_save(vm->fd, &w, errp)) {
+        return NULL;
+    }
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        g_autofree char *g = g_strdup_printf("vcpu%u", i);
+
+        w.group = g;
+        if (!snap_cpu_save(vm->vcpus[i].fd, &vm->kvm, &w, errp)) {
+            return NULL;
+        }
+    }
+    w.group = "com1";
+    serial8250_save(&vm->com1, &w);
+    for (unsigned i = 0; i < vm->nr_virtio; i++) {
+        g_autofree char *g = g_strdup_printf("virtio%u", i);
+
+        w.group = g;
+        virtio_dev_save(vm->virtio[i]->dev, &w);
+    }
+    return g_steal_pointer(&kf);
+}
+
+/* What the manifest says of the VM, beyond husk run's options: enough to
+ * refuse a snapshot whose parts do not fit together. */
+static void describe_vm(struct vm *vm, GKeyFile *m)
+{
+    g_key_file_set_string_list(m, "vm", "argv",
+                               (const char *const *)vm->cfg.run_argv,
+                               (gsize)vm->cfg.run_argc);
+    g_key_file_set_uint64(m, "vm", "memory", vm->cfg.mem);
+    g_key_file_set_uint64(m, "vm", "cpus", vm->nr_vcpus);
+    g_key_file_set_uint64(m, "vm", "regions", vm->nr_ram);
+    for (unsigned i = 0; i < vm->nr_ram; i++) {
+        g_autofree char *k = g_strdup_printf("region%u", i);
+        guint64 v[3] = {vm->ram[i].gpa, vm->ram[i].size, vm->ram[i].offset};
+        g_autofree char *s = g_strdup_printf(
+            "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT,
+            v[0], v[1], v[2]);
+
+        g_key_file_set_string(m, "vm", k, s);
+    }
+    g_key_file_set_uint64(m, "vm", "devices", vm->nr_virtio);
+    for (unsigned i = 0; i < vm->nr_virtio; i++) {
+        g_autofree char *k = g_strdup_printf("device%u", i);
+        g_autofree char *s = g_strdup_printf(
+            "%s@0x%" G_GINT64_MODIFIER "x:%u", vm->virtio[i]->dev->ops->name,
+            vm->virtio[i]->base, vm->virtio[i]->gsi);
+
+        g_key_file_set_string(m, "vm", k, s);
+    }
+    for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
+        g_autofree char *k = g_strdup_printf("disk%u", i);
+        struct stat st;
+        g_autofree char *s = NULL;
+
+        if (stat(vm->cfg.disks[i].path, &st) == 0) {
+            s = g_strdup_printf("%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+                                ",%" G_GUINT64_FORMAT,
+                                (guint64)(vm->disk_be[i] ? vm->disk_be[i]->size
+                                                         : (guint64)st.st_size),
+                                (guint64)st.st_dev, (guint64)st.st_ino);
+            g_key_file_set_string(m, "vm", k, s);
+        }
+    }
+}
+
+bool snap_take(struct vm *vm,
+               struct snap_files *f,
+               bool keep_paused,
+               GError **errp)
+{
+    g_autoptr(GKeyFile) state = NULL;
+    g_autoptr(GKeyFile) m = g_key_file_new();
+    g_autoptr(GChecksum) mh = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autofree char *sdata = NULL, *mdata = NULL, *created = NULL;
+    gsize slen, mlen;
+    uint64_t data = 0;
+    const char *why = snap_unsupported(vm);
+    gint64 t0 = g_get_monotonic_time();
+    bool ok = false;
+    int r;
+
+    if (why) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "snapshot: not supported with %s", why);
+        return false;
+    }
+    r = vcpu_pause_all(vm, SNAP_PAUSE_MS);
+    if (r < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
+                    "snapshot: the vCPUs did not stop: %s", g_strerror(-r));
+        return false;
+    }
+    if (!drain(vm, errp) || !(state = collect_state(vm, errp))) {
+        goto out;
+    }
+    sdata = g_key_file_to_data(state, &slen, NULL);
+    if (ftruncate(f->state_fd, 0) < 0 ||
+        !write_all(f->state_fd, sdata, slen, 0) || fdatasync(f->state_fd) < 0) {
+        write_fail(errp, f, "state");
+        goto out;
+    }
+    if (!write_memory(vm, f, mh, &data, errp)) {
+        goto out;
+    }
+    if (fdatasync(f->memory_fd) < 0) {
+        write_fail(errp, f, "memory");
+        goto out;
+    }
+    {
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+
+        created = g_date_time_format_iso8601(now);
+    }
+    g_key_file_set_uint64(m, "snapshot", "format", SNAP_FORMAT);
+    g_key_file_set_string(m, "snapshot", "husk", snap_husk_build());
+    g_key_file_set_string(m, "snapshot", "created", created);
+    describe_vm(vm, m);
+    g_key_file_set_uint64(m, "files", "state.size", slen);
+    {
+        g_autofree char *sh = g_compute_checksum_for_data(
+            G_CHECKSUM_SHA256, (guchar *)sdata, slen);
+
+        g_key_file_set_string(m, "files", "state.sha256", sh);
+    }
+    {
+        uint64_t total = 0;
+
+        for (unsigned i = 0; i < vm->nr_ram; i++) {
+            total += vm->ram[i].size;
+        }
+        g_key_file_set_uint64(m, "files", "memory.size", total);
+    }
+    g_key_file_set_uint64(m, "files", "memory.data", data);
+    g_key_file_set_string(m, "files", "memory.sha256",
+                          g_checksum_get_string(mh));
+    mdata = g_key_file_to_data(m, &mlen, NULL);
+    if (ftruncate(f->manifest_fd, 0) < 0 ||
+        !write_all(f->manifest_fd, mdata, mlen, 0) ||
+        fdatasync(f->manifest_fd) < 0) {
+        write_fail(errp, f, "manifest");
+        goto out;
+    }
+    ok = true;
+    g_info("snapshot %s: %" PRIu64 " MiB of memory written, %.1f ms", f->dir,
+           data / MiB, (double)(g_get_monotonic_time() - t0) / 1000.0);
+out:
+    if (!keep_paused || !ok) {
+        vcpu_resume_all(vm);
+    }
+    return ok;
+}

@@ -1,0 +1,35 @@
+/*
+ * snapshot_arch.h: the architecture's part of a snapshot: each vCPU's
+ * state and the VM's in-kernel devices (interrupt controllers, clock),
+ * saved from KVM and set back into a new VM (snapshot_x86.c).
+ *
+ * Save runs with every vCPU parked (no KVM_RUN in progress, the last
+ * exit completed); load runs on a vCPU that has never run.  A loaded
+ * state is untrusted (lib/state.h): sizes and counts are bounded here and
+ * the values themselves are KVM's to refuse.
+ */
+#ifndef HUSK_SNAPSHOT_ARCH_H
+#define HUSK_SNAPSHOT_ARCH_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "lib/state.h"
+#include "vmm/kvm.h"
+
+bool snap_cpu_save(int vcpu_fd,
+                   const struct kvm *k,
+                   struct st_writer *w,
+                   GError **errp);
+/* CPUID first (checked against what this host's KVM supports: a feature
+ * the snapshot's guest saw and this host lacks is HUSK_EXIT_UNAVAILABLE),
+ * then the registers, the LAPIC, MSRs and pending events. */
+bool snap_cpu_load(int vcpu_fd,
+                   const struct kvm *k,
+                   struct st_reader *r,
+                   GError **errp);
+
+bool snap_vm_save(int vm_fd, struct st_writer *w, GError **errp);
+bool snap_vm_load(int vm_fd, struct st_reader *r, GError **errp);
+
+#endif
