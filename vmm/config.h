@@ -16,6 +16,8 @@
 #include "devices/backend/net_user.h"
 #include "vmm/sandbox.h"
 
+struct snap_image;
+
 #define VM_MAX_DISKS 8
 #define VM_MAX_NICS 4
 #define VM_MAX_SHARES 8
@@ -105,6 +107,10 @@ struct vm_config {
     size_t initrd_data_len;
     bool exec_ports;        /* a 3-port console joined to fds 0, 1 and 2 */
     bool keep_console_tail; /* keep the UART's last output (console.h) */
+    /* Set by husk restore: the snapshot the VM is built from (restore.h)
+     * instead of a kernel, and whether its vCPUs start parked. */
+    struct snap_image *restore;
+    bool start_paused;
 };
 
 /* What `husk run` was asked to do. */

@@ -6,6 +6,7 @@
  *   husk run [OPTIONS]   boot a guest
  *   husk exec [OPTIONS] [--] COMMAND...
  *                        COMMAND in a guest on the host's root (exec.c)
+ *   husk restore DIR     a VM resumed from a snapshot (restore.c)
  *   husk check           what this host's KVM can do
  *   husk bench boot ...  boot time against QEMU and containers (runs the
  *                        husk-bench script that comes with husk)
@@ -29,6 +30,7 @@
 #include "lib/paths.h"
 #include "vmm/sandbox.h"
 #include "vmm/qsd.h"
+#include "vmm/restore.h"
 #include "vmm/run.h"
 #include "vmm/exec.h"
 #include "vmm/user_net.h"
@@ -44,6 +46,7 @@ static const char usage_top[] =
     "  run      boot a virtual machine (husk run --help)\n"
     "  exec     run a command in a VM on this host's root file system\n"
     "           (husk exec --help)\n"
+    "  restore  resume a VM from a snapshot (husk restore --help)\n"
     "  check    report what this host's /dev/kvm can do\n"
     "  bench    benchmarks: husk bench boot --help\n"
     "\n"
@@ -286,6 +289,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "exec")) {
         return exec_main(argc - 1, argv + 1);
+    }
+    if (!strcmp(argv[1], "restore")) {
+        return restore_main(argc - 1, argv + 1);
     }
     if (!strcmp(argv[1], "check")) {
         return cmd_check();

@@ -126,7 +126,6 @@ static const unsigned long main_ioctls[] = {
     KVM_GET_LAPIC,
     KVM_GET_MSRS,
     KVM_GET_VCPU_EVENTS,
-    KVM_GET_CPUID2,
     KVM_GET_TSC_KHZ,
     KVM_GET_IRQCHIP,
     KVM_GET_CLOCK,

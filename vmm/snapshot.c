@@ -286,7 +286,8 @@ static GKeyFile *collect_state(struct vm *vm, GError **errp)
         g_autofree char *g = g_strdup_printf("vcpu%u", i);
 
         w.group = g;
-        if (!snap_cpu_save(vm->vcpus[i].fd, &vm->kvm, &w, errp)) {
+        if (!snap_cpu_save(vm->vcpus[i].fd, &vm->kvm, vm->vcpus[i].identity, &w,
+                           errp)) {
             return NULL;
         }
     }

@@ -17,8 +17,10 @@
 #include "lib/state.h"
 #include "vmm/kvm.h"
 
+/* identity: what husk set as the vCPU's model (struct vcpu). */
 bool snap_cpu_save(int vcpu_fd,
                    const struct kvm *k,
+                   const void *identity,
                    struct st_writer *w,
                    GError **errp);
 /* CPUID first (checked against what this host's KVM supports: a feature
@@ -27,6 +29,7 @@ bool snap_cpu_save(int vcpu_fd,
 bool snap_cpu_load(int vcpu_fd,
                    const struct kvm *k,
                    struct st_reader *r,
+                   void **identity,
                    GError **errp);
 
 bool snap_vm_save(int vm_fd, struct st_writer *w, GError **errp);

@@ -84,6 +84,7 @@ static struct kvm_msrs *read_msrs(int fd, const struct kvm *k)
 
 bool snap_cpu_save(int fd,
                    const struct kvm *k,
+                   const void *identity,
                    struct st_writer *w,
                    GError **errp)
 {
@@ -96,8 +97,7 @@ bool snap_cpu_save(int fd,
     struct kvm_vcpu_events ev;
     size_t xs = xsave_size(k);
     g_autofree void *xsave = g_malloc0(xs);
-    g_autofree struct kvm_cpuid2 *cpuid = g_malloc0(
-        sizeof(*cpuid) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2));
+    const struct kvm_cpuid2 *cpuid = identity;
     g_autofree struct kvm_msrs *msrs = NULL;
     int khz;
 
@@ -131,9 +131,10 @@ bool snap_cpu_save(int fd,
     if (ioctl(fd, KVM_GET_VCPU_EVENTS, &ev) < 0) {
         return kvm_fail(errp, "KVM_GET_VCPU_EVENTS");
     }
-    cpuid->nent = CPUID_MAX_ENTRIES;
-    if (ioctl(fd, KVM_GET_CPUID2, cpuid) < 0) {
-        return kvm_fail(errp, "KVM_GET_CPUID2");
+    if (!cpuid) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
+                    "snapshot: the vCPU's CPUID is not known");
+        return false;
     }
     khz = ioctl(fd, KVM_GET_TSC_KHZ, 0);
     st_put_u64(w, "mp_state", mp.mp_state);
@@ -234,6 +235,7 @@ static bool msr_known(const struct kvm *k, uint32_t index)
 bool snap_cpu_load(int fd,
                    const struct kvm *k,
                    struct st_reader *r,
+                   void **identity,
                    GError **errp)
 {
     struct kvm_mp_state mp;
@@ -295,6 +297,8 @@ bool snap_cpu_load(int fd,
     if (ioctl(fd, KVM_SET_CPUID2, cpuid) < 0) {
         return load_fail(errp, "CPUID");
     }
+    g_free(*identity);
+    *identity = g_memdup2(cpuid, sizeof(*cpuid) + ncpuid * sizeof(*ce));
     if (khz && ioctl(fd, KVM_GET_TSC_KHZ, 0) != (int)khz &&
         ioctl(fd, KVM_SET_TSC_KHZ, (unsigned long)khz) < 0) {
         /* Without TSC scaling the guest's TSC runs at this host's rate:

@@ -321,6 +321,7 @@ void vcpu_join(struct vcpu *v)
 
 void vcpu_destroy(struct vcpu *v)
 {
+    g_clear_pointer(&v->identity, g_free);
     if (v->run) {
         munmap(v->run, v->vm->kvm.vcpu_mmap_size);
         v->run = NULL;

@@ -21,6 +21,10 @@ struct vcpu {
     pthread_t thread;
     bool started;
     unsigned long exits_io, exits_mmio;
+    /* What husk told KVM this vCPU is (x86: the CPUID table, a struct
+     * kvm_cpuid2), kept for snapshots: KVM's own view of it may hold
+     * more than was set.  Freed with the vCPU. */
+    void *identity;
 };
 
 /* Creates vCPU `id` (KVM_CREATE_VCPU + mmap of kvm_run). Setup thread. */

@@ -28,6 +28,7 @@
 #include "vmm/cpu_x86.h"
 #include "lib/error.h"
 #include "vmm/qsd.h"
+#include "vmm/restore.h"
 #include "lib/exec_proto.h"
 #include "vmm/timeline.h"
 #include "lib/util.h"
@@ -266,17 +267,26 @@ static bool map_memory(struct vm *vm, GError **errp)
      * guest RAM too: then RAM is one memfd, shared.  Only then: shared
      * memory gets no transparent huge pages unless the host's shmem THP
      * setting allows (MADV_HUGEPAGE below asks). */
-    if (ram_is_shared(vm) && !map_memory_fd(vm, errp)) {
+    if (!vm->cfg.restore && ram_is_shared(vm) && !map_memory_fd(vm, errp)) {
         return false;
     }
     if (vm->ram_fd >= 0) {
         flags = MAP_SHARED | (vm->cfg.mem_prefault ? MAP_POPULATE : 0);
     }
+    /* A restored guest's memory is the snapshot's file, private: pages
+     * are read in when first touched and shared with every other VM
+     * restored from it until written (copy-on-write). */
+    int file_fd = vm->cfg.restore ? snap_image_memory_fd(vm) : vm->ram_fd;
+
+    if (vm->cfg.restore) {
+        flags = MAP_PRIVATE | MAP_NORESERVE |
+                (vm->cfg.mem_prefault ? MAP_POPULATE : 0);
+    }
     for (unsigned i = 0; i < n; i++) {
         struct kvm_userspace_memory_region r;
         /* ram_fd is -1 for anonymous memory, where the offset is 0. */
-        void *p = map_aligned(regions[i].size, flags, vm->ram_fd,
-                              vm->ram_fd >= 0 ? (off_t)off : 0);
+        void *p = map_aligned(regions[i].size, flags, file_fd,
+                              file_fd >= 0 ? (off_t)off : 0);
 
         if (p == MAP_FAILED && vm->cfg.mem_hugepages) {
             g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
@@ -302,7 +312,7 @@ static bool map_memory(struct vm *vm, GError **errp)
          * host whose THP setting is "madvise" (anonymous) or "advise"
          * (shared memory) nothing else gets them.  thp=off leaves it to
          * the host's default. */
-        if (vm->cfg.mem_thp && !vm->cfg.mem_hugepages) {
+        if (vm->cfg.mem_thp && !vm->cfg.mem_hugepages && !vm->cfg.restore) {
             madvise(p, regions[i].size, MADV_HUGEPAGE);
         }
         vm->ram[i] =
@@ -398,12 +408,17 @@ static uint8_t *map_file(const char *path,
     return p;
 }
 
+static bool open_disks(struct vm *vm, GError **errp);
+
 static bool map_inputs(struct vm *vm, GError **errp)
 {
     enum kernel_format fmt;
     struct bzimage_info bz;
     struct pvh_info pvh;
 
+    if (vm->cfg.restore) {
+        return open_disks(vm, errp); /* the guest is in the snapshot */
+    }
     vm->kernel_img = map_file(vm->cfg.kernel, "kernel", &vm->kernel_len, errp);
     if (!vm->kernel_img) {
         return false;
@@ -426,6 +441,11 @@ static bool map_inputs(struct vm *vm, GError **errp)
             return false;
         }
     }
+    return open_disks(vm, errp);
+}
+
+static bool open_disks(struct vm *vm, GError **errp)
+{
     for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
         int via = qsd_format(&vm->cfg.disks[i], &vm->disk_format[i], errp);
 
@@ -566,7 +586,8 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
         return false;
     }
     tl_mark(TL_DEVICES_READY, 0);
-    if (!load_guest(vm, &entry, errp)) {
+    if (cfg->restore ? !snap_image_check_layout(vm, errp)
+                     : !load_guest(vm, &entry, errp)) {
         return false;
     }
     unmap_inputs(vm);
@@ -579,14 +600,26 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
             return false;
         }
         vm->nr_vcpus_created++;
-        if (!cpu_x86_init(vm->vcpus[i].fd, &vm->kvm, i, vm->nr_vcpus, errp)) {
-            return false;
+        if (!cfg->restore) {
+            if (!cpu_x86_init(vm->vcpus[i].fd, &vm->kvm, i, vm->nr_vcpus,
+                              errp)) {
+                return false;
+            }
+            vm->vcpus[i].identity =
+                cpu_x86_cpuid(vm->kvm.cpuid, i, vm->nr_vcpus);
         }
     }
-    /* Only the boot CPU gets an entry state; the others wait for SIPI. */
-    if (!cpu_x86_set_entry(vm->vcpus[0].fd, &entry, errp)) {
+    if (cfg->restore) {
+        if (!snap_image_load(vm, errp)) {
+            return false;
+        }
+    } else if (!cpu_x86_set_entry(vm->vcpus[0].fd, &entry, errp)) {
+        /* Only the boot CPU gets an entry state; the others wait for
+         * SIPI. */
         return false;
     }
+    vm->pause_req = cfg->start_paused;
+    vm->paused = cfg->start_paused;
     /* Read now: the sandbox leaves no way to look at the binary later. */
     snap_husk_build();
     if (!sandbox_prepare(cfg->sandbox, SANDBOX_HUSK_ROLES, errp)) {
@@ -675,8 +708,10 @@ static bool jail(struct vm *vm, GError **errp)
     struct sandbox_file files[VM_MAX_DISKS + 2];
     unsigned n = 0;
 
-    files[n++] = (struct sandbox_file){vm->cfg.kernel, false};
-    if (vm->cfg.initrd && !vm->cfg.initrd_data) {
+    if (!vm->cfg.restore) {
+        files[n++] = (struct sandbox_file){vm->cfg.kernel, false};
+    }
+    if (vm->cfg.initrd && !vm->cfg.initrd_data && !vm->cfg.restore) {
         files[n++] = (struct sandbox_file){vm->cfg.initrd, false};
     }
     for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {

@@ -1,0 +1,597 @@
+/*
+ * restore.c: husk restore (restore.h).
+ */
+#define G_LOG_DOMAIN "husk"
+#include "vmm/restore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "lib/state.h"
+#include "lib/util.h"
+#include "vmm/cli.h"
+#include "vmm/run.h"
+#include "vmm/snapshot.h"
+#include "vmm/snapshot_arch.h"
+#include "vmm/vm.h"
+
+#define MANIFEST_MAX (1u * MiB)
+#define STATE_MAX (64u * MiB)
+#define ARGV_MAX 512
+#define ARG_MAX_LEN 4096
+
+struct snap_image {
+    char *dir;
+    GKeyFile *manifest, *state;
+    char **argv; /* "run" and the snapshot's options: cfg points into it */
+    int memory_fd;
+    uint64_t memory_size;
+};
+
+static const char restore_usage[] =
+    "Usage: husk restore DIR [OPTIONS]\n"
+    "Resume the VM a snapshot in DIR holds (husk run --snapshot-on wrote "
+    "it)\n"
+    "where it stopped.  Guest memory is mapped from DIR/memory, private\n"
+    "and copy-on-write: VMs restored from one snapshot share its pages.\n"
+    "\n"
+    "  -d, --disk SPEC      instead of the snapshot's disks, in order (as\n"
+    "                       many as it had): a clone's own copies\n"
+    "      --net SPEC       instead of its NICs, in order\n"
+    "      --paused         restore, but keep the vCPUs stopped\n"
+    "      --verify         check guest memory against the manifest's\n"
+    "                       SHA-256 first (reads all of it)\n"
+    "      --timeout SECONDS  stop the VM after SECONDS (status 124)\n"
+    "      --no-sandbox     run without the sandbox (debugging only)\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "Exit status: what husk run's would be once the guest runs; before:\n"
+    "64 bad option; 65 the snapshot is damaged or its parts do not fit\n"
+    "together; 66 a file of it is missing or unreadable; 69 it was written\n"
+    "by another husk build, or this CPU lacks features its guest used.\n";
+
+static bool bad(GError **errp, int code, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+static bool bad(GError **errp, int code, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *msg = NULL;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(errp, HUSK_ERROR, code, "restore: %s", msg);
+    return false;
+}
+
+/* A whole small file of the snapshot, at most max bytes. */
+static char *read_part(const char *dir,
+                       const char *name,
+                       size_t max,
+                       size_t *len,
+                       GError **errp)
+{
+    g_autofree char *p = g_build_filename(dir, name, NULL);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    char *buf;
+    size_t got = 0;
+
+    if (fd < 0) {
+        bad(errp, HUSK_EXIT_NOINPUT, "%s: %s", p, g_strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_size > max) {
+        bad(errp, HUSK_EXIT_DATAERR,
+            "%s: not a regular file of at most %zu "
+            "bytes",
+            p, max);
+        close(fd);
+        return NULL;
+    }
+    buf = g_malloc((size_t)st.st_size + 1);
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    if (got != (size_t)st.st_size) {
+        bad(errp, HUSK_EXIT_NOINPUT, "%s: short read", p);
+        g_free(buf);
+        return NULL;
+    }
+    buf[got] = '\0';
+    *len = got;
+    return buf;
+}
+
+static bool load_keyfile(GKeyFile *kf,
+                         const char *data,
+                         size_t len,
+                         const char *what,
+                         GError **errp)
+{
+    g_autoptr(GError) e = NULL;
+
+    if (memchr(data, '\0', len) ||
+        !g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &e)) {
+        return bad(errp, HUSK_EXIT_DATAERR, "%s is damaged: %s", what,
+                   e ? e->message : "it holds a NUL byte");
+    }
+    return true;
+}
+
+static bool sha_matches(const char *data, size_t len, const char *want)
+{
+    g_autofree char *h = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+                                                     (const guchar *)data, len);
+
+    return want && !strcmp(h, want);
+}
+
+/* Every page of the memory file hashed as snapshot.c wrote it. */
+static bool verify_memory(struct snap_image *img,
+                          const char *want,
+                          GError **errp)
+{
+    g_autoptr(GChecksum) h = g_checksum_new(G_CHECKSUM_SHA256);
+    uint8_t *m;
+    static const uint8_t zero[4096];
+
+    if (!img->memory_size) {
+        return true;
+    }
+    m = mmap(NULL, img->memory_size, PROT_READ, MAP_PRIVATE, img->memory_fd, 0);
+    if (m == MAP_FAILED) {
+        return bad(errp, HUSK_EXIT_NOINPUT, "%s/memory: %s", img->dir,
+                   g_strerror(errno));
+    }
+    madvise(m, img->memory_size, MADV_SEQUENTIAL);
+    for (uint64_t off = 0; off < img->memory_size; off += 4096) {
+        if (memcmp(m + off, zero, 4096)) {
+            snap_memory_hash_page(h, off, m + off);
+        }
+    }
+    munmap(m, img->memory_size);
+    if (!want || strcmp(g_checksum_get_string(h), want)) {
+        return bad(errp, HUSK_EXIT_DATAERR,
+                   "%s/memory does not match its checksum", img->dir);
+    }
+    return true;
+}
+
+static void image_free(struct snap_image *img)
+{
+    if (img->manifest) {
+        g_key_file_free(img->manifest);
+    }
+    if (img->state) {
+        g_key_file_free(img->state);
+    }
+    if (img->memory_fd >= 0) {
+        close(img->memory_fd);
+    }
+    g_strfreev(img->argv);
+    g_free(img->dir);
+    memset(img, 0, sizeof(*img));
+    img->memory_fd = -1;
+}
+
+/* The manifest, the state and the memory file, each checked against
+ * what the manifest says of it. */
+static bool image_open(struct snap_image *img,
+                       const char *dir,
+                       bool verify,
+                       GError **errp)
+{
+    g_autofree char *mdata = NULL, *sdata = NULL, *build = NULL;
+    g_autofree char *ssha = NULL, *msha = NULL, *mp = NULL;
+    g_auto(GStrv) args = NULL;
+    struct st_reader r = {NULL, "snapshot", NULL};
+    size_t mlen, slen;
+    uint64_t format, want_ssize;
+    gsize nargs = 0;
+    struct stat st;
+
+    img->dir = g_strdup(dir);
+    img->manifest = g_key_file_new();
+    img->state = g_key_file_new();
+    mdata = read_part(dir, "manifest", MANIFEST_MAX, &mlen, errp);
+    if (!mdata ||
+        !load_keyfile(img->manifest, mdata, mlen, "the manifest", errp)) {
+        return false;
+    }
+    r.kf = img->manifest;
+    format = st_get_u64(&r, "format", 0, UINT32_MAX);
+    if (!st_finish(&r, errp)) {
+        g_prefix_error(errp, "restore: manifest ");
+        return false;
+    }
+    if (format != SNAP_FORMAT) {
+        return bad(errp, HUSK_EXIT_DATAERR,
+                   "%s: snapshot format %" PRIu64 ", this husk reads %u", dir,
+                   format, SNAP_FORMAT);
+    }
+    build = g_key_file_get_string(img->manifest, "snapshot", "husk", NULL);
+    if (!build || strcmp(build, snap_husk_build())) {
+        return bad(errp, HUSK_EXIT_UNAVAILABLE,
+                   "%s was written by husk %.200s; this is husk %s (a "
+                   "snapshot is restored by the build that wrote it)",
+                   dir, build ? build : "(unknown)", snap_husk_build());
+    }
+    r.group = "files";
+    want_ssize = st_get_u64(&r, "state.size", 1, STATE_MAX);
+    img->memory_size = st_get_u64(&r, "memory.size", 0, UINT64_MAX / 2);
+    if (!st_finish(&r, errp)) {
+        g_prefix_error(errp, "restore: manifest ");
+        return false;
+    }
+    ssha = g_key_file_get_string(img->manifest, "files", "state.sha256", NULL);
+    msha = g_key_file_get_string(img->manifest, "files", "memory.sha256", NULL);
+    sdata = read_part(dir, "state", STATE_MAX, &slen, errp);
+    if (!sdata) {
+        return false;
+    }
+    if (slen != want_ssize || !sha_matches(sdata, slen, ssha)) {
+        return bad(errp, HUSK_EXIT_DATAERR,
+                   "%s/state does not match its size and checksum in the "
+                   "manifest",
+                   dir);
+    }
+    if (!load_keyfile(img->state, sdata, slen, "the state", errp)) {
+        return false;
+    }
+    mp = g_build_filename(dir, "memory", NULL);
+    img->memory_fd = open(mp, O_RDONLY | O_CLOEXEC);
+    if (img->memory_fd < 0) {
+        return bad(errp, HUSK_EXIT_NOINPUT, "%s: %s", mp, g_strerror(errno));
+    }
+    if (fstat(img->memory_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_size != img->memory_size) {
+        return bad(errp, HUSK_EXIT_DATAERR,
+                   "%s is not the %" PRIu64 " bytes the manifest says", mp,
+                   img->memory_size);
+    }
+    if (verify && !verify_memory(img, msha, errp)) {
+        return false;
+    }
+    args =
+        g_key_file_get_string_list(img->manifest, "vm", "argv", &nargs, NULL);
+    if (!args || nargs > ARGV_MAX) {
+        return bad(errp, HUSK_EXIT_DATAERR,
+                   "the manifest holds no usable configuration");
+    }
+    img->argv = g_new0(char *, nargs + 2);
+    img->argv[0] = g_strdup("run");
+    for (gsize i = 0; i < nargs; i++) {
+        if (strlen(args[i]) > ARG_MAX_LEN) {
+            return bad(errp, HUSK_EXIT_DATAERR,
+                       "the manifest's configuration has an option of "
+                       "%zu bytes",
+                       strlen(args[i]));
+        }
+        img->argv[i + 1] = g_strdup(args[i]);
+    }
+    return true;
+}
+
+int snap_image_memory_fd(const struct vm *vm)
+{
+    return vm->cfg.restore->memory_fd;
+}
+
+bool snap_image_check_layout(const struct vm *vm, GError **errp)
+{
+    struct snap_image *img = vm->cfg.restore;
+    struct st_reader r = {img->manifest, "vm", NULL};
+    uint64_t total = 0;
+
+    if (st_get_u64(&r, "memory", 0, UINT64_MAX) != vm->cfg.mem ||
+        st_get_u64(&r, "cpus", 1, UINT32_MAX) != vm->nr_vcpus ||
+        st_get_u64(&r, "regions", 1, GM_MAX_REGIONS) != vm->nr_ram) {
+        st_fail(&r, "memory, CPUs or regions differ from the configuration");
+    }
+    for (unsigned i = 0; i < vm->nr_ram && !st_failed(&r); i++) {
+        g_autofree char *k = g_strdup_printf("region%u", i);
+        g_autofree char *v =
+            g_key_file_get_string(img->manifest, "vm", k, NULL);
+        g_autofree char *mine = g_strdup_printf(
+            "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT,
+            (guint64)vm->ram[i].gpa, (guint64)vm->ram[i].size,
+            (guint64)vm->ram[i].offset);
+
+        if (g_strcmp0(v, mine)) {
+            st_fail(&r,
+                    "memory region %u is %.60s, the configuration "
+                    "makes %s",
+                    i, v ? v : "missing", mine);
+        }
+        total += vm->ram[i].size;
+    }
+    if (!st_failed(&r) && total != img->memory_size) {
+        st_fail(&r, "the memory file is not the size of guest memory");
+    }
+    if (!st_finish(&r, errp)) {
+        g_prefix_error(errp, "restore: manifest ");
+        return false;
+    }
+    return true;
+}
+
+static bool check_devices(struct vm *vm, GError **errp)
+{
+    struct snap_image *img = vm->cfg.restore;
+    struct st_reader r = {img->manifest, "vm", NULL};
+
+    if (st_get_u64(&r, "devices", 0, VM_MAX_VIRTIO) != vm->nr_virtio) {
+        st_fail(&r, "the snapshot has another number of devices");
+    }
+    for (unsigned i = 0; i < vm->nr_virtio && !st_failed(&r); i++) {
+        g_autofree char *k = g_strdup_printf("device%u", i);
+        g_autofree char *v =
+            g_key_file_get_string(img->manifest, "vm", k, NULL);
+        g_autofree char *mine = g_strdup_printf(
+            "%s@0x%" G_GINT64_MODIFIER "x:%u", vm->virtio[i]->dev->ops->name,
+            vm->virtio[i]->base, vm->virtio[i]->gsi);
+
+        if (g_strcmp0(v, mine)) {
+            st_fail(&r, "device %u is %.60s, the configuration makes %s", i,
+                    v ? v : "missing", mine);
+        }
+    }
+    for (unsigned i = 0; i < vm->cfg.nr_disks && !st_failed(&r); i++) {
+        g_autofree char *k = g_strdup_printf("disk%u", i);
+        g_autofree char *v =
+            g_key_file_get_string(img->manifest, "vm", k, NULL);
+        guint64 size, dev, ino;
+
+        if (!v || sscanf(v,
+                         "%" G_GINT64_MODIFIER "u,%" G_GINT64_MODIFIER
+                         "u,%" G_GINT64_MODIFIER "u",
+                         &size, &dev, &ino) != 3) {
+            st_fail(&r, "disk %u is not described", i);
+        } else if (vm->disk_be[i] && vm->disk_be[i]->size != size) {
+            st_fail(&r,
+                    "disk %u (%s) is %" PRIu64
+                    " bytes, the snapshot's was "
+                    "%" G_GUINT64_FORMAT,
+                    i, vm->cfg.disks[i].path, vm->disk_be[i]->size, size);
+        }
+    }
+    if (!st_finish(&r, errp)) {
+        g_prefix_error(errp, "restore: ");
+        return false;
+    }
+    return true;
+}
+
+bool snap_image_load(struct vm *vm, GError **errp)
+{
+    struct snap_image *img = vm->cfg.restore;
+    struct st_reader r = {img->state, "vm", NULL};
+
+    if (!check_devices(vm, errp)) {
+        return false;
+    }
+    if (!snap_vm_load(vm->fd, &r, errp)) {
+        g_prefix_error(errp, "restore: ");
+        return false;
+    }
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        g_autofree char *g = g_strdup_printf("vcpu%u", i);
+
+        r = (struct st_reader){img->state, g, NULL};
+        if (!snap_cpu_load(vm->vcpus[i].fd, &vm->kvm, &r,
+                           &vm->vcpus[i].identity, errp)) {
+            g_prefix_error(errp, "restore: vCPU %u: ", i);
+            return false;
+        }
+    }
+    r = (struct st_reader){img->state, "com1", NULL};
+    serial8250_load(&vm->com1, &r);
+    for (unsigned i = 0; i < vm->nr_virtio && !st_failed(&r); i++) {
+        g_autofree char *g = g_strdup_printf("virtio%u", i);
+
+        r = (struct st_reader){img->state, g, NULL};
+        virtio_dev_load(vm->virtio[i]->dev, &r);
+    }
+    if (!st_finish(&r, errp)) {
+        g_prefix_error(errp, "restore: state ");
+        return false;
+    }
+    /* A kick the guest made just before the snapshot may be in no ring
+     * husk looked at: look at each once. */
+    for (unsigned i = 0; i < vm->nr_virtio; i++) {
+        virtio_dev_kick_all(vm->virtio[i]->dev);
+    }
+    return true;
+}
+
+/* The restore's own --disk and --net stand for the snapshot's. */
+static bool replace_devices(struct vm_config *cfg,
+                            char **disks,
+                            unsigned nr_disks,
+                            char **nets,
+                            unsigned nr_nets,
+                            GError **errp)
+{
+    if (nr_disks && nr_disks != cfg->nr_disks) {
+        return bad(errp, HUSK_EXIT_USAGE,
+                   "--disk given %u times; the snapshot has %u disks", nr_disks,
+                   cfg->nr_disks);
+    }
+    if (nr_nets && nr_nets != cfg->nr_nets) {
+        return bad(errp, HUSK_EXIT_USAGE,
+                   "--net given %u times; the snapshot has %u NICs", nr_nets,
+                   cfg->nr_nets);
+    }
+    for (unsigned i = 0; i < nr_disks; i++) {
+        struct vm_disk_config d = {0};
+        const char *why = NULL;
+
+        if (!cli_parse_disk(disks[i], &d, &why)) {
+            return bad(errp, HUSK_EXIT_USAGE, "--disk '%s': %s", disks[i], why);
+        }
+        d.spec = disks[i];
+        cli_disk_config_clear(&cfg->disks[i]);
+        cfg->disks[i] = d;
+    }
+    for (unsigned i = 0; i < nr_nets; i++) {
+        struct vm_net_config n = {0};
+        g_autofree char *why = NULL;
+
+        if (!cli_parse_net(nets[i], i, &n, &why)) {
+            return bad(errp, HUSK_EXIT_USAGE, "--net '%s': %s", nets[i], why);
+        }
+        n.spec = nets[i];
+        cli_net_config_clear(&cfg->nets[i]);
+        cfg->nets[i] = n;
+    }
+    return true;
+}
+
+int restore_main(int argc, char **argv)
+{
+    enum { OPT_NET = 256, OPT_PAUSED, OPT_VERIFY, OPT_TIMEOUT, OPT_NO_SANDBOX };
+    static const struct option opts[] = {
+        {"disk", required_argument, NULL, 'd'},
+        {"net", required_argument, NULL, OPT_NET},
+        {"paused", no_argument, NULL, OPT_PAUSED},
+        {"verify", no_argument, NULL, OPT_VERIFY},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    g_autoptr(GError) err = NULL;
+    char *disks[VM_MAX_DISKS], *nets[VM_MAX_NICS];
+    unsigned nr_disks = 0, nr_nets = 0;
+    bool paused = false, verify = false, no_sandbox = false;
+    double timeout = 0;
+    struct snap_image img = {.memory_fd = -1};
+    struct vm_config cfg;
+    enum config_action action;
+    const char *dir;
+    int c, status;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            if (nr_disks >= VM_MAX_DISKS) {
+                g_printerr("husk: restore: at most %d disks\n", VM_MAX_DISKS);
+                return HUSK_EXIT_USAGE;
+            }
+            disks[nr_disks++] = optarg;
+            break;
+        case OPT_NET:
+            if (nr_nets >= VM_MAX_NICS) {
+                g_printerr("husk: restore: at most %d NICs\n", VM_MAX_NICS);
+                return HUSK_EXIT_USAGE;
+            }
+            nets[nr_nets++] = optarg;
+            break;
+        case OPT_PAUSED:
+            paused = true;
+            break;
+        case OPT_VERIFY:
+            verify = true;
+            break;
+        case OPT_NO_SANDBOX:
+            no_sandbox = true;
+            break;
+        case OPT_TIMEOUT: {
+            char *end;
+
+            errno = 0;
+            timeout = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(timeout > 0) ||
+                timeout > 1e7) {
+                g_printerr(
+                    "husk: restore: --timeout '%s': expected a number "
+                    "of seconds\n",
+                    optarg);
+                return HUSK_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'h':
+            fputs(restore_usage, stdout);
+            return 0;
+        case ':':
+            g_printerr("husk: restore: option '%s' needs a value\n",
+                       argv[optind - 1]);
+            return HUSK_EXIT_USAGE;
+        default:
+            g_printerr(
+                "husk: restore: unknown option '%s' (see husk restore "
+                "--help)\n",
+                argv[optind - 1]);
+            return HUSK_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        g_printerr(
+            "husk: restore: expected one snapshot directory (husk "
+            "restore DIR [OPTIONS])\n");
+        return HUSK_EXIT_USAGE;
+    }
+    dir = argv[optind];
+    if (!image_open(&img, dir, verify, &err)) {
+        g_printerr("husk: %s\n", err->message);
+        status = err->code;
+        image_free(&img);
+        return status;
+    }
+    if (!config_parse_run((int)g_strv_length(img.argv), img.argv, &cfg, &action,
+                          &err) ||
+        action != CONFIG_RUN) {
+        g_printerr(
+            "husk: restore: %s: the manifest's configuration is not "
+            "valid: %s\n",
+            dir, err ? err->message : "it asks for no VM");
+        image_free(&img);
+        return HUSK_EXIT_DATAERR;
+    }
+    if (!replace_devices(&cfg, disks, nr_disks, nets, nr_nets, &err)) {
+        g_printerr("husk: %s\n", err->message);
+        config_clear(&cfg);
+        image_free(&img);
+        return HUSK_EXIT_USAGE;
+    }
+    /* What the original run was asked to do at its end is not the
+     * restore's business. */
+    g_clear_pointer(&cfg.snapshot_dir, g_free);
+    cfg.snapshot_code = -1;
+    cfg.snapshot_exit = false;
+    cfg.timeout = timeout;
+    cfg.timeline = false;
+    cfg.timeline_path = NULL;
+    /* The sandbox is the restore's choice, never the snapshot's. */
+    cfg.sandbox = no_sandbox                                    ? SANDBOX_OFF
+                  : !g_strcmp0(g_getenv("HUSK_SANDBOX"), "log") ? SANDBOX_LOG
+                                                                : SANDBOX_ON;
+    cfg.restore = &img;
+    cfg.start_paused = paused;
+    status = run_vm(&cfg, NULL, NULL);
+    config_clear(&cfg);
+    image_free(&img);
+    return status;
+}
