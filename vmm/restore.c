@@ -20,19 +20,15 @@
 #include "vmm/run.h"
 #include "vmm/snapshot.h"
 #include "vmm/snapshot_arch.h"
+#include "vmm/snapshot_manifest.h"
 #include "vmm/vm.h"
-
-#define MANIFEST_MAX (1u * MiB)
-#define STATE_MAX (64u * MiB)
-#define ARGV_MAX 512
-#define ARG_MAX_LEN 4096
 
 struct snap_image {
     char *dir;
-    GKeyFile *manifest, *state;
+    struct snap_manifest m;
+    GKeyFile *state;
     char **argv; /* "run" and the snapshot's options: cfg points into it */
     int memory_fd;
-    uint64_t memory_size;
 };
 
 static const char restore_usage[] =
@@ -154,21 +150,22 @@ static bool verify_memory(struct snap_image *img,
     uint8_t *m;
     static const uint8_t zero[4096];
 
-    if (!img->memory_size) {
+    if (!img->m.memory_size) {
         return true;
     }
-    m = mmap(NULL, img->memory_size, PROT_READ, MAP_PRIVATE, img->memory_fd, 0);
+    m = mmap(NULL, img->m.memory_size, PROT_READ, MAP_PRIVATE, img->memory_fd,
+             0);
     if (m == MAP_FAILED) {
         return bad(errp, HUSK_EXIT_NOINPUT, "%s/memory: %s", img->dir,
                    g_strerror(errno));
     }
-    madvise(m, img->memory_size, MADV_SEQUENTIAL);
-    for (uint64_t off = 0; off < img->memory_size; off += 4096) {
+    madvise(m, img->m.memory_size, MADV_SEQUENTIAL);
+    for (uint64_t off = 0; off < img->m.memory_size; off += 4096) {
         if (memcmp(m + off, zero, 4096)) {
             snap_memory_hash_page(h, off, m + off);
         }
     }
-    munmap(m, img->memory_size);
+    munmap(m, img->m.memory_size);
     if (!want || strcmp(g_checksum_get_string(h), want)) {
         return bad(errp, HUSK_EXIT_DATAERR,
                    "%s/memory does not match its checksum", img->dir);
@@ -178,9 +175,7 @@ static bool verify_memory(struct snap_image *img,
 
 static void image_free(struct snap_image *img)
 {
-    if (img->manifest) {
-        g_key_file_free(img->manifest);
-    }
+    snap_manifest_clear(&img->m);
     if (img->state) {
         g_key_file_free(img->state);
     }
@@ -200,55 +195,26 @@ static bool image_open(struct snap_image *img,
                        bool verify,
                        GError **errp)
 {
-    g_autofree char *mdata = NULL, *sdata = NULL, *build = NULL;
-    g_autofree char *ssha = NULL, *msha = NULL, *mp = NULL;
-    g_auto(GStrv) args = NULL;
-    struct st_reader r = {NULL, "snapshot", NULL};
-    size_t mlen, slen;
-    uint64_t format, want_ssize;
-    gsize nargs = 0;
+    g_autofree char *mdata = NULL, *sdata = NULL, *mp = NULL;
+    size_t mlen, slen, nargs;
     struct stat st;
 
     img->dir = g_strdup(dir);
-    img->manifest = g_key_file_new();
     img->state = g_key_file_new();
-    mdata = read_part(dir, "manifest", MANIFEST_MAX, &mlen, errp);
-    if (!mdata ||
-        !load_keyfile(img->manifest, mdata, mlen, "the manifest", errp)) {
+    mdata = read_part(dir, "manifest", SNAP_MANIFEST_MAX, &mlen, errp);
+    if (!mdata) {
         return false;
     }
-    r.kf = img->manifest;
-    format = st_get_u64(&r, "format", 0, UINT32_MAX);
-    if (!st_finish(&r, errp)) {
-        g_prefix_error(errp, "restore: manifest ");
+    if (!snap_manifest_parse(&img->m, mdata, mlen, snap_husk_build(), errp)) {
+        g_prefix_error(errp, "restore: %s: ", dir);
         return false;
     }
-    if (format != SNAP_FORMAT) {
-        return bad(errp, HUSK_EXIT_DATAERR,
-                   "%s: snapshot format %" PRIu64 ", this husk reads %u", dir,
-                   format, SNAP_FORMAT);
-    }
-    build = g_key_file_get_string(img->manifest, "snapshot", "husk", NULL);
-    if (!build || strcmp(build, snap_husk_build())) {
-        return bad(errp, HUSK_EXIT_UNAVAILABLE,
-                   "%s was written by husk %.200s; this is husk %s (a "
-                   "snapshot is restored by the build that wrote it)",
-                   dir, build ? build : "(unknown)", snap_husk_build());
-    }
-    r.group = "files";
-    want_ssize = st_get_u64(&r, "state.size", 1, STATE_MAX);
-    img->memory_size = st_get_u64(&r, "memory.size", 0, UINT64_MAX / 2);
-    if (!st_finish(&r, errp)) {
-        g_prefix_error(errp, "restore: manifest ");
-        return false;
-    }
-    ssha = g_key_file_get_string(img->manifest, "files", "state.sha256", NULL);
-    msha = g_key_file_get_string(img->manifest, "files", "memory.sha256", NULL);
-    sdata = read_part(dir, "state", STATE_MAX, &slen, errp);
+    sdata = read_part(dir, "state", SNAP_STATE_MAX, &slen, errp);
     if (!sdata) {
         return false;
     }
-    if (slen != want_ssize || !sha_matches(sdata, slen, ssha)) {
+    if (slen != img->m.state_size ||
+        !sha_matches(sdata, slen, img->m.state_sha256)) {
         return bad(errp, HUSK_EXIT_DATAERR,
                    "%s/state does not match its size and checksum in the "
                    "manifest",
@@ -263,30 +229,19 @@ static bool image_open(struct snap_image *img,
         return bad(errp, HUSK_EXIT_NOINPUT, "%s: %s", mp, g_strerror(errno));
     }
     if (fstat(img->memory_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-        (uint64_t)st.st_size != img->memory_size) {
+        (uint64_t)st.st_size != img->m.memory_size) {
         return bad(errp, HUSK_EXIT_DATAERR,
                    "%s is not the %" PRIu64 " bytes the manifest says", mp,
-                   img->memory_size);
+                   img->m.memory_size);
     }
-    if (verify && !verify_memory(img, msha, errp)) {
+    if (verify && !verify_memory(img, img->m.memory_sha256, errp)) {
         return false;
     }
-    args =
-        g_key_file_get_string_list(img->manifest, "vm", "argv", &nargs, NULL);
-    if (!args || nargs > ARGV_MAX) {
-        return bad(errp, HUSK_EXIT_DATAERR,
-                   "the manifest holds no usable configuration");
-    }
+    nargs = g_strv_length(img->m.argv);
     img->argv = g_new0(char *, nargs + 2);
     img->argv[0] = g_strdup("run");
-    for (gsize i = 0; i < nargs; i++) {
-        if (strlen(args[i]) > ARG_MAX_LEN) {
-            return bad(errp, HUSK_EXIT_DATAERR,
-                       "the manifest's configuration has an option of "
-                       "%zu bytes",
-                       strlen(args[i]));
-        }
-        img->argv[i + 1] = g_strdup(args[i]);
+    for (size_t i = 0; i < nargs; i++) {
+        img->argv[i + 1] = g_strdup(img->m.argv[i]);
     }
     return true;
 }
@@ -298,85 +253,60 @@ int snap_image_memory_fd(const struct vm *vm)
 
 bool snap_image_check_layout(const struct vm *vm, GError **errp)
 {
-    struct snap_image *img = vm->cfg.restore;
-    struct st_reader r = {img->manifest, "vm", NULL};
-    uint64_t total = 0;
+    const struct snap_manifest *m = &vm->cfg.restore->m;
 
-    if (st_get_u64(&r, "memory", 0, UINT64_MAX) != vm->cfg.mem ||
-        st_get_u64(&r, "cpus", 1, UINT32_MAX) != vm->nr_vcpus ||
-        st_get_u64(&r, "regions", 1, GM_MAX_REGIONS) != vm->nr_ram) {
-        st_fail(&r, "memory, CPUs or regions differ from the configuration");
+    if (m->memory != vm->cfg.mem || m->cpus != vm->nr_vcpus ||
+        m->nr_regions != vm->nr_ram) {
+        return bad(errp, HUSK_EXIT_DATAERR,
+                   "the manifest's memory, CPUs or regions are not what its "
+                   "configuration makes");
     }
-    for (unsigned i = 0; i < vm->nr_ram && !st_failed(&r); i++) {
-        g_autofree char *k = g_strdup_printf("region%u", i);
-        g_autofree char *v =
-            g_key_file_get_string(img->manifest, "vm", k, NULL);
-        g_autofree char *mine = g_strdup_printf(
-            "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT,
-            (guint64)vm->ram[i].gpa, (guint64)vm->ram[i].size,
-            (guint64)vm->ram[i].offset);
-
-        if (g_strcmp0(v, mine)) {
-            st_fail(&r,
-                    "memory region %u is %.60s, the configuration "
-                    "makes %s",
-                    i, v ? v : "missing", mine);
+    for (unsigned i = 0; i < vm->nr_ram; i++) {
+        if (m->region[i].gpa != vm->ram[i].gpa ||
+            m->region[i].size != vm->ram[i].size ||
+            m->region[i].offset != vm->ram[i].offset) {
+            return bad(errp, HUSK_EXIT_DATAERR,
+                       "the manifest's memory region %u is not what its "
+                       "configuration makes",
+                       i);
         }
-        total += vm->ram[i].size;
-    }
-    if (!st_failed(&r) && total != img->memory_size) {
-        st_fail(&r, "the memory file is not the size of guest memory");
-    }
-    if (!st_finish(&r, errp)) {
-        g_prefix_error(errp, "restore: manifest ");
-        return false;
     }
     return true;
 }
 
 static bool check_devices(struct vm *vm, GError **errp)
 {
-    struct snap_image *img = vm->cfg.restore;
-    struct st_reader r = {img->manifest, "vm", NULL};
+    const struct snap_manifest *m = &vm->cfg.restore->m;
 
-    if (st_get_u64(&r, "devices", 0, VM_MAX_VIRTIO) != vm->nr_virtio) {
-        st_fail(&r, "the snapshot has another number of devices");
+    if (m->nr_devices != vm->nr_virtio) {
+        return bad(errp, HUSK_EXIT_DATAERR,
+                   "the snapshot has %u devices, its configuration makes %u",
+                   m->nr_devices, vm->nr_virtio);
     }
-    for (unsigned i = 0; i < vm->nr_virtio && !st_failed(&r); i++) {
-        g_autofree char *k = g_strdup_printf("device%u", i);
-        g_autofree char *v =
-            g_key_file_get_string(img->manifest, "vm", k, NULL);
+    for (unsigned i = 0; i < vm->nr_virtio; i++) {
         g_autofree char *mine = g_strdup_printf(
             "%s@0x%" G_GINT64_MODIFIER "x:%u", vm->virtio[i]->dev->ops->name,
             vm->virtio[i]->base, vm->virtio[i]->gsi);
 
-        if (g_strcmp0(v, mine)) {
-            st_fail(&r, "device %u is %.60s, the configuration makes %s", i,
-                    v ? v : "missing", mine);
+        if (strcmp(m->device[i], mine)) {
+            return bad(errp, HUSK_EXIT_DATAERR,
+                       "device %u is %s in the snapshot, the configuration "
+                       "makes %s",
+                       i, m->device[i], mine);
         }
     }
-    for (unsigned i = 0; i < vm->cfg.nr_disks && !st_failed(&r); i++) {
-        g_autofree char *k = g_strdup_printf("disk%u", i);
-        g_autofree char *v =
-            g_key_file_get_string(img->manifest, "vm", k, NULL);
-        guint64 size, dev, ino;
-
-        if (!v || sscanf(v,
-                         "%" G_GINT64_MODIFIER "u,%" G_GINT64_MODIFIER
-                         "u,%" G_GINT64_MODIFIER "u",
-                         &size, &dev, &ino) != 3) {
-            st_fail(&r, "disk %u is not described", i);
-        } else if (vm->disk_be[i] && vm->disk_be[i]->size != size) {
-            st_fail(&r,
-                    "disk %u (%s) is %" PRIu64
-                    " bytes, the snapshot's was "
-                    "%" G_GUINT64_FORMAT,
-                    i, vm->cfg.disks[i].path, vm->disk_be[i]->size, size);
+    for (unsigned i = 0; i < vm->cfg.nr_disks && i < SNAP_MAX_DISKS; i++) {
+        if (!m->disk[i].known) {
+            return bad(errp, HUSK_EXIT_DATAERR, "disk %u is not described", i);
         }
-    }
-    if (!st_finish(&r, errp)) {
-        g_prefix_error(errp, "restore: ");
-        return false;
+        if (vm->disk_be[i] && vm->disk_be[i]->size != m->disk[i].size) {
+            return bad(errp, HUSK_EXIT_DATAERR,
+                       "disk %u (%s) is %" PRIu64
+                       " bytes, the snapshot's "
+                       "was %" PRIu64,
+                       i, vm->cfg.disks[i].path, vm->disk_be[i]->size,
+                       m->disk[i].size);
+        }
     }
     return true;
 }

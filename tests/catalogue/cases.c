@@ -11,6 +11,7 @@
 #include "tests/catalogue/catalogue.h"
 #include "tests/catalogue/other_cases.h"
 #include "tests/catalogue/peer_cases.h"
+#include "tests/catalogue/snapshot_cases.h"
 #include "tests/catalogue/virtio_cases.h"
 
 #define P V_PASS
@@ -182,6 +183,31 @@ const struct cat_case cat_cases[] = {
     { "V14", NONE, R, "GET_VRING_BASE never answered while the VM stops", v_silent_vm_stops },
     { "V15", NONE, P, "backend tries to shrink guest RAM (a sealed memfd)", v_shrinks_memory },
     { "V16", NONE, R, "backend signals its call eventfd without end (no work)", v_floods_calls },
+    /* snapshot files (vmm/snapshot.h): a running device's state saved,
+     * one field damaged, loaded back; the manifest through its parser */
+    { "K01", BLK, P, "a device's own saved state loads back", k_state_ok },
+    { "K02", BLK, R, "used ring at 4 GiB, outside guest memory", k_ring_outside_memory },
+    { "K03", RNG, R, "last_avail ahead of used_idx: requests in flight", k_requests_in_flight },
+    { "K04", NET, R, "used_idx the used ring in memory contradicts", k_used_ring_contradicts },
+    { "K05", BLK, R, "queue size 65535, above QueueNumMax", k_queue_above_max },
+    { "K06", RNG, R, "status bit 0x10, which §2.1 does not define", k_undefined_status_bits },
+    { "K07", NET, R, "every feature bit negotiated, few offered", k_features_never_offered },
+    { "K08", CON, R, "console state for 3 ports, the device has 1", k_console_port_count },
+    { "K09", CON, R, "4096 control messages pending (room for 16)", k_console_ctrl_overflow },
+    { "K10", CON, R, "control message for port 7", k_console_ctrl_bad_port },
+    { "K11", BLK, R, "flush_failed = 2", k_blk_flag_not_bool },
+    { "K12", RNG, R, "queue_sel = 0x1 (decimal only)", k_field_not_a_number },
+    { "K13", BLK, R, "a queue's descriptor address missing", k_field_missing },
+    { "K14", NONE, P, "a well-formed manifest parses", k_manifest_ok },
+    { "K15", NONE, R, "manifest format 2", k_manifest_format_2 },
+    { "K16", NONE, R, "written by another husk build", k_manifest_other_build },
+    { "K17", NONE, R, "memory regions add up to less than guest memory", k_manifest_regions_short },
+    { "K18", NONE, R, "memory region wrapping past 2^64", k_manifest_region_wraps },
+    { "K19", NONE, R, "513 options in the configuration", k_manifest_too_many_args },
+    { "K20", NONE, R, "state checksum not SHA-256", k_manifest_bad_checksum },
+    { "K21", NONE, R, "NUL byte inside the manifest", k_manifest_nul_byte },
+    { "K22", NONE, R, "manifest over 1 MiB", k_manifest_too_large },
+    { "K23", NONE, R, "an ELF file where the manifest should be", k_manifest_not_keyfile },
 };
 // clang-format on
 
