@@ -74,6 +74,33 @@ static void dsdt_virtio(GByteArray *sb, const struct fw_device *d, unsigned uid)
     aml_device(sb, name, body);
 }
 
+/*
+ * The power button of a hardware-reduced platform (ACPI 6.5 §5.6.9
+ * "Interrupt-signaled ACPI events", §4.8.2.2.1.2 "Control Method Power
+ * Button"): a Generic Event Device whose interrupt runs _EVT, which
+ * notifies the button device (PNP0C0C) with 0x80, "button pressed".
+ */
+static void dsdt_power_button(GByteArray *sb, const struct fw_device *d)
+{
+    g_autoptr(GByteArray) ged = g_byte_array_new();
+    g_autoptr(GByteArray) res = g_byte_array_new();
+    g_autoptr(GByteArray) evt = g_byte_array_new();
+    g_autoptr(GByteArray) then = g_byte_array_new();
+    g_autoptr(GByteArray) pwrb = g_byte_array_new();
+
+    aml_name_str(ged, "_HID", "ACPI0013");
+    aml_name_int(ged, "_UID", 0);
+    aml_res_interrupt(res, d->irq, false, false);
+    aml_name_resources(ged, "_CRS", res);
+    aml_notify(then, "\\_SB_.PWRB", 0x80);
+    aml_if_arg0_equals(evt, d->irq, then);
+    aml_method(ged, "_EVT", 1, evt);
+    aml_device(sb, "GED0", ged);
+    aml_name_eisaid(pwrb, "_HID", "PNP0C0C");
+    aml_name_int(pwrb, "_UID", 0);
+    aml_device(sb, "PWRB", pwrb);
+}
+
 void acpi_x86_dsdt_body(const struct acpi_x86_config *cfg, GByteArray *out)
 {
     g_autoptr(GByteArray) sb = g_byte_array_new();
@@ -93,6 +120,9 @@ void acpi_x86_dsdt_body(const struct acpi_x86_config *cfg, GByteArray *out)
             break;
         case FW_DEV_VIRTIO_MMIO:
             dsdt_virtio(sb, d, virtio++);
+            break;
+        case FW_DEV_POWER_BUTTON:
+            dsdt_power_button(sb, d);
             break;
         }
     }
@@ -186,6 +216,8 @@ static bool device_fits(const struct fw_device *d)
     case FW_DEV_VIRTIO_MMIO:
         return d->len >= 1 && d->base < (1ULL << 32) &&
                d->len <= (1ULL << 32) - d->base && d->irq < 24;
+    case FW_DEV_POWER_BUTTON:
+        return d->irq < 24;
     default:
         return false;
     }

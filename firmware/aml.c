@@ -22,6 +22,11 @@
 #define AML_PACKAGE 0x12
 #define AML_EXT 0x5b
 #define AML_DEVICE 0x82
+#define AML_METHOD 0x14
+#define AML_IF 0xa0
+#define AML_LEQUAL 0x93
+#define AML_NOTIFY 0x86
+#define AML_ARG0 0x68
 #define AML_ROOT '\\'
 #define AML_DUAL_NAME 0x2e
 #define AML_MULTI_NAME 0x2f
@@ -188,6 +193,40 @@ void aml_device(GByteArray *out, const char *name, const GByteArray *body)
     static const uint8_t op[] = {AML_EXT, AML_DEVICE};
 
     aml_named_block(out, op, sizeof(op), name, body);
+}
+
+void aml_method(GByteArray *out,
+                const char *name,
+                unsigned nargs,
+                const GByteArray *body)
+{
+    g_autoptr(GByteArray) inner = g_byte_array_new();
+    static const uint8_t op[] = {AML_METHOD};
+
+    g_assert(nargs < 8);
+    put_byte(inner, (uint8_t)nargs); /* not serialized, sync level 0 */
+    g_byte_array_append(inner, body->data, body->len);
+    aml_named_block(out, op, sizeof(op), name, inner);
+}
+
+void aml_if_arg0_equals(GByteArray *out, uint64_t v, const GByteArray *body)
+{
+    g_autoptr(GByteArray) inner = g_byte_array_new();
+
+    put_byte(inner, AML_LEQUAL);
+    put_byte(inner, AML_ARG0);
+    aml_integer(inner, v);
+    g_byte_array_append(inner, body->data, body->len);
+    put_byte(out, AML_IF);
+    aml_pkglength(out, inner->len);
+    g_byte_array_append(out, inner->data, inner->len);
+}
+
+void aml_notify(GByteArray *out, const char *name, uint64_t value)
+{
+    put_byte(out, AML_NOTIFY);
+    aml_name_string(out, name);
+    aml_integer(out, value);
 }
 
 void aml_package_ints(GByteArray *out, const uint64_t *v, unsigned n)

@@ -31,6 +31,15 @@ uint32_t aml_eisaid(const char *id);
 /* Scope(name) { body } and Device(name) { body } */
 void aml_scope(GByteArray *out, const char *name, const GByteArray *body);
 void aml_device(GByteArray *out, const char *name, const GByteArray *body);
+/* Method(name, nargs) { body } */
+void aml_method(GByteArray *out,
+                const char *name,
+                unsigned nargs,
+                const GByteArray *body);
+/* If (Arg0 == v) { body } */
+void aml_if_arg0_equals(GByteArray *out, uint64_t v, const GByteArray *body);
+/* Notify(name, value) */
+void aml_notify(GByteArray *out, const char *name, uint64_t value);
 /* Package() { integers } */
 void aml_package_ints(GByteArray *out, const uint64_t *v, unsigned n);
 /* Buffer() { bytes } */

@@ -10,9 +10,10 @@
 #include <stdint.h>
 
 enum fw_dev_kind {
-    FW_DEV_SERIAL,      /* 16550 UART: I/O ports + ISA IRQ */
-    FW_DEV_PVPANIC,     /* QEMU pvpanic: one I/O port */
-    FW_DEV_VIRTIO_MMIO, /* virtio-mmio transport: MMIO window + GSI */
+    FW_DEV_SERIAL,       /* 16550 UART: I/O ports + ISA IRQ */
+    FW_DEV_PVPANIC,      /* QEMU pvpanic: one I/O port */
+    FW_DEV_VIRTIO_MMIO,  /* virtio-mmio transport: MMIO window + GSI */
+    FW_DEV_POWER_BUTTON, /* ACPI power button behind a GED: a GSI */
 };
 
 struct fw_device {

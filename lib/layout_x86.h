@@ -50,7 +50,8 @@
 /* Interrupts (IOAPIC pins = GSIs). */
 #define LAYOUT_GSI_COM1 4
 #define LAYOUT_GSI_SCI 9
-#define LAYOUT_GSI_VIRTIO_FIRST 5 /* then 6, 7, 8, 10, 11... skipping SCI */
+#define LAYOUT_GSI_VIRTIO_FIRST 5  /* then 6, 7, 8, 10, 11... skipping SCI */
+#define LAYOUT_GSI_POWER_BUTTON 23 /* the GED's: the last IOAPIC pin */
 #define LAYOUT_IOAPIC_PINS 24
 
 #endif

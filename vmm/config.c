@@ -90,6 +90,10 @@ const char config_run_usage[] =
     "      --no-sandbox         run without the sandbox (seccomp filters per\n"
     "                           thread, Landlock, no_new_privs, rlimits;\n"
     "                           see 'husk check'): for debugging only\n"
+    "      --api-socket PATH    a control socket at PATH (JSON, one object a\n"
+    "                           line: query-status, pause, resume, snapshot,\n"
+    "                           powerdown, quit; docs/api.md); husk ctl\n"
+    "                           PATH COMMAND is its client\n"
     "      --snapshot-on CODE=DIR[,exit]\n"
     "                           when the guest writes the byte CODE to port\n"
     "                           0x80, write a snapshot of the VM to DIR (husk\n"
@@ -253,6 +257,7 @@ static bool parse_opts(int argc,
         OPT_SHARE,
         OPT_VIRTIOFSD,
         OPT_SNAPSHOT_ON,
+        OPT_API_SOCKET,
         OPT_MODULES, /* husk exec's own, from here on */
         OPT_RW,
         OPT_ENV,
@@ -278,6 +283,7 @@ static bool parse_opts(int argc,
         {"share", required_argument, NULL, OPT_SHARE},
         {"virtiofsd", required_argument, NULL, OPT_VIRTIOFSD},
         {"snapshot-on", required_argument, NULL, OPT_SNAPSHOT_ON},
+        {"api-socket", required_argument, NULL, OPT_API_SOCKET},
         {"modules", required_argument, NULL, OPT_MODULES},
         {"rw", required_argument, NULL, OPT_RW},
         {"env", required_argument, NULL, OPT_ENV},
@@ -509,6 +515,12 @@ static bool parse_opts(int argc,
             break;
         case OPT_VIRTIO_CMDLINE:
             cfg->virtio_cmdline = true;
+            break;
+        case OPT_API_SOCKET:
+            if (exec || !*optarg) {
+                return usage(errp, "--api-socket: expected a socket path");
+            }
+            cfg->api_socket = optarg;
             break;
         case OPT_SNAPSHOT_ON: {
             const char *eq = strchr(optarg, '=');

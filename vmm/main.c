@@ -7,6 +7,7 @@
  *   husk exec [OPTIONS] [--] COMMAND...
  *                        COMMAND in a guest on the host's root (exec.c)
  *   husk restore DIR     a VM resumed from a snapshot (restore.c)
+ *   husk ctl SOCKET CMD  the control socket's client (husk-api)
  *   husk check           what this host's KVM can do
  *   husk bench boot ...  boot time against QEMU and containers (runs the
  *                        husk-bench script that comes with husk)
@@ -47,6 +48,9 @@ static const char usage_top[] =
     "  exec     run a command in a VM on this host's root file system\n"
     "           (husk exec --help)\n"
     "  restore  resume a VM from a snapshot (husk restore --help)\n"
+    "  ctl      husk ctl SOCKET COMMAND [DIR]: the control socket's client\n"
+    "           (query-status, pause, resume, snapshot DIR, powerdown,\n"
+    "           quit)\n"
     "  check    report what this host's /dev/kvm can do\n"
     "  bench    benchmarks: husk bench boot --help\n"
     "\n"
@@ -234,6 +238,29 @@ static int cmd_check(void)
     return 0;
 }
 
+/* husk ctl SOCKET COMMAND [ARG]: the control socket's client, which is
+ * the husk-api helper's (it has the JSON library; husk has none). */
+static int cmd_ctl(int argc, char **argv)
+{
+    g_autofree char *helper = husk_find_program("HUSK_API", "husk-api");
+    char **args = g_new0(char *, (size_t)argc + 2);
+
+    if (!helper) {
+        return fail(HUSK_EXIT_UNAVAILABLE,
+                    "husk ctl: the husk-api helper is not next to husk or in "
+                    "%s (set HUSK_API=PATH)",
+                    HUSK_LIBEXECDIR);
+    }
+    args[0] = helper;
+    args[1] = "ctl";
+    for (int i = 1; i < argc; i++) {
+        args[i + 1] = argv[i];
+    }
+    execv(helper, args);
+    return fail(HUSK_EXIT_OSERR, "husk ctl: cannot run %s: %s", helper,
+                g_strerror(errno));
+}
+
 /* husk bench ...: the husk-bench script, told which husk to measure. */
 static int cmd_bench(int argc, char **argv)
 {
@@ -289,6 +316,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "exec")) {
         return exec_main(argc - 1, argv + 1);
+    }
+    if (!strcmp(argv[1], "ctl")) {
+        return cmd_ctl(argc - 1, argv + 1);
     }
     if (!strcmp(argv[1], "restore")) {
         return restore_main(argc - 1, argv + 1);

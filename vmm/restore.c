@@ -41,7 +41,9 @@ static const char restore_usage[] =
     "  -d, --disk SPEC      instead of the snapshot's disks, in order (as\n"
     "                       many as it had): a clone's own copies\n"
     "      --net SPEC       instead of its NICs, in order\n"
-    "      --paused         restore, but keep the vCPUs stopped\n"
+    "      --paused         restore, but keep the vCPUs stopped (resume\n"
+    "                       them through the control socket)\n"
+    "      --api-socket PATH  a control socket (as husk run's)\n"
     "      --verify         check guest memory against the manifest's\n"
     "                       SHA-256 first (reads all of it)\n"
     "      --timeout SECONDS  stop the VM after SECONDS (status 124)\n"
@@ -398,7 +400,14 @@ static bool replace_devices(struct vm_config *cfg,
 
 int restore_main(int argc, char **argv)
 {
-    enum { OPT_NET = 256, OPT_PAUSED, OPT_VERIFY, OPT_TIMEOUT, OPT_NO_SANDBOX };
+    enum {
+        OPT_NET = 256,
+        OPT_PAUSED,
+        OPT_VERIFY,
+        OPT_TIMEOUT,
+        OPT_NO_SANDBOX,
+        OPT_API_SOCKET,
+    };
     static const struct option opts[] = {
         {"disk", required_argument, NULL, 'd'},
         {"net", required_argument, NULL, OPT_NET},
@@ -406,6 +415,7 @@ int restore_main(int argc, char **argv)
         {"verify", no_argument, NULL, OPT_VERIFY},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+        {"api-socket", required_argument, NULL, OPT_API_SOCKET},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -414,6 +424,7 @@ int restore_main(int argc, char **argv)
     unsigned nr_disks = 0, nr_nets = 0;
     bool paused = false, verify = false, no_sandbox = false;
     double timeout = 0;
+    const char *api_socket = NULL;
     struct snap_image img = {.memory_fd = -1};
     struct vm_config cfg;
     enum config_action action;
@@ -446,6 +457,9 @@ int restore_main(int argc, char **argv)
             break;
         case OPT_NO_SANDBOX:
             no_sandbox = true;
+            break;
+        case OPT_API_SOCKET:
+            api_socket = optarg;
             break;
         case OPT_TIMEOUT: {
             char *end;
@@ -512,6 +526,7 @@ int restore_main(int argc, char **argv)
     cfg.snapshot_code = -1;
     cfg.snapshot_exit = false;
     cfg.timeout = timeout;
+    cfg.api_socket = api_socket;
     cfg.timeline = false;
     cfg.timeline_path = NULL;
     /* The sandbox is the restore's choice, never the snapshot's. */

@@ -526,6 +526,7 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     g_cond_init(&vm->pause_cond);
     vm->snap_on.manifest_fd = vm->snap_on.state_fd = -1;
     vm->snap_on.memory_fd = -1;
+    vm->api.fd = -1;
     vm->cfg = *cfg;
     vm->ctl.request_exit = vm_request_exit;
     vm->ctl.boot_marker = vm_boot_marker;
@@ -622,6 +623,9 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     vm->paused = cfg->start_paused;
     /* Read now: the sandbox leaves no way to look at the binary later. */
     snap_husk_build();
+    if (cfg->api_socket && !api_start(&vm->api, vm, cfg->api_socket, errp)) {
+        return false;
+    }
     if (!sandbox_prepare(cfg->sandbox, SANDBOX_HUSK_ROLES, errp)) {
         return false;
     }
@@ -786,6 +790,11 @@ int vm_run(struct vm *vm)
     if (tl_enabled()) {
         note_memory(vm);
     }
+    if (vm->exit_reason == VM_EXIT_PANIC) {
+        api_event(&vm->api, API_EV_GUEST_PANICKED, NULL, 0, 0);
+    }
+    api_event(&vm->api, API_EV_SHUTDOWN, vm_exit_reason_name(vm->exit_reason),
+              0, 0);
     /* COMMAND's last output, queued before the init ended the VM. */
     for (unsigned i = 0; vm->xcon && i < G_N_ELEMENTS(vm->pumps); i++) {
         pump_finish(&vm->pumps[i], EXEC_FLUSH_IDLE_MS);
@@ -804,6 +813,7 @@ int vm_run(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+    api_stop(&vm->api);
     unmap_inputs(vm);
     for (unsigned i = 0; i < VM_MAX_DISKS; i++) {
         if (vm->blk[i]) {

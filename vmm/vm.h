@@ -24,6 +24,7 @@
 #include "lib/bus.h"
 #include "vmm/host_console.h"
 #include "lib/guest_mem.h"
+#include "vmm/api.h"
 #include "vmm/backend_proc.h"
 #include "vmm/kvm.h"
 #include "vmm/port_pump.h"
@@ -69,6 +70,7 @@ struct vm {
     char *error; /* message for VM_EXIT_ERROR */
 
     struct kvm_irq_line irq_com1;
+    struct kvm_irq_line irq_power_button; /* the GED's (ACPI) */
     struct serial8250 com1;
     struct sysctl_x86 sysctl;
     struct fw_device fw_devs[VM_MAX_FW_DEVICES];
@@ -123,6 +125,8 @@ struct vm {
      * loop; snap_armed until then, so the marker counts once. */
     struct snap_files snap_on;
     int snap_pending, snap_armed;
+    uint64_t snap_last_data; /* bytes of memory the last snapshot wrote */
+    struct api api;          /* --api-socket */
 };
 
 /* vhost-user devices (vm_vhost_user.c): share i, disk i.  Setup thread. */
@@ -157,6 +161,10 @@ void vm_report_error(struct vm *vm, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* Creates every device (vm_devices.c).  Setup thread, before vCPUs. */
 bool vm_create_devices(struct vm *vm, GError **errp);
+
+/* Presses the ACPI power button: a guest that handles it (systemd,
+ * acpid) shuts down cleanly.  Main thread. */
+void vm_powerdown(struct vm *vm);
 
 /* Adds a device to the firmware's device list (DSDT).  Setup thread. */
 void vm_add_fw_device(struct vm *vm, struct fw_device d);

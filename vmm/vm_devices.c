@@ -267,7 +267,19 @@ static bool create_platform(struct vm *vm, GError **errp)
                                             LAYOUT_GSI_COM1, false});
     vm_add_fw_device(vm, (struct fw_device){FW_DEV_PVPANIC, LAYOUT_PORT_PVPANIC,
                                             1, 0, false});
+    kvm_irq_init(&vm->irq_power_button, vm->fd, LAYOUT_GSI_POWER_BUTTON);
+    vm_add_fw_device(vm, (struct fw_device){FW_DEV_POWER_BUTTON, 0, 0,
+                                            LAYOUT_GSI_POWER_BUTTON, false});
     return true;
+}
+
+void vm_powerdown(struct vm *vm)
+{
+    struct irq_line *l = &vm->irq_power_button.line;
+
+    /* A press: an edge on the GED's line, which runs its _EVT. */
+    l->set(l, true);
+    l->set(l, false);
 }
 
 /* Every virtiofsd first, then each device's handshake: their start-ups

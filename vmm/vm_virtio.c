@@ -81,7 +81,8 @@ static unsigned next_gsi(unsigned gsi)
     /* Skip the ISA lines in use: COM1 (4) and the SCI (9). */
     do {
         gsi++;
-    } while (gsi == LAYOUT_GSI_COM1 || gsi == LAYOUT_GSI_SCI);
+    } while (gsi == LAYOUT_GSI_COM1 || gsi == LAYOUT_GSI_SCI ||
+             gsi == LAYOUT_GSI_POWER_BUTTON);
     return gsi;
 }
 

@@ -21,8 +21,9 @@
  *      "kernel" range), "husk-tiny: hello" on COM1, 0x61 to port 0x80
  *      ("user space"), 123 to port 0x3f0 and then 124 to MMIO 0xc0000000
  *      (Firecracker's boot timer); exit status 0
- *   c  count 0 to 9, one "husk-tiny: count N" line each, with a delay
- *      between; the count lives in memory (0x7e00); after count 5 write
+ *   c  count 0 to 9, one "husk-tiny: count N" line each, 2^28 TSC cycles
+ *      (about 100 ms) apart; the count lives in memory (0x7e00); after
+ *      count 5 write
  *      0x70 to port 0x80 (a snapshot's marker); exit status 10
  * Anything else: exit status 99.
  */
@@ -32,7 +33,7 @@
 #define AP_TRAMPOLINE 0x8000
 #define AP_COUNTER 0x7f00
 #define COUNTER 0x7e00
-#define COUNT_DELAY 100000
+#define COUNT_CYCLES 0x10000000
 
     .section .note.pvh, "a"
     .balign 4
@@ -134,10 +135,19 @@ count:
     jne 2f
     mov $0x70, %al
     out %al, $0x80
-2:  mov $COUNT_DELAY, %ecx
-3:  dec %ecx
-    jnz 3b
-    incl COUNTER
+    /* About 100 ms on any host: 2^28 TSC cycles, not a loop count (the
+     * same loop is 200 times slower on a software-backed /dev/kvm). */
+2:  rdtsc
+    mov %eax, %esi
+    mov %edx, %edi
+3:  pause
+    rdtsc
+    sub %esi, %eax
+    sbb %edi, %edx
+    jnz 4f
+    cmp $COUNT_CYCLES, %eax
+    jb 3b
+4:  incl COUNTER
     cmpl $10, COUNTER
     jb 1b
     mov COUNTER, %eax
