@@ -67,7 +67,11 @@ add_mod() { # NAME [LIST]: the module and its dependencies, into LIST
 }
 : > "$root/etc/husk-modules"
 : > "$root/etc/husk-modules-virtiofs"
+: > "$root/etc/husk-modules-power"
 for m in $mods; do add_mod "$m"; done
+# The ACPI power button (husk ctl SOCKET powerdown): loaded by init in the
+# background, so the boot does not wait for it.
+for m in button evdev; do add_mod "$m" husk-modules-power; done
 # virtio-fs (--share): loaded by init only when a share is named, so a
 # boot without one does not pay for it.
 for m in virtiofs; do add_mod "$m" husk-modules-virtiofs; done

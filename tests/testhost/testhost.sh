@@ -70,6 +70,10 @@ copy_with_libs "$husk" "$root/husk/bin/husk"
 if [ -x "$(dirname "$husk")/husk-slirp" ]; then
     copy_with_libs "$(dirname "$husk")/husk-slirp" "$root/husk/bin/husk-slirp"
 fi
+# The control socket's helper (--api-socket, husk ctl), next to husk.
+if [ -x "$(dirname "$husk")/husk-api" ]; then
+    copy_with_libs "$(dirname "$husk")/husk-api" "$root/husk/bin/husk-api"
+fi
 # husk exec's guest init, where husk looks for it (next to husk).
 if [ -x "$(dirname "$husk")/husk-init" ]; then
     cp "$(dirname "$husk")/husk-init" "$root/husk/bin/husk-init"
