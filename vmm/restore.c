@@ -253,6 +253,52 @@ int snap_image_memory_fd(const struct vm *vm)
     return vm->cfg.restore->memory_fd;
 }
 
+bool snap_image_copy_memory(const struct vm *vm,
+                            void *hva,
+                            uint64_t size,
+                            uint64_t off,
+                            GError **errp)
+{
+    int fd = vm->cfg.restore->memory_fd;
+    uint64_t end = off + size, pos = off;
+
+    if (end > vm->cfg.restore->m.memory_size || end < off) {
+        return bad(errp, HUSK_EXIT_DATAERR,
+                   "guest memory is larger than the memory file");
+    }
+    while (pos < end) {
+        off_t data = lseek(fd, (off_t)pos, SEEK_DATA), hole;
+
+        if (data < 0 && errno == ENXIO) {
+            break; /* only holes from here on */
+        }
+        hole = data < 0 ? -1 : lseek(fd, data, SEEK_HOLE);
+        if (data < 0 || hole < 0) {
+            return bad(errp, HUSK_EXIT_NOINPUT, "%s/memory: %s",
+                       vm->cfg.restore->dir, g_strerror(errno));
+        }
+        if ((uint64_t)data >= end) {
+            break;
+        }
+        for (uint64_t p = (uint64_t)data; p < MIN((uint64_t)hole, end);) {
+            ssize_t n = pread(fd, (uint8_t *)hva + (p - off),
+                              MIN((uint64_t)hole, end) - p, (off_t)p);
+
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                return bad(errp, HUSK_EXIT_NOINPUT, "%s/memory: %s",
+                           vm->cfg.restore->dir,
+                           n < 0 ? g_strerror(errno) : "short read");
+            }
+            p += (uint64_t)n;
+        }
+        pos = (uint64_t)hole;
+    }
+    return true;
+}
+
 bool snap_image_check_layout(const struct vm *vm, GError **errp)
 {
     const struct snap_manifest *m = &vm->cfg.restore->m;
@@ -328,8 +374,10 @@ bool snap_image_load(struct vm *vm, GError **errp)
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         g_autofree char *g = g_strdup_printf("vcpu%u", i);
 
+        g_autofree void *model = snap_cpu_model(&vm->kvm, i, vm->nr_vcpus);
+
         r = (struct st_reader){img->state, g, NULL};
-        if (!snap_cpu_load(vm->vcpus[i].fd, &vm->kvm, &r,
+        if (!snap_cpu_load(vm->vcpus[i].fd, &vm->kvm, model, &r,
                            &vm->vcpus[i].identity, errp)) {
             g_prefix_error(errp, "restore: vCPU %u: ", i);
             return false;

@@ -21,6 +21,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct vm;
 
@@ -30,6 +31,14 @@ int restore_main(int argc, char **argv);
 /* The memory file, and whether the layout vm.c made is the snapshot's. */
 int snap_image_memory_fd(const struct vm *vm);
 bool snap_image_check_layout(const struct vm *vm, GError **errp);
+/* Copies size bytes of the memory file from off into hva (guest RAM that
+ * must be shared with a backend process, so cannot be the file itself):
+ * only the data, the holes are left as the zeros they are. */
+bool snap_image_copy_memory(const struct vm *vm,
+                            void *hva,
+                            uint64_t size,
+                            uint64_t off,
+                            GError **errp);
 /* Every vCPU, the irqchips, the clock and the devices set back. */
 bool snap_image_load(struct vm *vm, GError **errp);
 

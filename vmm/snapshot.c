@@ -35,15 +35,11 @@ const char *snap_unsupported(const struct vm *vm)
     if (vm->cfg.nr_shares) {
         return "--share (virtio-fs keeps its state in virtiofsd)";
     }
-    for (unsigned i = 0; i < VM_MAX_DISKS; i++) {
-        if (vm->vdisk[i]) {
-            return "a disk served by a vhost-user backend (qcow2, "
-                   "vhost-user=)";
-        }
-    }
-    for (unsigned i = 0; i < VM_MAX_NICS; i++) {
-        if (vm->vnic[i]) {
-            return "--net user (its queues are served by husk-slirp)";
+    for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
+        if (vm->cfg.disks[i].vhost_user) {
+            /* Someone else's backend: husk cannot start it again on
+             * restore. */
+            return "--disk vhost-user=SOCKET";
         }
     }
     if (vm->cfg.exec_ports) {
@@ -114,12 +110,35 @@ static bool all_quiesced(struct vm *vm)
     return true;
 }
 
+/* Queues served by a backend process (vhost-user: husk-slirp,
+ * qemu-storage-daemon) are taken back first; one whose backend holds a
+ * request is handed back and asked again after the I/O thread ran. */
+static void resume_all(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nr_virtio; i++) {
+        virtio_dev_resume(vm->virtio[i]->dev);
+        /* A kick that came while the ring was stopped may be lost. */
+        virtio_dev_kick_all(vm->virtio[i]->dev);
+    }
+}
+
+static bool suspend_all(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nr_virtio; i++) {
+        if (virtio_dev_suspend(vm->virtio[i]->dev) < 0) {
+            resume_all(vm);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* The I/O thread's own loop, run here until nothing is in flight. */
 static bool drain(struct vm *vm, GError **errp)
 {
     gint64 deadline = g_get_monotonic_time() + SNAP_DRAIN_MS * 1000;
 
-    while (!all_quiesced(vm)) {
+    while (!all_quiesced(vm) || !suspend_all(vm)) {
         if (vm_stopping(vm) || g_get_monotonic_time() > deadline) {
             g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
                         "snapshot: a device still has requests in flight "
@@ -183,6 +202,34 @@ void snap_memory_hash_page(GChecksum *h, uint64_t off, const uint8_t *page)
     g_checksum_update(h, page, PAGE);
 }
 
+/* Where guest RAM holds data from byte `from` of region i on: for RAM
+ * that is a memfd, its next data extent (SEEK_DATA/SEEK_HOLE: reading a
+ * shared-memory hole would allocate it); anonymous RAM is read
+ * throughout (an untouched page reads as the shared zero page). */
+static void next_extent(struct vm *vm,
+                        unsigned i,
+                        uint64_t from,
+                        uint64_t *start,
+                        uint64_t *end)
+{
+    uint64_t base = vm->ram[i].offset, size = vm->ram[i].size;
+    off_t d, h;
+
+    *start = from;
+    *end = size;
+    if (vm->ram_fd < 0) {
+        return;
+    }
+    d = lseek(vm->ram_fd, (off_t)(base + from), SEEK_DATA);
+    h = d < 0 ? -1 : lseek(vm->ram_fd, d, SEEK_HOLE);
+    if (d < 0 || (uint64_t)d >= base + size) {
+        *start = *end = size; /* holes to the end */
+        return;
+    }
+    *start = (uint64_t)d - base;
+    *end = h < 0 ? size : MIN((uint64_t)h - base, size);
+}
+
 /* Guest RAM, region after region; runs of non-zero pages are written,
  * zero pages left as holes.  The hash covers each non-zero page with its
  * offset, so it does not depend on how the file system keeps holes. */
@@ -206,14 +253,23 @@ static bool write_memory(struct vm *vm,
         const uint8_t *base = hva[i];
         uint64_t size = vm->ram[i].size, off = vm->ram[i].offset;
 
+        uint64_t ext = 0, ext_end = 0;
+
         for (uint64_t p = 0; p < size;) {
             uint64_t run;
 
+            if (p >= ext_end) {
+                next_extent(vm, i, p, &ext, &ext_end);
+                p = ext & ~(uint64_t)(PAGE - 1);
+                if (p >= size) {
+                    break;
+                }
+            }
             if (is_zero_page(base + p)) {
                 p += PAGE;
                 continue;
             }
-            for (run = p; run < size && !is_zero_page(base + run);
+            for (run = p; run < ext_end && !is_zero_page(base + run);
                  run += PAGE) {
                 snap_memory_hash_page(h, off + run, base + run);
             }
@@ -381,6 +437,7 @@ bool snap_take(struct vm *vm,
     g_info("snapshot %s: %" PRIu64 " MiB of memory written, %.1f ms", f->dir,
            data / MiB, (double)(g_get_monotonic_time() - t0) / 1000.0);
 out:
+    resume_all(vm);
     if (!keep_paused || !ok) {
         vcpu_resume_all(vm);
     }

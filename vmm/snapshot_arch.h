@@ -23,14 +23,21 @@ bool snap_cpu_save(int vcpu_fd,
                    const void *identity,
                    struct st_writer *w,
                    GError **errp);
-/* CPUID first (checked against what this host's KVM supports: a feature
- * the snapshot's guest saw and this host lacks is HUSK_EXIT_UNAVAILABLE),
+/* CPUID first (checked against model, what husk would give this vCPU on
+ * this host: a feature the snapshot's guest saw that this host's KVM
+ * lacks is HUSK_EXIT_UNAVAILABLE; the topology husk sets is the same
+ * for the same CPU count),
  * then the registers, the LAPIC, MSRs and pending events. */
 bool snap_cpu_load(int vcpu_fd,
                    const struct kvm *k,
+                   const void *model,
                    struct st_reader *r,
                    void **identity,
                    GError **errp);
+
+/* What husk gives vCPU id of nr on this host (x86: its CPUID table), for
+ * snap_cpu_load's model; the caller frees it. */
+void *snap_cpu_model(const struct kvm *k, unsigned id, unsigned nr);
 
 bool snap_vm_save(int vm_fd, struct st_writer *w, GError **errp);
 bool snap_vm_load(int vm_fd, struct st_reader *r, GError **errp);

@@ -19,10 +19,30 @@
 
 #include "lib/error.h"
 #include "lib/util.h"
+#include "vmm/cpu_x86.h"
 
 #define CPUID_MAX_ENTRIES 256 /* KVM's own limit */
 #define XSAVE_MAX (64 * 1024)
 #define MP_STATE_MAX 9 /* KVM_MP_STATE_AP_RESET_HOLD */
+#define TSS_AVAILABLE_64 9
+#define TSS_BUSY_64 11
+
+/* The host's CPU vendor, from the CPUID KVM reports (leaf 0). */
+static bool host_is_amd(const struct kvm *k)
+{
+    for (unsigned i = 0; k->cpuid && i < k->cpuid->nent; i++) {
+        const struct kvm_cpuid_entry2 *e = &k->cpuid->entries[i];
+
+        if (e->function == 0) {
+            /* "AuthenticAMD" (and Hygon's "HygonGenuine", the same SVM) */
+            return (e->ebx == 0x68747541 && e->edx == 0x69746e65 &&
+                    e->ecx == 0x444d4163) ||
+                   (e->ebx == 0x6f677948 && e->edx == 0x6e65476e &&
+                    e->ecx == 0x656e6975);
+        }
+    }
+    return false;
+}
 
 static bool kvm_fail(GError **errp, const char *what)
 {
@@ -193,13 +213,11 @@ static uint32_t reg_of(const struct kvm_cpuid_entry2 *e, unsigned reg)
                       : e->edx;
 }
 
-static bool check_cpuid(const struct kvm *k,
+static bool check_cpuid(const struct kvm_cpuid2 *host,
                         const struct kvm_cpuid_entry2 *e,
                         unsigned n,
                         GError **errp)
 {
-    const struct kvm_cpuid2 *host = k->cpuid;
-
     for (unsigned w = 0; w < G_N_ELEMENTS(feature_words); w++) {
         uint32_t want, have, missing;
 
@@ -234,6 +252,7 @@ static bool msr_known(const struct kvm *k, uint32_t index)
 
 bool snap_cpu_load(int fd,
                    const struct kvm *k,
+                   const void *model,
                    struct st_reader *r,
                    void **identity,
                    GError **errp)
@@ -288,7 +307,7 @@ bool snap_cpu_load(int fd,
     if (!st_finish(r, errp)) {
         return false;
     }
-    if (!check_cpuid(k, ce, ncpuid, errp)) {
+    if (!check_cpuid(model, ce, ncpuid, errp)) {
         return false;
     }
     cpuid = g_malloc0(sizeof(*cpuid) + ncpuid * sizeof(*ce));
@@ -312,6 +331,15 @@ bool snap_cpu_load(int fd,
     }
     if (ioctl(fd, KVM_SET_REGS, &regs) < 0) {
         return load_fail(errp, "registers");
+    }
+    if (host_is_amd(k) && sregs.tr.type == TSS_BUSY_64) {
+        /* KVM on AMD reports TR busy whatever the VMCB holds (svm.c
+         * "work around a bug where the busy flag in the tr selector isn't
+         * exposed"); the VMCB holds what AMD's CPUs save there, the busy
+         * bit clear.  Put that back: a CPU ignores the cached type, but
+         * an emulated one (QEMU's TCG, the nested test host) checks it on
+         * every I/O instruction from user space and faults on 11. */
+        sregs.tr.type = TSS_AVAILABLE_64;
     }
     if (ioctl(fd, KVM_SET_SREGS, &sregs) < 0) {
         return load_fail(errp, "special registers");
@@ -351,6 +379,11 @@ bool snap_cpu_load(int fd,
         return load_fail(errp, "pending events");
     }
     return true;
+}
+
+void *snap_cpu_model(const struct kvm *k, unsigned id, unsigned nr)
+{
+    return cpu_x86_cpuid(k->cpuid, id, nr);
 }
 
 /* The in-kernel PIC pair and IOAPIC (KVM_CREATE_IRQCHIP), and kvmclock. */

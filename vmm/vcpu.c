@@ -182,6 +182,10 @@ static void park(struct vcpu *v)
                           g_get_monotonic_time() + PARK_RECHECK_US);
     }
     vm->nr_parked--;
+    /* A pause while parked (a snapshot of a paused VM) set it again.
+     * Cleared before stopping is looked at: a stop requested after that
+     * look sets it after this store (stopping is set before the kick). */
+    __atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
     if (vm_stopping(vm)) {
         __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
     }

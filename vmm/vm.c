@@ -267,7 +267,7 @@ static bool map_memory(struct vm *vm, GError **errp)
      * guest RAM too: then RAM is one memfd, shared.  Only then: shared
      * memory gets no transparent huge pages unless the host's shmem THP
      * setting allows (MADV_HUGEPAGE below asks). */
-    if (!vm->cfg.restore && ram_is_shared(vm) && !map_memory_fd(vm, errp)) {
+    if (ram_is_shared(vm) && !map_memory_fd(vm, errp)) {
         return false;
     }
     if (vm->ram_fd >= 0) {
@@ -276,9 +276,13 @@ static bool map_memory(struct vm *vm, GError **errp)
     /* A restored guest's memory is the snapshot's file, private: pages
      * are read in when first touched and shared with every other VM
      * restored from it until written (copy-on-write). */
-    int file_fd = vm->cfg.restore ? snap_image_memory_fd(vm) : vm->ram_fd;
+    /* With a backend process that maps guest RAM too (vhost-user), RAM
+     * must be the shared memfd: the snapshot's pages are copied in. */
+    bool copy_in = vm->cfg.restore && vm->ram_fd >= 0;
+    int file_fd =
+        vm->cfg.restore && !copy_in ? snap_image_memory_fd(vm) : vm->ram_fd;
 
-    if (vm->cfg.restore) {
+    if (vm->cfg.restore && !copy_in) {
         flags = MAP_PRIVATE | MAP_NORESERVE |
                 (vm->cfg.mem_prefault ? MAP_POPULATE : 0);
     }
@@ -314,6 +318,11 @@ static bool map_memory(struct vm *vm, GError **errp)
          * the host's default. */
         if (vm->cfg.mem_thp && !vm->cfg.mem_hugepages && !vm->cfg.restore) {
             madvise(p, regions[i].size, MADV_HUGEPAGE);
+        }
+        if (copy_in &&
+            !snap_image_copy_memory(vm, p, regions[i].size, off, errp)) {
+            munmap(p, regions[i].size);
+            return false;
         }
         vm->ram[i] =
             (struct vm_ram_region){regions[i].gpa, regions[i].size, off};
@@ -548,6 +557,12 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
         return false;
     }
     vm->snap_armed = cfg->snapshot_dir != NULL;
+    if (cfg->snapshot_dir && snap_unsupported(vm)) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
+                    "--snapshot-on: a snapshot is not supported with %s",
+                    snap_unsupported(vm));
+        return false;
+    }
     if (cfg->cpus < 1 || cfg->cpus > (unsigned)vm->kvm.max_vcpus) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
                     "--cpus %u: KVM on this host allows 1 to %d vCPUs",
@@ -580,12 +595,6 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     }
     bus_freeze(&vm->pio);
     bus_freeze(&vm->mmio);
-    if (cfg->snapshot_dir && snap_unsupported(vm)) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
-                    "--snapshot-on: a snapshot is not supported with %s",
-                    snap_unsupported(vm));
-        return false;
-    }
     tl_mark(TL_DEVICES_READY, 0);
     if (cfg->restore ? !snap_image_check_layout(vm, errp)
                      : !load_guest(vm, &entry, errp)) {

@@ -257,6 +257,7 @@ static void vudev_reset(struct virtio_dev *d)
         uint32_t base;
         int r = 0;
 
+        u->suspended[q] = false;
         if (!u->started[q]) {
             continue;
         }
@@ -272,6 +273,70 @@ static void vudev_reset(struct virtio_dev *d)
             backend_lost_locked(u);
         }
         u->started[q] = false;
+    }
+}
+
+/* Snapshots: every running ring stopped (GET_VRING_BASE: the backend
+ * no longer touches it once it answers), its indices taken from the
+ * answer and from the used ring the backend published.  A ring whose
+ * backend still holds requests it took (base ahead of used) is started
+ * again and -EBUSY returned: a snapshot never holds half a request. */
+static void vudev_resume(struct virtio_dev *d);
+
+static int vudev_suspend(struct virtio_dev *d)
+{
+    struct vudev *u = to_vudev(d);
+    bool busy = false;
+
+    if (u->lost) {
+        return -EIO;
+    }
+    u->conn.ctl = d->ctl;
+    for (unsigned q = 0; q < d->ops->num_queues; q++) {
+        struct virtqueue *vq = &d->vq[q];
+        uint32_t base = 0;
+        uint16_t used;
+        int r = 0;
+
+        if (!u->started[q]) {
+            continue;
+        }
+        if (u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES)) {
+            r = vhu_set_vring_enable(&u->conn, q, false);
+        }
+        if (!r) {
+            r = vhu_get_vring_base(&u->conn, q, &base);
+        }
+        if (r) {
+            backend_lost_locked(u);
+            return -EIO;
+        }
+        u->started[q] = false;
+        u->suspended[q] = true;
+        memcpy(&used, vq->used + 2, sizeof(used));
+        vq->last_avail = (uint16_t)base;
+        vq->used_idx = used;
+        busy |= vq->last_avail != vq->used_idx;
+    }
+    if (busy) {
+        vudev_resume(d);
+        return -EBUSY;
+    }
+    return 0;
+}
+
+static void vudev_resume(struct virtio_dev *d)
+{
+    struct vudev *u = to_vudev(d);
+
+    for (unsigned q = 0; q < d->ops->num_queues; q++) {
+        if (!u->suspended[q]) {
+            continue;
+        }
+        u->suspended[q] = false;
+        if (!u->lost && d->vq[q].active && start_queue(u, q) < 0) {
+            backend_lost_locked(u);
+        }
     }
 }
 
@@ -435,6 +500,8 @@ bool vudev_init_fs(struct vudev *u,
         .read_config = read_config,
         .activate = vudev_activate,
         .reset = vudev_reset,
+        .suspend = vudev_suspend,
+        .resume = vudev_resume,
         .queue_notify = vudev_queue_notify,
     };
     memcpy(u->config, tag, tl);
@@ -471,6 +538,8 @@ bool vudev_init_net(struct vudev *u,
         .read_config = read_config,
         .activate = vudev_activate,
         .reset = vudev_reset,
+        .suspend = vudev_suspend,
+        .resume = vudev_resume,
         .queue_notify = vudev_queue_notify,
     };
     memset(&c, 0, sizeof(c));
@@ -533,6 +602,8 @@ bool vudev_init_blk(struct vudev *u,
         .read_config = read_config,
         .activate = vudev_activate,
         .reset = vudev_reset,
+        .suspend = vudev_suspend,
+        .resume = vudev_resume,
         .queue_notify = vudev_queue_notify,
     };
     if (!negotiate(u, sock, u->ops.num_queues, errp)) {

@@ -54,6 +54,7 @@ struct vudev {
     struct vudev_env env;
     bool bound;
     bool started[VIRTIO_MAX_QUEUES];
+    bool suspended[VIRTIO_MAX_QUEUES]; /* stopped for a snapshot */
     bool lost; /* the backend failed: husk fails the requests */
     /* The backend completes each queue's requests in order (virtiofsd
      * with no thread pool): when it is lost, every request after the

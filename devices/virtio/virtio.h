@@ -69,6 +69,11 @@ struct virtio_dev_ops {
     void (*save)(struct virtio_dev *d, struct st_writer *w);
     void (*load)(struct virtio_dev *d, struct st_reader *r);
     bool (*quiesced)(struct virtio_dev *d);
+    /* Queues served elsewhere (vhost-user): take them back from the
+     * server so that their indices are husk's to save (0, -EBUSY with
+     * requests still in the server's hands, -EIO), and hand them back. */
+    int (*suspend)(struct virtio_dev *d);
+    void (*resume)(struct virtio_dev *d);
 };
 
 struct virtio_dev {
@@ -147,6 +152,8 @@ void virtio_dev_isr_ack(struct virtio_dev *d, uint32_t bits);
 void virtio_dev_save(struct virtio_dev *d, struct st_writer *w);
 bool virtio_dev_load(struct virtio_dev *d, struct st_reader *r);
 bool virtio_dev_quiesced(struct virtio_dev *d);
+int virtio_dev_suspend(struct virtio_dev *d);
+void virtio_dev_resume(struct virtio_dev *d);
 void virtio_dev_kick_all(struct virtio_dev *d);
 
 /* The VM is ending: a wait on a register access gives up. */

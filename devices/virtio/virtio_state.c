@@ -70,6 +70,27 @@ bool virtio_dev_quiesced(struct virtio_dev *d)
     return idle;
 }
 
+int virtio_dev_suspend(struct virtio_dev *d)
+{
+    int r = 0;
+
+    g_mutex_lock(&d->lock);
+    if (d->ops->suspend && (d->status & VIRTIO_S_DRIVER_OK)) {
+        r = d->ops->suspend(d);
+    }
+    g_mutex_unlock(&d->lock);
+    return r;
+}
+
+void virtio_dev_resume(struct virtio_dev *d)
+{
+    g_mutex_lock(&d->lock);
+    if (d->ops->resume) {
+        d->ops->resume(d);
+    }
+    g_mutex_unlock(&d->lock);
+}
+
 static void load_queue(struct virtio_dev *d, unsigned q, struct st_reader *r)
 {
     struct virtqueue *vq = &d->vq[q];

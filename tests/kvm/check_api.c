@@ -270,6 +270,30 @@ START_TEST(snapshot_through_the_socket_restores)
 }
 END_TEST
 
+/* A snapshot of a paused VM leaves it paused; resume then lets it go on
+ * (the second pause inside the snapshot once left the vCPUs unable to
+ * enter the guest after resume). */
+START_TEST(resume_after_a_snapshot_of_a_paused_vm)
+{
+    struct vmproc v;
+    struct conn c;
+    g_autofree char *dir = g_strdup_printf("%s/snap-paused", tmp);
+    g_autofree char *req = g_strdup_printf(
+        "{\"execute\": \"snapshot\", \"arguments\": {\"path\": \"%s\"}}", dir);
+
+    vm_start(&v, "c", NULL);
+    c = conn_open(v.sock);
+    vm_wait_output(&v, "count 1\n");
+    expect_reply(&c, "{\"execute\": \"pause\"}", "\"return\"");
+    expect_reply(&c, req, "\"memory-bytes\"");
+    expect_reply(&c, "{\"execute\": \"query-status\"}", "\"paused\"");
+    expect_reply(&c, "{\"execute\": \"resume\"}", "\"return\"");
+    ck_assert_int_eq(vm_end(&v), 10);
+    ck_assert_msg(strstr(v.seen->str, "count 9\n"), "%s", v.seen->str);
+    conn_close(&c);
+}
+END_TEST
+
 START_TEST(malformed_input_gets_an_error_and_the_vm_runs_on)
 {
     struct vmproc v;
@@ -413,6 +437,7 @@ int main(int argc, char **argv)
 #define CASE(n) {#n, n}
         CASE(pause_stops_the_guest_and_resume_goes_on),
         CASE(snapshot_through_the_socket_restores),
+        CASE(resume_after_a_snapshot_of_a_paused_vm),
         CASE(malformed_input_gets_an_error_and_the_vm_runs_on),
         CASE(socket_path_rules),
 #undef CASE

@@ -424,7 +424,7 @@ START_TEST(unsupported_devices_are_refused_at_start)
 
     /* Before the guest runs: a snapshot of it could never be taken. */
     ck_assert_msg(r.status == 64, "status %d: %s", r.status, r.err);
-    ck_assert_msg(strstr(lines, "not supported with --net user"), "%s", lines);
+    ck_assert_msg(strstr(lines, "not supported with --share"), "%s", lines);
     ck_assert(!strstr(r.out, "count"));
     result_free(&r);
 }
