@@ -70,7 +70,7 @@ static void run_scenarios(void)
                     *dur = NULL, *shares = NULL, *share_guest = NULL,
                     *qcow2 = NULL, *slirp_qemu = NULL, *exec_sh = NULL,
                     *exec_tar = NULL, *exec_init = NULL, *workdir = NULL,
-                    *exec_tree = NULL;
+                    *exec_tree = NULL, *snap_sh = NULL, *snap_net = NULL;
     g_autofree char *err = NULL;
     int st;
 
@@ -123,6 +123,9 @@ static void run_scenarios(void)
         }
     }
     exec_sh = g_build_filename(srcdir, "tests", "system", "exec.sh", NULL);
+    snap_sh = g_build_filename(srcdir, "tests", "system", "snapshot.sh", NULL);
+    snap_net =
+        g_build_filename(srcdir, "tests", "system", "snapshot-net.sh", NULL);
     exec_tree =
         g_build_filename(srcdir, "tests", "system", "exec-tree.sh", NULL);
     bench = g_build_filename(srcdir, "scripts", "husk-bench", NULL);
@@ -157,13 +160,13 @@ static void run_scenarios(void)
             "cp %s %s/tiny.elf && cp %s %s/check_tiny && "
             "ln -s %s %s/root.img && cp %s %s/husk-bench && "
             "cp %s %s/ && cp %s %s/ && cp %s %s/ && cp %s %s/ && "
-            "cp %s %s/ && cp %s %s/ && cp %s %s %s %s %s %s %s %s/ && "
+            "cp %s %s/ && cp %s %s/ && cp %s %s %s %s %s %s %s %s %s %s/ && "
             "cd %s && PATH=%s:/usr/sbin:$PATH sh %s",
             bindir, husk, bindir, vmlinuz, dir, vmlinux, dir, initrd, dir, tiny,
             dir, check_tiny, dir, rootimg, dir, bench, dir, runstat, bindir,
             records, dir, fault, dir, rr, dir, dur, dir, exec_init, bindir,
             exec_tar, shares, share_guest, qcow2, slirp_qemu, exec_sh,
-            exec_tree, dir, dir, bindir, scen);
+            exec_tree, snap_sh, snap_net, dir, dir, bindir, scen);
         char *argv[] = {"sh", "-c", cmd, NULL};
 
         printf("system: hardware KVM here, running the guests directly\n");
@@ -198,6 +201,8 @@ static void run_scenarios(void)
         g_autofree char *f25 = g_strdup_printf("%s:exec.sh", exec_sh);
         g_autofree char *f26 = g_strdup_printf("%s:exec-modules.tar", exec_tar);
         g_autofree char *f27 = g_strdup_printf("%s:exec-tree.sh", exec_tree);
+        g_autofree char *f28 = g_strdup_printf("%s:snapshot.sh", snap_sh);
+        g_autofree char *f29 = g_strdup_printf("%s:snapshot-net.sh", snap_net);
         /* QEMU, off PATH (qemu/), for husk-slirp under another frontend. */
         g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
         g_autofree char *f22 =
@@ -216,18 +221,19 @@ static void run_scenarios(void)
         g_autofree char *f11 =
             g_strdup_printf("%s:bin/crun", crun ? crun : "/usr/bin/crun");
         char *argv[64] = {
-            testhost,    "--husk",    (char *)husk, "--scenario", scen,
-            "--file",    f1,          "--file",     f2,           "--file",
-            f3,          "--file",    f4,           "--file",     f5,
-            "--file",    f6,          "--file",     f7,           "--file",
-            f8,          "--file",    f9,           "--file",     f12,
-            "--file",    f13,         "--file",     f14,          "--file",
-            f15,         "--file",    f16,          "--file",     f17,
-            "--file",    f18,         "--file",     f19,          "--file",
-            f20,         "--file",    f21,          "--file",     f22,
-            "--file",    (char *)f23, "--file",     (char *)f24,  "--file",
-            f25,         "--file",    f26,          "--file",     f27,
-            "--timeout", "3000",      NULL};
+            testhost, "--husk",    (char *)husk, "--scenario", scen,
+            "--file", f1,          "--file",     f2,           "--file",
+            f3,       "--file",    f4,           "--file",     f5,
+            "--file", f6,          "--file",     f7,           "--file",
+            f8,       "--file",    f9,           "--file",     f12,
+            "--file", f13,         "--file",     f14,          "--file",
+            f15,      "--file",    f16,          "--file",     f17,
+            "--file", f18,         "--file",     f19,          "--file",
+            f20,      "--file",    f21,          "--file",     f22,
+            "--file", (char *)f23, "--file",     (char *)f24,  "--file",
+            f25,      "--file",    f26,          "--file",     f27,
+            "--file", f28,         "--file",     f29,          "--timeout",
+            "3000",   NULL};
         unsigned n = 0;
 
         while (argv[n]) {
@@ -855,6 +861,107 @@ START_TEST(share_tree_reads_identically)
 }
 END_TEST
 
+/* Snapshots of a real Linux guest (snapshot.sh): taken at a marker while
+ * the guest waits for a command on its console; restored three times in
+ * a row and four at once, each running the command it is given and
+ * ending with its status; the memory file sparse. */
+START_TEST(snapshot_restores_a_linux_guest)
+{
+    g_autofree char *t = expect("snap-take", 0, "husk: snapshot written to");
+    g_autofree char *alloc = value_of(output, "SNAP-MEMORY-ALLOC");
+    g_autofree char *size = value_of(output, "SNAP-MEMORY-SIZE");
+    g_autofree char *par = expect("snap-parallel", 0, NULL);
+
+    ck_assert_msg(alloc && size && atol(alloc) * 1024 < atol(size) / 2,
+                  "memory file: %s KiB allocated of %s bytes", alloc, size);
+    for (int i = 1; i <= 3; i++) {
+        g_autofree char *name = g_strdup_printf("snap-restore-%d", i);
+        g_autofree char *want = g_strdup_printf("\nRESTORED-%d", i);
+        g_autofree char *b = expect(name, 40 + i, want);
+    }
+    for (int i = 1; i <= 4; i++) {
+        g_autofree char *want = g_strdup_printf("\nPARALLEL-%d", i);
+        g_autofree char *rc = g_strdup_printf("PARALLEL-RC-%d=%d", i, 50 + i);
+
+        ck_assert_msg(strstr(par, want) && strstr(par, rc),
+                      "restore %d of 4 at once: %s", i, tail(par));
+    }
+}
+END_TEST
+
+/* A counter printed every 100 ms goes on after the restore from where the
+ * snapshot took it, to the guest's own end (status 7). */
+START_TEST(snapshot_counter_goes_on)
+{
+    g_autofree char *t = expect("snap-ticks-take", 0, "TICK-20\n");
+    g_autofree char *r = expect("snap-ticks-restore", 7, "TICK-59");
+    const char *first = strstr(r, "TICK-");
+
+    ck_assert_msg(!strstr(t, "TICK-23"), "the snapshot run went on: %s",
+                  tail(t));
+    ck_assert_msg(first && atoi(first + 5) >= 20 && atoi(first + 5) <= 22 &&
+                      !strstr(r, "TICK-0\n") && !strstr(r, "TICK-19\n"),
+                  "restored counter: %s", r);
+}
+END_TEST
+
+/* The control socket on a real guest: pause holds the counter, resume
+ * lets it go on to its end; a snapshot through the socket restores; the
+ * power button powers the default guest off. */
+START_TEST(snapshot_api_pause_resume_and_powerdown)
+{
+    g_autofree char *b = expect("snap-api-pause", 0, NULL);
+    g_autofree char *paused = value_of(b, "TICKS-WHILE-PAUSED");
+    g_autofree char *total = value_of(b, "TICKS-TOTAL");
+    g_autofree char *vmrc = value_of(b, "API-VM-RC");
+    g_autofree char *r = expect("snap-api-restore", 9, "TICK-99");
+    g_autofree char *pd = expect("snap-powerdown", 0, NULL);
+    g_autofree char *pdrc = value_of(pd, "PD-VM-RC");
+
+    ck_assert_msg(strstr(b, "PAUSE-RC=0") && strstr(b, "RESUME-RC=0") &&
+                      strstr(b, "API-SNAPSHOT-RC=0") && strstr(b, "\"paused\""),
+                  "%s", tail(b));
+    ck_assert_msg(paused && !strcmp(paused, "0"),
+                  "the paused guest printed %s ticks", paused);
+    ck_assert_msg(vmrc && !strcmp(vmrc, "9") && total && !strcmp(total, "100"),
+                  "after resume: status %s, %s ticks in all\n%s", vmrc, total,
+                  tail(b));
+    ck_assert_msg(strstr(pd, "POWERDOWN-RC=0") && pdrc && !strcmp(pdrc, "0") &&
+                      strstr(pd, "power button pressed"),
+                  "powerdown: %s", tail(pd));
+}
+END_TEST
+
+/* What the restored guest writes and flushes to its disk is on the host
+ * once husk has ended; the clone ran on a copy, the original is as it
+ * was. */
+START_TEST(snapshot_disk_holds_writes)
+{
+    g_autofree char *t = expect("snap-disk-take", 0, NULL);
+    g_autofree char *b = expect("snap-disk-restore", 0, NULL);
+    g_autofree char *g = value_of(b, "GUEST-SHA");
+    g_autofree char *h = value_of(b, "HOST-SHA");
+    g_autofree char *o = value_of(b, "ORIGINAL-SHA");
+    g_autofree char *z = value_of(b, "ZERO-SHA");
+
+    ck_assert_msg(g && h && !strcmp(g, h), "guest %s, host %s\n%s", g, h,
+                  tail(b));
+    ck_assert_msg(o && z && !strcmp(o, z), "the original image changed: %s", o);
+}
+END_TEST
+
+/* Two vCPUs busy in user space at the snapshot both go on; --net user
+ * works after a restore on a fresh stack. */
+START_TEST(snapshot_two_busy_vcpus_and_user_net)
+{
+    g_autofree char *t = expect("snap-smp-take", 0, NULL);
+    g_autofree char *b = expect("snap-smp-restore", 0, "BOTH-RUNNING");
+    g_autofree char *n = expect("snap-net-restore", 0, "hello-after-restore");
+
+    ck_assert_msg(strstr(b, "CPUS=2"), "%s", tail(b));
+}
+END_TEST
+
 /* husk exec: COMMAND's output and status, in the guest kernel. */
 START_TEST(exec_runs_command_with_its_status)
 {
@@ -1168,6 +1275,11 @@ int main(int argc, char **argv)
     tcase_add_loop_test(tc, disk_write_is_on_the_host_image, 0, 2);
     tcase_add_test(tc, husk_check_picks_io_uring);
     tcase_add_test(tc, share_tree_reads_identically);
+    tcase_add_test(tc, snapshot_restores_a_linux_guest);
+    tcase_add_test(tc, snapshot_counter_goes_on);
+    tcase_add_test(tc, snapshot_api_pause_resume_and_powerdown);
+    tcase_add_test(tc, snapshot_disk_holds_writes);
+    tcase_add_test(tc, snapshot_two_busy_vcpus_and_user_net);
     tcase_add_test(tc, exec_runs_command_with_its_status);
     tcase_add_test(tc, exec_streams_are_byte_exact_and_apart);
     tcase_add_test(tc, exec_stdin_binary_and_eof);

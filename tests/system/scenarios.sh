@@ -119,6 +119,8 @@ rm -f /tmp/ro.img
 . ./qcow2.sh
 # husk exec: exec.sh.
 . ./exec.sh
+# Snapshots and the control socket: snapshot.sh.
+. ./snapshot.sh
 
 # No husk.run: init starts a shell on the serial console.  Type into it
 # through husk's stdin, every 2 s until it is read (input sent before the

@@ -126,10 +126,13 @@ rm -f /tmp/snapdisk.img /tmp/snapclone.img
 BUSY='(n=0; while :; do n=$((n + 1)); echo $n >/tmp/c1; done) & (n=0; while :; do n=$((n + 1)); echo $n >/tmp/c2; done) & sleep 1; '"$WAITCMD"
 linux snap-smp-take vmlinuz --cpus 2 --snapshot-on 0x70=$SN/s,exit -- "$BUSY"
 echo "=== BEGIN snap-smp-restore"
-echo 'a1=$(cat /tmp/c1); a2=$(cat /tmp/c2); sleep 2; b1=$(cat /tmp/c1); b2=$(cat /tmp/c2); echo "COUNTERS $a1 $b1 $a2 $b2"; [ "$b1" -gt "$a1" ] && [ "$b2" -gt "$a2" ] && echo BOTH-RUNNING; echo CPUS=$(grep -c ^processor /proc/cpuinfo); exit 0' |
+# (A counter file is empty for a moment while its loop rewrites it.)
+echo 'r() { v=; while [ -z "$v" ]; do v=$(cat $1); done; echo $v; }; a1=$(r /tmp/c1); a2=$(r /tmp/c2); sleep 2; b1=$(r /tmp/c1); b2=$(r /tmp/c2); echo "COUNTERS $a1 $b1 $a2 $b2"; [ "$b1" -gt "$a1" ] && [ "$b2" -gt "$a2" ] && echo BOTH-RUNNING; echo CPUS=$(grep -c ^processor /proc/cpuinfo); exit 0' |
     timeout 240 husk restore $SN/s --timeout 200 2>/tmp/snap-err
 rc=$?
 echo "=== STDERR snap-smp-restore"
 cat /tmp/snap-err
 echo "=== END snap-smp-restore rc=$rc"
+# User networking (vhost-user, husk-slirp): snapshot-net.sh.
+. ./snapshot-net.sh
 rm -rf $SN
