@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -38,6 +39,7 @@
 
 #include "lib/api_proto.h"
 #include "lib/error.h"
+#include "vmm/sandbox.h"
 #include "vmm/snapshot.h"
 
 #define LINE_MAX_BYTES (64 * 1024)
@@ -672,7 +674,23 @@ static void tell_husk(int fd, int error, const char *msg)
     (void)!send(fd, &r, sizeof(r), MSG_NOSIGNAL);
 }
 
-static int serve(int husk_fd, const char *path)
+/* Everything that might open a file or make a descriptor the first time
+ * it is used (the type system, the main context's wakeup), done before
+ * the filter. */
+static void warm_up(void)
+{
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autofree char *s = NULL;
+
+    json_parser_load_from_data(p, "{\"a\": [1, 2.5, \"x\"]}", -1, NULL);
+    json_builder_begin_object(b);
+    json_builder_end_object(b);
+    s = to_line(b);
+    g_main_context_wakeup(NULL);
+}
+
+static int serve(int husk_fd, const char *path, enum sandbox_mode mode)
 {
     struct helper h = {.husk_fd = husk_fd, .path = (char *)path};
     g_autoptr(GError) err = NULL;
@@ -688,6 +706,18 @@ static int serve(int husk_fd, const char *path)
     h.loop = g_main_loop_new(NULL, FALSE);
     g_unix_fd_add(h.listen_fd, G_IO_IN, on_accept, &h);
     g_unix_fd_add(husk_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_husk, &h);
+    warm_up();
+    /* Its own seccomp filter (role SANDBOX_API: no exec, no KVM, no
+     * sockets but those it has); no Landlock, since a snapshot may go
+     * wherever the user may write. */
+    if (!sandbox_prepare(mode, SANDBOX_ROLE_BIT(SANDBOX_API), &err) ||
+        (mode != SANDBOX_OFF && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) ||
+        sandbox_enter(SANDBOX_API, "api") < 0) {
+        tell_husk(husk_fd, HUSK_EXIT_OSERR,
+                  err ? err->message : "cannot enter the sandbox");
+        unlink(path);
+        return HUSK_EXIT_OSERR;
+    }
     tell_husk(husk_fd, 0, NULL);
     g_main_loop_run(h.loop);
     /* husk ended: the last events to those who read them, bounded. */
@@ -876,23 +906,35 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "ctl")) {
         return ctl(argc - 2, argv + 2);
     }
-    if (argc == 4 && !strcmp(argv[1], "serve") &&
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "serve") &&
         g_str_has_prefix(argv[2], "--fd=") &&
         g_str_has_prefix(argv[3], "--socket=")) {
+        enum sandbox_mode mode = SANDBOX_ON;
         guint64 fd;
 
         if (!g_ascii_string_to_unsigned(argv[2] + 5, 10, 0, 1024, &fd, NULL)) {
             fprintf(stderr, "husk-api: bad --fd\n");
             return HUSK_EXIT_USAGE;
         }
-        return serve((int)fd, argv[3] + 9);
+        if (argc == 5) {
+            if (!strcmp(argv[4], "--sandbox=off")) {
+                mode = SANDBOX_OFF;
+            } else if (!strcmp(argv[4], "--sandbox=log")) {
+                mode = SANDBOX_LOG;
+            } else {
+                fprintf(stderr, "husk-api: bad option %s\n", argv[4]);
+                return HUSK_EXIT_USAGE;
+            }
+        }
+        return serve((int)fd, argv[3] + 9, mode);
     }
     if (argc == 2 && !strcmp(argv[1], "--version")) {
         printf("husk-api %s\n", HUSK_VERSION);
         return 0;
     }
     fprintf(stderr,
-            "usage: husk-api serve --fd=N --socket=PATH (husk starts it)\n"
+            "usage: husk-api serve --fd=N --socket=PATH [--sandbox=off|log]\n"
+            "       (husk starts it)\n"
             "       husk-api ctl [--timeout=SECONDS] SOCKET COMMAND [DIR]\n");
     return HUSK_EXIT_USAGE;
 }

@@ -266,7 +266,14 @@ bool api_start(struct api *a, struct vm *vm, const char *path, GError **errp)
 {
     g_autofree char *prog = husk_find_program("HUSK_API", "husk-api");
     g_autofree char *sock_arg = g_strdup_printf("--socket=%s", path);
-    const char *argv[] = {prog, "serve", "--fd=3", sock_arg, NULL};
+    const char *argv[] = {prog,
+                          "serve",
+                          "--fd=3",
+                          sock_arg,
+                          vm->cfg.sandbox == SANDBOX_OFF   ? "--sandbox=off"
+                          : vm->cfg.sandbox == SANDBOX_LOG ? "--sandbox=log"
+                                                           : NULL,
+                          NULL};
     g_autoptr(GError) e = NULL;
     int sp[2];
     GPid pid;

@@ -323,10 +323,11 @@ int sandbox_enter(enum sandbox_role role, const char *role_name)
     }
     /* Test hook (tests/kvm): a forbidden call from this role must stop
      * husk with the report above. */
-    if (self && !strcmp(self, role == SANDBOX_MAIN   ? "main"
-                              : role == SANDBOX_VCPU ? "vcpu"
-                                                     : "slirp")) {
-        if (role == SANDBOX_SLIRP) {
+    if (self && !strcmp(self, role == SANDBOX_MAIN    ? "main"
+                              : role == SANDBOX_VCPU  ? "vcpu"
+                              : role == SANDBOX_SLIRP ? "slirp"
+                                                      : "api")) {
+        if (role == SANDBOX_SLIRP || role == SANDBOX_API) {
             char *const argv[] = {"/bin/true", NULL};
 
             execv(argv[0], argv); /* husk-slirp may open, not exec */

@@ -40,6 +40,7 @@ enum sandbox_role {
     SANDBOX_MAIN,  /* the main thread: I/O loop, signals, exit */
     SANDBOX_VCPU,  /* a vCPU thread: KVM_RUN and the exits it handles */
     SANDBOX_SLIRP, /* the husk-slirp helper process (one thread) */
+    SANDBOX_API,   /* the husk-api helper process (one thread) */
     SANDBOX_NR_ROLES
 };
 

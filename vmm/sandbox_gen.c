@@ -25,8 +25,8 @@
 
 #include "vmm/sandbox.h"
 
-static const char *const role_name[SANDBOX_NR_ROLES] = {"main", "vcpu",
-                                                        "slirp"};
+static const char *const role_name[SANDBOX_NR_ROLES] = {"main", "vcpu", "slirp",
+                                                        "api"};
 
 static int emit_role(FILE *out, enum sandbox_role role, unsigned *allowed)
 {

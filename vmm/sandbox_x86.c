@@ -73,12 +73,25 @@ static const char *const slirp_calls[] = {
     NULL,
 };
 
+/* husk-api: its clients' connections and husk's socket pair, and a
+ * snapshot's directory and files, created for a client (anywhere the
+ * user may write: no Landlock); the socket's name removed at the end. */
+static const char *const api_calls[] = {
+    COMMON_CALLS,
+    "poll", "ppoll", "close", "fcntl",
+    "accept", "accept4", "shutdown", "getsockopt",
+    "sendmsg", "recvmsg", "sendto", "recvfrom",
+    "openat", "mkdir", "stat", "unlink",
+    NULL,
+};
+
 // clang-format on
 
 const char *const *const sandbox_syscalls[SANDBOX_NR_ROLES] = {
     [SANDBOX_MAIN] = main_calls,
     [SANDBOX_VCPU] = vcpu_calls,
     [SANDBOX_SLIRP] = slirp_calls,
+    [SANDBOX_API] = api_calls,
 };
 
 /* W^X: memory is mapped or re-protected only without PROT_EXEC (husk
@@ -109,6 +122,7 @@ const struct sandbox_arg_rule *const sandbox_arg_rules[SANDBOX_NR_ROLES] = {
     [SANDBOX_MAIN] = husk_rules,
     [SANDBOX_VCPU] = husk_rules,
     [SANDBOX_SLIRP] = slirp_rules,
+    [SANDBOX_API] = husk_rules,
 };
 
 #define TERMINAL_IOCTLS TCGETS, TCSETS, TCSETSW, TCSETSF /* raw mode */
@@ -150,8 +164,11 @@ static const unsigned long slirp_ioctls[] = {
     0,
 };
 
+static const unsigned long api_ioctls[] = {0};
+
 const unsigned long *const sandbox_ioctls[SANDBOX_NR_ROLES] = {
     [SANDBOX_MAIN] = main_ioctls,
     [SANDBOX_VCPU] = vcpu_ioctls,
     [SANDBOX_SLIRP] = slirp_ioctls,
+    [SANDBOX_API] = api_ioctls,
 };
