@@ -94,9 +94,10 @@ const char config_run_usage[] =
     "                           line: query-status, pause, resume, snapshot,\n"
     "                           powerdown, quit; docs/api.md); husk ctl\n"
     "                           PATH COMMAND is its client\n"
-    "      --snapshot-on CODE=DIR[,exit]\n"
+    "      --snapshot-on [timer:]CODE=DIR[,exit]\n"
     "                           when the guest writes the byte CODE to port\n"
-    "                           0x80, write a snapshot of the VM to DIR (husk\n"
+    "                           0x80 (timer: to the boot timer, port 0x3f0),\n"
+    "                           write a snapshot of the VM to DIR (husk\n"
     "                           restore DIR resumes it); with exit husk then\n"
     "                           ends (status 0), else the VM goes on\n"
     "      --virtio-cmdline     also announce virtio-mmio devices with\n"
@@ -525,15 +526,24 @@ static bool parse_opts(int argc,
         case OPT_SNAPSHOT_ON: {
             const char *eq = strchr(optarg, '=');
             g_autofree char *code = eq ? g_strndup(optarg, eq - optarg) : NULL;
+            const char *num = code;
             unsigned long v;
 
+            /* timer:CODE: Firecracker's boot timer (port 0x3f0 or MMIO
+             * 0xc0000000), which the default guest writes just before
+             * its ready marker. */
+            cfg->snapshot_timer = code && g_str_has_prefix(code, "timer:");
+            if (cfg->snapshot_timer) {
+                num += strlen("timer:");
+            }
             errno = 0;
-            v = code ? strtoul(code, &end, 0) : 0;
-            if (!eq || !*code || errno || *end || v > 255 || !eq[1] ||
+            v = num ? strtoul(num, &end, 0) : 0;
+            if (!eq || !*num || errno || *end || v > 255 || !eq[1] ||
                 eq[1] == ',' || exec) {
                 return usage(errp,
-                             "--snapshot-on '%s': expected CODE=DIR[,exit], "
-                             "CODE the byte the guest writes to port 0x80",
+                             "--snapshot-on '%s': expected [timer:]CODE=DIR"
+                             "[,exit], CODE the byte the guest writes to "
+                             "port 0x80 (or, with timer:, to the boot timer)",
                              optarg);
             }
             cfg->snapshot_code = (int)v;

@@ -95,6 +95,7 @@ struct vm_config {
      * writes CODE to the debug port (0x80); then the VM goes on, or with
      * exit husk ends (status 0).  snapshot_code -1: none. */
     int snapshot_code;
+    bool snapshot_timer;    /* the code is the boot timer's, not port 0x80's */
     const char *api_socket; /* --api-socket PATH: the control socket */
     char *snapshot_dir;
     bool snapshot_exit;

@@ -110,8 +110,15 @@ static void vm_boot_marker(struct vm_ctl *c, enum vm_marker m, unsigned code)
         code == EXEC_MARK_COMMAND) {
         __atomic_store_n(&vm->exec_started, 1, __ATOMIC_RELEASE);
     }
-    if (m == VM_MARKER_DEBUG_PORT && (int)code == vm->cfg.snapshot_code &&
+    if (m == (vm->cfg.snapshot_timer ? VM_MARKER_BOOT_TIMER
+                                     : VM_MARKER_DEBUG_PORT) &&
+        (int)code == vm->cfg.snapshot_code &&
         __atomic_exchange_n(&vm->snap_armed, 0, __ATOMIC_ACQ_REL)) {
+        /* This vCPU parks as soon as its marker write is complete, before
+         * the guest's next instruction: the snapshot is taken at the
+         * marker, not wherever the guest got to meanwhile (the main
+         * thread's pause then stops the others). */
+        __atomic_store_n(&vm->pause_req, 1, __ATOMIC_RELEASE);
         __atomic_store_n(&vm->snap_pending, 1, __ATOMIC_RELEASE);
         g_main_context_wakeup(vm->ctx);
     }

@@ -416,9 +416,9 @@ START_TEST(unsupported_devices_are_refused_at_start)
 {
     g_autofree char *tmp = make_tmp("husk-snap-XXXXXX");
     g_autofree char *spec = g_strdup_printf("0x70=%s/snap", tmp);
-    const char *args[] = {"run", "--kernel",      tiny,   "--cmdline",
-                          "c",   "--net",         "user", "--timeout",
-                          "60",  "--snapshot-on", spec,   NULL};
+    const char *args[] = {"run", "--kernel",      tiny, "--cmdline",
+                          "c",   "--share",       tmp,  "--timeout",
+                          "60",  "--snapshot-on", spec, NULL};
     struct result r = run(args);
     g_autofree char *lines = own_lines(r.err);
 
