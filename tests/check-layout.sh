@@ -8,6 +8,8 @@
 #   vmm/       the only layer that talks to KVM
 #   husk-slirp/  a program of its own: the floor, devices, itself, and
 #              vmm's sandbox and option parsers; no KVM
+#   husk-api/  the control socket's JSON side: the floor, vmm's sandbox
+#              and snapshot files; no KVM, no devices
 cd "${1:-.}" || exit 2
 bad=0
 rule() { # name grep-output
@@ -17,10 +19,11 @@ rule() { # name grep-output
         bad=1
     fi
 }
-rule "only vmm/ includes <linux/kvm.h>" "$(grep -rn --include='*.[ch]' '#include <linux/kvm.h>' lib devices firmware husk-slirp)"
+rule "only vmm/ includes <linux/kvm.h>" "$(grep -rn --include='*.[ch]' '#include <linux/kvm.h>' lib devices firmware husk-slirp husk-api)"
 rule "lib/ includes only lib/" "$(grep -rn --include='*.[ch]' '#include "' lib | grep -v '#include "lib/')"
 rule "devices/ includes only lib/ and devices/" "$(grep -rn --include='*.[ch]' '#include "' devices | grep -v -e '#include "lib/' -e '#include "devices/')"
 rule "firmware/ includes only lib/ and firmware/" "$(grep -rn --include='*.[ch]' '#include "' firmware | grep -v -e '#include "lib/' -e '#include "firmware/')"
 rule "husk-slirp/ includes lib/, devices/, itself, vmm/sandbox.h and vmm/cli.h" "$(grep -rn --include='*.[ch]' '#include "' husk-slirp | grep -v -e '#include "lib/' -e '#include "devices/' -e '#include "husk-slirp/' -e '#include "vmm/sandbox.h"' -e '#include "vmm/cli.h"')"
+rule "husk-api/ includes lib/, vmm/sandbox.h and vmm/snapshot.h" "$(grep -rn --include='*.[ch]' '#include "' husk-api | grep -v -e '#include "lib/' -e '#include "vmm/sandbox.h"' -e '#include "vmm/snapshot.h"')"
 [ "$bad" = 0 ] && echo "layout: every include rule holds"
 exit "$bad"

@@ -53,7 +53,13 @@ static const char raw[] =
     "I env=testhost sys=runc ISO-KERNEL=6.1.0-host ISO-PROCS=4\n"
     "I env=testhost sys=host ISO-KERNEL=6.1.0-host ISO-PROCS=40\n"
     "R env=host sys=unshare run=1 wall_ms=9 marker_ms=8 cpu_ms=8 "
-    "maxrss_kb=1700 status=0\n";
+    "maxrss_kb=1700 status=0\n"
+    "R env=testhost sys=husk-restore run=1 wall_ms=90 marker_ms=30 cpu_ms=20 "
+    "maxrss_kb=9000 status=0\n"
+    "R env=testhost sys=husk-restore run=2 wall_ms=95 marker_ms=40 cpu_ms=20 "
+    "maxrss_kb=9000 status=0\n"
+    "R env=testhost sys=docker run=1 wall_ms=330 marker_ms=310 cpu_ms=40 "
+    "maxrss_kb=40000 status=0\n";
 
 static char *summarize(char **dir)
 {
@@ -127,6 +133,12 @@ START_TEST(tables_and_statistics)
                   "%s", out);
     ck_assert_msg(strstr(out, "18.0 MiB (kernel 14.0 + initramfs 4.0)"), "%s",
                   out);
+    /* The restored VM and docker beside them (medians 35 and 310). */
+    ck_assert_msg(strstr(out,
+                         "restored: 35.0 ms to the marker, 92.5 ms to "
+                         "exit") &&
+                      strstr(out, "docker: 310.0 ms to the marker"),
+                  "%s", out);
     cleanup(dir);
 }
 END_TEST
@@ -155,9 +167,11 @@ START_TEST(svg_is_well_formed)
 
     ck_assert_msg(svg_check(svg, &n, &err), "boot.svg: %s", err->message);
     ck_assert_uint_eq(n.svg, 1);
-    /* Background, 3 boxes (testhost/husk, testhost/runc, host/unshare),
-     * 3 timeline phases with a legend square each. */
-    ck_assert_uint_eq(n.rect, 1 + 3 + 3 * 2);
+    /* Background, 5 boxes (testhost/husk, testhost/runc, host/unshare,
+     * testhost/husk-restore, testhost/docker), 3 timeline phases with a
+     * legend square each. */
+    ck_assert_uint_eq(n.rect, 1 + 5 + 3 * 2);
+    ck_assert(strstr(svg, ">testhost/husk-restore</text>"));
     ck_assert(strstr(svg, ">testhost/husk</text>"));
     cleanup(dir);
 }
