@@ -29,6 +29,7 @@ struct snap_image {
     GKeyFile *state;
     char **argv; /* "run" and the snapshot's options: cfg points into it */
     int memory_fd;
+    bool disks_replaced; /* restore's own --disk given */
 };
 
 static const char restore_usage[] =
@@ -355,6 +356,22 @@ static bool check_devices(struct vm *vm, GError **errp)
                        i, vm->cfg.disks[i].path, vm->disk_be[i]->size,
                        m->disk[i].size);
         }
+        {
+            struct stat st;
+
+            /* Same name, another file (replaced, or another machine): the
+             * guest's cached view of the disk may not be what is on it. */
+            if (!vm->cfg.restore->disks_replaced &&
+                stat(vm->cfg.disks[i].path, &st) == 0 &&
+                ((uint64_t)st.st_dev != m->disk[i].dev ||
+                 (uint64_t)st.st_ino != m->disk[i].ino)) {
+                g_printerr(
+                    "husk: restore: warning: disk %u (%s) is not the "
+                    "file the snapshot was taken with (another "
+                    "inode)\n",
+                    i, vm->cfg.disks[i].path);
+            }
+        }
     }
     return true;
 }
@@ -582,6 +599,7 @@ int restore_main(int argc, char **argv)
                   : !g_strcmp0(g_getenv("HUSK_SANDBOX"), "log") ? SANDBOX_LOG
                                                                 : SANDBOX_ON;
     cfg.restore = &img;
+    img.disks_replaced = nr_disks > 0;
     cfg.start_paused = paused;
     status = run_vm(&cfg, NULL, NULL);
     config_clear(&cfg);
