@@ -8,6 +8,7 @@
  * that answers nothing is WEDGED, which no row may expect.  After every
  * row the device must answer an ordinary request once reset.
  */
+#include "tests/catalogue/api_cases.h"
 #include "tests/catalogue/catalogue.h"
 #include "tests/catalogue/other_cases.h"
 #include "tests/catalogue/peer_cases.h"
@@ -208,6 +209,22 @@ const struct cat_case cat_cases[] = {
     { "K21", NONE, R, "NUL byte inside the manifest", k_manifest_nul_byte },
     { "K22", NONE, R, "manifest over 1 MiB", k_manifest_too_large },
     { "K23", NONE, R, "an ELF file where the manifest should be", k_manifest_not_keyfile },
+    /* the control socket (docs/api.md): one line to the real husk-api
+     * under its sandbox, this process playing husk */
+    { "A01", NONE, P, "query-status with an id", a_query_status },
+    { "A02", NONE, R, "a line cut short: not JSON", a_not_json },
+    { "A03", NONE, R, "an array, not an object", a_not_an_object },
+    { "A04", NONE, R, "execute is an object, not a name", a_execute_not_a_string },
+    { "A05", NONE, R, "a command husk does not have (device_add)", a_unknown_command },
+    { "A06", NONE, R, "arguments a string", a_arguments_not_an_object },
+    { "A07", NONE, R, "arguments to a command that takes none", a_arguments_not_taken },
+    { "A08", NONE, R, "snapshot to a relative path", a_snapshot_relative_path },
+    { "A09", NONE, R, "snapshot path of 600 bytes", a_snapshot_path_too_long },
+    { "A10", NONE, R, "snapshot where nothing can be created (/proc)", a_snapshot_unwritable },
+    { "A11", NONE, R, "a NUL byte inside the line", a_nul_in_line },
+    { "A12", NONE, R, "invalid UTF-8 in the command name", a_invalid_utf8 },
+    { "A13", NONE, P, "an id nested 32000 arrays deep (as deep as 64 KiB allows): echoed", a_deep_nesting },
+    { "A14", NONE, R, "70 KiB without a newline", a_line_over_64k },
 };
 // clang-format on
 
