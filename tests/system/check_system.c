@@ -220,7 +220,7 @@ static void run_scenarios(void)
             g_strdup_printf("%s:bin/runc", runc ? runc : "/usr/sbin/runc");
         g_autofree char *f11 =
             g_strdup_printf("%s:bin/crun", crun ? crun : "/usr/bin/crun");
-        char *argv[64] = {
+        char *argv[80] = {
             testhost, "--husk",    (char *)husk, "--scenario", scen,
             "--file", f1,          "--file",     f2,           "--file",
             f3,       "--file",    f4,           "--file",     f5,
