@@ -206,6 +206,56 @@ void snap_memory_hash_page(GChecksum *h, uint64_t off, const uint8_t *page)
  * that is a memfd, its next data extent (SEEK_DATA/SEEK_HOLE: reading a
  * shared-memory hole would allocate it); anonymous RAM is read
  * throughout (an untouched page reads as the shared zero page). */
+#define PM_PRESENT (1ULL << 63)
+#define PM_SWAPPED (1ULL << 62)
+#define PM_CHUNK 4096 /* entries read at a time: 16 MiB of guest RAM */
+
+/* For anonymous RAM, /proc/self/pagemap: a page neither present nor
+ * swapped out was never touched (or given back) and reads as zeros, so
+ * only the extents of pages that are there need a look.  false if
+ * pagemap cannot be read (then everything is scanned). */
+static bool anon_extent(struct vm *vm,
+                        const uint8_t *hva,
+                        uint64_t size,
+                        uint64_t from,
+                        uint64_t *start,
+                        uint64_t *end)
+{
+    static uint64_t pm[PM_CHUNK]; /* main thread only */
+    bool in = false;
+
+    if (vm->pagemap_fd < 0) {
+        return false;
+    }
+    for (uint64_t p = from; p < size;) {
+        uint64_t vpn = ((uintptr_t)hva + p) / PAGE;
+        size_t n = (size_t)MIN((uint64_t)PM_CHUNK, (size - p) / PAGE);
+        ssize_t got = pread(vm->pagemap_fd, pm, n * sizeof(pm[0]),
+                            (off_t)(vpn * sizeof(pm[0])));
+
+        if (got <= 0 || got % (ssize_t)sizeof(pm[0])) {
+            return false;
+        }
+        n = (size_t)got / sizeof(pm[0]);
+        for (size_t j = 0; j < n; j++, p += PAGE) {
+            bool there = pm[j] & (PM_PRESENT | PM_SWAPPED);
+
+            if (!in && there) {
+                in = true;
+                *start = p;
+            } else if (in && !there) {
+                *end = p;
+                return true;
+            }
+        }
+    }
+    if (!in) {
+        *start = size;
+    }
+    *end = size;
+    return true;
+}
+
 static void next_extent(struct vm *vm,
                         unsigned i,
                         uint64_t from,
@@ -213,11 +263,18 @@ static void next_extent(struct vm *vm,
                         uint64_t *end)
 {
     uint64_t base = vm->ram[i].offset, size = vm->ram[i].size;
+    const uint8_t *hva = i == 0 ? vm->ram_low : vm->ram_high;
     off_t d, h;
 
     *start = from;
     *end = size;
     if (vm->ram_fd < 0) {
+        /* A restored VM's RAM is the snapshot's file: a page untouched
+         * since reads from it, so everything is scanned. */
+        if (vm->cfg.restore || !anon_extent(vm, hva, size, from, start, end)) {
+            *start = from;
+            *end = size;
+        }
         return;
     }
     d = lseek(vm->ram_fd, (off_t)(base + from), SEEK_DATA);

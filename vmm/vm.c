@@ -543,6 +543,7 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     vm->snap_on.manifest_fd = vm->snap_on.state_fd = -1;
     vm->snap_on.memory_fd = -1;
     vm->api.fd = -1;
+    vm->pagemap_fd = -1;
     vm->cfg = *cfg;
     vm->ctl.request_exit = vm_request_exit;
     vm->ctl.boot_marker = vm_boot_marker;
@@ -564,6 +565,11 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
         return false;
     }
     vm->snap_armed = cfg->snapshot_dir != NULL;
+    /* Which guest pages were ever touched, for a snapshot (--snapshot-on,
+     * the control socket): opened now, the sandbox opens nothing. */
+    if (cfg->snapshot_dir || cfg->api_socket) {
+        vm->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    }
     if (cfg->snapshot_dir && snap_unsupported(vm)) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
                     "--snapshot-on: a snapshot is not supported with %s",
@@ -924,6 +930,9 @@ void vm_destroy(struct vm *vm)
     g_mutex_clear(&vm->pause_lock);
     g_cond_clear(&vm->pause_cond);
     snap_files_close(&vm->snap_on);
+    if (vm->pagemap_fd >= 0) {
+        close(vm->pagemap_fd);
+    }
     serial8250_cleanup(&vm->com1);
     kvm_close(&vm->kvm);
     g_free(vm->error);

@@ -126,6 +126,7 @@ struct vm {
     struct snap_files snap_on;
     int snap_pending, snap_armed;
     uint64_t snap_last_data; /* bytes of memory the last snapshot wrote */
+    int pagemap_fd;          /* /proc/self/pagemap, for snapshots, or -1 */
     struct api api;          /* --api-socket */
 };
 
