@@ -255,8 +255,13 @@ static void broadcast_event(struct helper *h, const struct api_response *r)
     json_builder_end_object(b);
     json_builder_end_object(b);
     line = to_line(b);
-    for (unsigned i = 0; i < h->clients->len; i++) {
-        client_send(g_ptr_array_index(h->clients, i), line);
+    /* Over a copy: a client that does not keep up is dropped on the way. */
+    {
+        g_autoptr(GPtrArray) all = g_ptr_array_copy(h->clients, NULL, NULL);
+
+        for (unsigned i = 0; i < all->len; i++) {
+            client_send(g_ptr_array_index(all, i), line);
+        }
     }
 }
 
@@ -521,6 +526,21 @@ static gboolean on_client(gint fd, GIOCondition cond, gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+static gboolean client_free(gpointer opaque)
+{
+    struct client *c = opaque;
+
+    g_string_free(c->in, TRUE);
+    g_string_free(c->out, TRUE);
+    if (c->id) {
+        json_node_unref(c->id);
+    }
+    g_free(c->command);
+    g_free(c->snap_path);
+    g_free(c);
+    return G_SOURCE_REMOVE;
+}
+
 static void client_drop(struct client *c)
 {
     struct helper *h = c->h;
@@ -536,18 +556,14 @@ static void client_drop(struct client *c)
         g_source_destroy(c->out_src);
         g_source_unref(c->out_src);
     }
+    c->in_src = c->out_src = NULL;
     close(c->fd);
     c->fd = -1;
     g_ptr_array_remove(h->clients, c);
-    /* A reply husk still owes this client finds no one and is dropped. */
-    g_string_free(c->in, TRUE);
-    g_string_free(c->out, TRUE);
-    if (c->id) {
-        json_node_unref(c->id);
-    }
-    g_free(c->command);
-    g_free(c->snap_path);
-    g_free(c);
+    /* A reply husk still owes this client finds no one and is dropped.
+     * Freed once the loop is idle: a caller up the stack (a reply being
+     * written, a broadcast) may still hold c. */
+    g_idle_add(client_free, c);
 }
 
 static void greet(struct client *c)
