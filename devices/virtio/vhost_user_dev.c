@@ -248,6 +248,19 @@ static int vudev_activate(struct virtio_dev *d)
     return r;
 }
 
+/* Stops ring q: disabled first where rings have an enabled state, then
+ * GET_VRING_BASE, after whose reply the backend no longer touches it and
+ * the transport may forget it.  *base: the backend's next avail index. */
+static int stop_ring(struct vudev *u, unsigned q, uint32_t *base)
+{
+    int r = 0;
+
+    if (u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES)) {
+        r = vhu_set_vring_enable(&u->conn, q, false);
+    }
+    return r ? r : vhu_get_vring_base(&u->conn, q, base);
+}
+
 static void vudev_reset(struct virtio_dev *d)
 {
     struct vudev *u = to_vudev(d);
@@ -255,21 +268,12 @@ static void vudev_reset(struct virtio_dev *d)
     u->conn.ctl = d->ctl;
     for (unsigned q = 0; q < d->ops->num_queues && !u->lost; q++) {
         uint32_t base;
-        int r = 0;
 
         u->suspended[q] = false;
         if (!u->started[q]) {
             continue;
         }
-        if (u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES)) {
-            r = vhu_set_vring_enable(&u->conn, q, false);
-        }
-        /* Stops the ring: after the reply the backend no longer touches
-         * it, and the transport may forget it. */
-        if (!r) {
-            r = vhu_get_vring_base(&u->conn, q, &base);
-        }
-        if (r) {
+        if (stop_ring(u, q, &base) < 0) {
             backend_lost_locked(u);
         }
         u->started[q] = false;
@@ -296,18 +300,11 @@ static int vudev_suspend(struct virtio_dev *d)
         struct virtqueue *vq = &d->vq[q];
         uint32_t base = 0;
         uint16_t used;
-        int r = 0;
 
         if (!u->started[q]) {
             continue;
         }
-        if (u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES)) {
-            r = vhu_set_vring_enable(&u->conn, q, false);
-        }
-        if (!r) {
-            r = vhu_get_vring_base(&u->conn, q, &base);
-        }
-        if (r) {
+        if (stop_ring(u, q, &base) < 0) {
             backend_lost_locked(u);
             return -EIO;
         }

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "harness/check_run.h"
+#include "harness/kvm_main.h"
 #include "vmm/kvm.h"
 
 static const char *husk, *tiny;
@@ -455,30 +456,12 @@ int main(int argc, char **argv)
         CASE(socket_path_rules),
 #undef CASE
     };
-    const char *dev = kvm_device_path();
-    int fd;
+    int r = kvm_main_args("check_api", cases, G_N_ELEMENTS(cases), argc, argv,
+                          &husk, &tiny);
 
-    if (argc == 2 && !strcmp(argv[1], "--list")) {
-        for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
-            printf("%s\n", cases[i].name);
-        }
-        return 0;
+    if (r >= 0) {
+        return r;
     }
-    if (argc != 3 && argc != 4) {
-        fprintf(stderr,
-                "usage: check_api HUSK TINY_ELF [CASE]\n"
-                "       check_api --list\n");
-        return 2;
-    }
-    husk = argv[1];
-    tiny = argv[2];
-    fd = open(dev, O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-        printf("SKIP: %s: %s (the kvm suite needs KVM)\n", dev,
-               strerror(errno));
-        return 77;
-    }
-    close(fd);
     signal(SIGPIPE, SIG_IGN);
     /* Short: a UNIX socket path has 107 bytes. */
     tmp = g_dir_make_tmp("husk-api-XXXXXX", NULL);

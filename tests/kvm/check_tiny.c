@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness/check_run.h"
+#include "harness/kvm_main.h"
 #include "harness/timeline_check.h"
 #include "vmm/kvm.h"
 
@@ -679,30 +680,12 @@ int main(int argc, char **argv)
         CASE(closed_output_pipe_is_not_fatal),
 #undef CASE
     };
-    int fd;
-    const char *dev = kvm_device_path();
+    int r = kvm_main_args("check_tiny", cases, G_N_ELEMENTS(cases), argc, argv,
+                          &husk, &tiny);
 
-    if (argc == 2 && !strcmp(argv[1], "--list")) {
-        for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
-            printf("%s\n", cases[i].name);
-        }
-        return 0;
+    if (r >= 0) {
+        return r;
     }
-    if (argc != 3 && argc != 4) {
-        fprintf(stderr,
-                "usage: check_tiny HUSK TINY_ELF [CASE]\n"
-                "       check_tiny --list\n");
-        return 2;
-    }
-    husk = argv[1];
-    tiny = argv[2];
-    fd = open(dev, O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-        printf("SKIP: %s: %s (the kvm suite needs KVM)\n", dev,
-               strerror(errno));
-        return 77;
-    }
-    close(fd);
     return check_run_case("tiny", cases, G_N_ELEMENTS(cases),
                           argc == 4 ? argv[3] : NULL, 90);
 }
