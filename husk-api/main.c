@@ -172,6 +172,20 @@ static void send_status_return(struct client *c, JsonBuilder *b, bool paused)
     json_builder_add_boolean_value(b, !paused);
 }
 
+/* What a snapshot reply and its event say: where, how long (husk sends
+ * microseconds) and how much memory it wrote. */
+static void add_snapshot_result(JsonBuilder *b,
+                                const char *path,
+                                const struct api_response *r)
+{
+    json_builder_set_member_name(b, "path");
+    json_builder_add_string_value(b, path);
+    json_builder_set_member_name(b, "ms");
+    json_builder_add_double_value(b, (double)r->value[0] / 1000.0);
+    json_builder_set_member_name(b, "memory-bytes");
+    json_builder_add_int_value(b, (gint64)r->value[1]);
+}
+
 /* husk's reply to the client's command. */
 static void finish_command(struct client *c, const struct api_response *r)
 {
@@ -188,12 +202,7 @@ static void finish_command(struct client *c, const struct api_response *r)
         if (!strcmp(c->command, "query-status")) {
             send_status_return(c, b, r->paused);
         } else if (!strcmp(c->command, "snapshot")) {
-            json_builder_set_member_name(b, "path");
-            json_builder_add_string_value(b, c->snap_path);
-            json_builder_set_member_name(b, "ms");
-            json_builder_add_double_value(b, (double)r->value[0] / 1000.0);
-            json_builder_set_member_name(b, "memory-bytes");
-            json_builder_add_int_value(b, (gint64)r->value[1]);
+            add_snapshot_result(b, c->snap_path, r);
         }
         json_builder_end_object(b);
         add_id(b, c->id);
@@ -245,12 +254,7 @@ static void broadcast_event(struct helper *h, const struct api_response *r)
         json_builder_set_member_name(b, "reason");
         json_builder_add_string_value(b, r->text);
     } else if (r->event == API_EV_SNAPSHOT_DONE) {
-        json_builder_set_member_name(b, "path");
-        json_builder_add_string_value(b, r->text);
-        json_builder_set_member_name(b, "ms");
-        json_builder_add_double_value(b, (double)r->value[0] / 1000.0);
-        json_builder_set_member_name(b, "memory-bytes");
-        json_builder_add_int_value(b, (gint64)r->value[1]);
+        add_snapshot_result(b, r->text, r);
     }
     json_builder_end_object(b);
     json_builder_end_object(b);

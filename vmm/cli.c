@@ -59,6 +59,20 @@ bool cli_parse_size(const char *s, uint64_t *out)
     return true;
 }
 
+bool cli_parse_seconds(const char *s, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || end == s || *end || !(v > 0) || v > 1e7) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 bool cli_parse_uint(const char *s, unsigned *out)
 {
     char *end;

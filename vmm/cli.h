@@ -20,6 +20,9 @@ bool cli_parse_onoff(const char *v, bool *out);
 /* A plain decimal number that fits an unsigned int. */
 bool cli_parse_uint(const char *s, unsigned *out);
 
+/* --timeout's value: seconds, > 0 and at most 1e7. */
+bool cli_parse_seconds(const char *s, double *out);
+
 struct vm_disk_config;
 
 /* The image formats --disk takes (format=): raw is husk's own engine,

@@ -312,9 +312,7 @@ static bool parse_opts(int argc,
     /* On by default: it costs nothing measurable at boot
      * (docs/benchmarks.md) and seeds the guest's entropy pool early. */
     cfg->rng = true;
-    /* HUSK_SANDBOX=log: for checking the allow-lists (sandbox.h). */
-    cfg->sandbox =
-        !g_strcmp0(g_getenv("HUSK_SANDBOX"), "log") ? SANDBOX_LOG : SANDBOX_ON;
+    cfg->sandbox = config_default_sandbox();
     if (exec) {
         cfg->exec.argv = argv + argc; /* a placeholder until COMMAND */
     }
@@ -400,10 +398,7 @@ static bool parse_opts(int argc,
             break;
         }
         case OPT_TIMEOUT:
-            errno = 0;
-            cfg->timeout = strtod(optarg, &end);
-            if (errno || end == optarg || *end || !(cfg->timeout > 0) ||
-                cfg->timeout > 1e7) {
+            if (!cli_parse_seconds(optarg, &cfg->timeout)) {
                 return usage(errp,
                              "--timeout '%s': expected a number of seconds "
                              "> 0",
@@ -618,6 +613,13 @@ static bool parse_opts(int argc,
                      "no kernel given: husk run --kernel FILE (see --help)");
     }
     return true;
+}
+
+enum sandbox_mode config_default_sandbox(void)
+{
+    /* HUSK_SANDBOX=log: for checking the allow-lists (sandbox.h). */
+    return !g_strcmp0(g_getenv("HUSK_SANDBOX"), "log") ? SANDBOX_LOG
+                                                       : SANDBOX_ON;
 }
 
 void config_clear(struct vm_config *cfg)

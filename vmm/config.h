@@ -145,5 +145,8 @@ bool config_parse_exec(int argc,
                        enum config_action *action,
                        GError **errp);
 void config_clear(struct vm_config *cfg);
+/* The sandbox a VM gets unless --no-sandbox: on, or with HUSK_SANDBOX=log
+ * logging only. */
+enum sandbox_mode config_default_sandbox(void);
 
 #endif

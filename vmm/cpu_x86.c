@@ -158,6 +158,7 @@ bool cpu_x86_init(int vcpu_fd,
                   const struct kvm *k,
                   unsigned id,
                   unsigned nr_cpus,
+                  struct kvm_cpuid2 **cpuid,
                   GError **errp)
 {
     g_autofree struct kvm_cpuid2 *c = cpu_x86_cpuid(k->cpuid, id, nr_cpus);
@@ -186,6 +187,7 @@ bool cpu_x86_init(int vcpu_fd,
     if (n && ioctl(vcpu_fd, KVM_SET_MSRS, &msrs) != (int)n) {
         g_debug("vCPU %u: KVM accepted only some boot MSRs", id);
     }
+    *cpuid = g_steal_pointer(&c);
     return true;
 }
 

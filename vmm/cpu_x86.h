@@ -12,11 +12,13 @@
 #include "firmware/kernel_x86.h"
 #include "vmm/kvm.h"
 
-/* CPUID and MSRs for vCPU `id` of `nr_cpus`.  Setup thread. */
+/* CPUID and MSRs for vCPU `id` of `nr_cpus`; *cpuid: the table set (the
+ * caller frees it).  Setup thread. */
 bool cpu_x86_init(int vcpu_fd,
                   const struct kvm *k,
                   unsigned id,
                   unsigned nr_cpus,
+                  struct kvm_cpuid2 **cpuid,
                   GError **errp);
 
 /* Registers for the boot CPU at the kernel's entry point. */

@@ -526,13 +526,8 @@ int restore_main(int argc, char **argv)
         case OPT_API_SOCKET:
             api_socket = optarg;
             break;
-        case OPT_TIMEOUT: {
-            char *end;
-
-            errno = 0;
-            timeout = strtod(optarg, &end);
-            if (errno || end == optarg || *end || !(timeout > 0) ||
-                timeout > 1e7) {
+        case OPT_TIMEOUT:
+            if (!cli_parse_seconds(optarg, &timeout)) {
                 g_printerr(
                     "husk: restore: --timeout '%s': expected a number "
                     "of seconds\n",
@@ -540,7 +535,6 @@ int restore_main(int argc, char **argv)
                 return HUSK_EXIT_USAGE;
             }
             break;
-        }
         case 'h':
             fputs(restore_usage, stdout);
             return 0;
@@ -595,9 +589,7 @@ int restore_main(int argc, char **argv)
     cfg.timeline = false;
     cfg.timeline_path = NULL;
     /* The sandbox is the restore's choice, never the snapshot's. */
-    cfg.sandbox = no_sandbox                                    ? SANDBOX_OFF
-                  : !g_strcmp0(g_getenv("HUSK_SANDBOX"), "log") ? SANDBOX_LOG
-                                                                : SANDBOX_ON;
+    cfg.sandbox = no_sandbox ? SANDBOX_OFF : config_default_sandbox();
     cfg.restore = &img;
     img.disks_replaced = nr_disks > 0;
     cfg.start_paused = paused;

@@ -245,11 +245,6 @@ static bool check_cpuid(const struct kvm_cpuid2 *host,
     return true;
 }
 
-static bool msr_known(const struct kvm *k, uint32_t index)
-{
-    return kvm_has_msr(k, index);
-}
-
 bool snap_cpu_load(int fd,
                    const struct kvm *k,
                    const void *model,
@@ -300,7 +295,7 @@ bool snap_cpu_load(int fd,
         st_fail(r, "xcrs holds %u registers", xcrs.nr_xcrs);
     }
     for (unsigned i = 0; i < nmsrs && !st_failed(r); i++) {
-        if (!msr_known(k, me[i].index) || me[i].reserved) {
+        if (!kvm_has_msr(k, me[i].index) || me[i].reserved) {
             st_fail(r, "MSR 0x%x is not one KVM has here", me[i].index);
         }
     }

@@ -624,12 +624,13 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
         }
         vm->nr_vcpus_created++;
         if (!cfg->restore) {
-            if (!cpu_x86_init(vm->vcpus[i].fd, &vm->kvm, i, vm->nr_vcpus,
+            struct kvm_cpuid2 *set = NULL;
+
+            if (!cpu_x86_init(vm->vcpus[i].fd, &vm->kvm, i, vm->nr_vcpus, &set,
                               errp)) {
                 return false;
             }
-            vm->vcpus[i].identity =
-                cpu_x86_cpuid(vm->kvm.cpuid, i, vm->nr_vcpus);
+            vm->vcpus[i].identity = set; /* for a snapshot */
         }
     }
     if (cfg->restore) {
@@ -643,8 +644,11 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     }
     vm->pause_req = cfg->start_paused;
     vm->paused = cfg->start_paused;
-    /* Read now: the sandbox leaves no way to look at the binary later. */
-    snap_husk_build();
+    /* Read now, where a snapshot may be taken: the sandbox leaves no way
+     * to look at the binary later. */
+    if (cfg->snapshot_dir || cfg->api_socket) {
+        snap_husk_build();
+    }
     if (cfg->api_socket && !api_start(&vm->api, vm, cfg->api_socket, errp)) {
         return false;
     }
