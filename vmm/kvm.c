@@ -13,8 +13,6 @@
 
 #include "lib/error.h"
 
-#define CPUID_MAX_ENTRIES 256
-
 /* Capabilities husk cannot run without. */
 static const struct {
     long cap;
@@ -22,7 +20,6 @@ static const struct {
 } required_caps[] = {
     {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
     {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
-    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
     {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
 };
 
@@ -36,7 +33,6 @@ const char *kvm_device_path(void)
 bool kvm_open(struct kvm *k, GError **errp)
 {
     const char *path = kvm_device_path();
-    int n;
 
     memset(k, 0, sizeof(*k));
     (void)kvm_backing();
@@ -81,7 +77,6 @@ bool kvm_open(struct kvm *k, GError **errp)
                     "KVM_GET_VCPU_MMAP_SIZE failed: %s", g_strerror(errno));
         goto out_close;
     }
-    k->xsave2_size = kvm_check_extension(k, KVM_CAP_XSAVE2);
     k->max_vcpus = kvm_check_extension(k, KVM_CAP_MAX_VCPUS);
     if (k->max_vcpus <= 0) {
         k->max_vcpus = kvm_check_extension(k, KVM_CAP_NR_VCPUS);
@@ -90,26 +85,8 @@ bool kvm_open(struct kvm *k, GError **errp)
         k->max_vcpus = 4; /* the API's documented minimum */
     }
 
-    k->cpuid = g_malloc0(sizeof(*k->cpuid) +
-                         CPUID_MAX_ENTRIES * sizeof(k->cpuid->entries[0]));
-    k->cpuid->nent = CPUID_MAX_ENTRIES;
-    if (ioctl(k->fd, KVM_GET_SUPPORTED_CPUID, k->cpuid) < 0) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                    "KVM_GET_SUPPORTED_CPUID failed: %s", g_strerror(errno));
+    if (!kvm_arch_open(k, errp)) {
         goto out_close;
-    }
-
-    /* Ask for the count first, then the list. */
-    {
-        struct kvm_msr_list probe = {.nmsrs = 0};
-
-        ioctl(k->fd, KVM_GET_MSR_INDEX_LIST, &probe);
-        n = probe.nmsrs;
-        k->msrs = g_malloc0(sizeof(*k->msrs) + n * sizeof(uint32_t));
-        k->msrs->nmsrs = n;
-        if (n && ioctl(k->fd, KVM_GET_MSR_INDEX_LIST, k->msrs) < 0) {
-            k->msrs->nmsrs = 0;
-        }
     }
     return true;
 
@@ -123,8 +100,7 @@ void kvm_close(struct kvm *k)
     if (k->fd > 0) {
         close(k->fd);
     }
-    g_free(k->cpuid);
-    g_free(k->msrs);
+    kvm_arch_close(k);
     memset(k, 0, sizeof(*k));
     k->fd = -1;
 }
@@ -134,19 +110,6 @@ int kvm_check_extension(const struct kvm *k, long cap)
     int r = ioctl(k->fd, KVM_CHECK_EXTENSION, cap);
 
     return r < 0 ? 0 : r;
-}
-
-bool kvm_has_msr(const struct kvm *k, uint32_t index)
-{
-    if (!k->msrs) {
-        return false;
-    }
-    for (unsigned i = 0; i < k->msrs->nmsrs; i++) {
-        if (k->msrs->indices[i] == index) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /* The decision from what the kernel shows: which KVM module is bound (a

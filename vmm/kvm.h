@@ -16,9 +16,13 @@ struct kvm {
     int api_version;
     int vcpu_mmap_size;
     int max_vcpus;
+    /* x86 (kvm_x86.c) */
     int xsave2_size;           /* KVM_CAP_XSAVE2: the XSAVE area's size, or 0 */
     struct kvm_cpuid2 *cpuid;  /* KVM_GET_SUPPORTED_CPUID */
     struct kvm_msr_list *msrs; /* KVM_GET_MSR_INDEX_LIST */
+    /* arm64 (kvm_arm64.c) */
+    int ipa_bits;        /* KVM_CAP_ARM_VM_IPA_SIZE: guest-physical bits */
+    uint32_t arm_target; /* KVM_ARM_PREFERRED_TARGET */
 };
 
 /* How /dev/kvm is provided on this host. */
@@ -35,6 +39,11 @@ bool kvm_open(struct kvm *k, GError **errp);
 void kvm_close(struct kvm *k);
 int kvm_check_extension(const struct kvm *k, long cap);
 bool kvm_has_msr(const struct kvm *k, uint32_t index);
+
+/* The architecture's part of kvm_open and kvm_close (kvm_x86.c,
+ * kvm_arm64.c). */
+bool kvm_arch_open(struct kvm *k, GError **errp);
+void kvm_arch_close(struct kvm *k);
 
 /* This host's backing ($HUSK_SYSFS_ROOT stands for /sys in tests), and
  * the decision itself, from a sysfs root and a device path. */

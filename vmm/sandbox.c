@@ -1,6 +1,6 @@
 /*
  * sandbox.c: seccomp filters per thread role, no_new_privs, Landlock and
- * rlimits (see sandbox.h; the lists are in sandbox_x86.c, compiled to BPF
+ * rlimits (see sandbox.h; the lists are in sandbox_ARCH.c, compiled to BPF
  * at build time by sandbox_gen.c).  Kernel interfaces: seccomp(2)
  * SECCOMP_SET_MODE_FILTER, landlock(7) ABI 1-6, prctl(2)
  * PR_SET_NO_NEW_PRIVS, setrlimit(2).

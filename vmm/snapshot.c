@@ -32,6 +32,9 @@
 
 const char *snap_unsupported(const struct vm *vm)
 {
+    if (vm_arch_snapshot_unsupported(vm)) {
+        return vm_arch_snapshot_unsupported(vm);
+    }
     if (vm->cfg.nr_shares) {
         return "--share (virtio-fs keeps its state in virtiofsd)";
     }

@@ -276,17 +276,9 @@ static void *vcpu_thread(void *arg)
             break;
         }
     }
-    {
-        struct kvm_regs r;
-
-        /* Where the guest was when the VM ended: the first thing to know
-         * about a guest that hung.  Shown with HUSK_DEBUG=1. */
-        if (ioctl(v->fd, KVM_GET_REGS, &r) == 0) {
-            g_debug("vCPU %u stopped at rip=0x%llx rsp=0x%llx rflags=0x%llx",
-                    v->id, (unsigned long long)r.rip, (unsigned long long)r.rsp,
-                    (unsigned long long)r.rflags);
-        }
-    }
+    /* Where the guest was when the VM ended: the first thing to know
+     * about a guest that hung.  Shown with HUSK_DEBUG=1. */
+    vm_arch_vcpu_report_stop(v);
     return NULL;
 }
 

@@ -22,10 +22,6 @@
 #include <unistd.h>
 
 #include "devices/backend/blk_file.h"
-#include "firmware/acpi_x86.h"
-#include "firmware/kernel_x86.h"
-#include "lib/layout_x86.h"
-#include "vmm/cpu_x86.h"
 #include "lib/error.h"
 #include "vmm/qsd.h"
 #include "vmm/restore.h"
@@ -36,10 +32,6 @@
 /* At exit, how long COMMAND's last output may wait for a reader that
  * takes none of it. */
 #define EXEC_FLUSH_IDLE_MS 10000
-
-/* KVM wants these two pages for VMX real-mode emulation; in the hole. */
-#define KVM_TSS_ADDR 0xfffbd000ULL
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
 
 int vm_exit_status(enum vm_exit_reason r, int status)
 {
@@ -212,9 +204,9 @@ static bool map_memory_fd(struct vm *vm, GError **errp)
  * mmap of guest RAM at an address aligned to 2 MiB (1 GiB for a region of
  * at least that): KVM maps guest memory with a huge page only where the
  * host address and the guest address agree modulo its size, and the guest
- * regions start at 0 and 4 GiB.  An address range a little larger is
- * reserved (no memory behind it), the mapping is placed at its aligned
- * start, and the rest is given back.  MAP_FAILED on error, errno set.
+ * regions start at such boundaries (vm_arch_ram_plan).  An address range a
+ * little larger is reserved (no memory behind it), the mapping is placed at its
+ * aligned start, and the rest is given back.  MAP_FAILED on error, errno set.
  */
 static void *map_aligned(uint64_t size, int flags, int fd, off_t off)
 {
@@ -247,19 +239,23 @@ static void *map_aligned(uint64_t size, int flags, int fd, off_t off)
 
 static bool map_memory(struct vm *vm, GError **errp)
 {
-    uint64_t mem = vm->cfg.mem;
+    struct vm_ram_plan plan;
     struct {
         uint64_t gpa, size;
         void **hva;
     } regions[2];
     unsigned n = 0;
 
-    vm->ram_low_size = MIN(mem, LAYOUT_MMIO_HOLE);
-    vm->ram_high_size = mem - vm->ram_low_size;
-    regions[n++] = (typeof(regions[0])){0, vm->ram_low_size, &vm->ram_low};
+    if (!vm_arch_ram_plan(vm->cfg.mem, &plan, errp)) {
+        return false;
+    }
+    vm->ram_low_size = plan.size[0];
+    vm->ram_high_size = plan.n > 1 ? plan.size[1] : 0;
+    regions[n++] =
+        (typeof(regions[0])){plan.gpa[0], vm->ram_low_size, &vm->ram_low};
     if (vm->ram_high_size) {
-        regions[n++] = (typeof(regions[0])){LAYOUT_HIGH_RAM, vm->ram_high_size,
-                                            &vm->ram_high};
+        regions[n++] =
+            (typeof(regions[0])){plan.gpa[1], vm->ram_high_size, &vm->ram_high};
     }
     /* Plain memory: NORESERVE, the host pays for the pages the guest
      * touches.  Huge pages: reserved at mmap (no NORESERVE), so a host
@@ -428,10 +424,6 @@ static bool open_disks(struct vm *vm, GError **errp);
 
 static bool map_inputs(struct vm *vm, GError **errp)
 {
-    enum kernel_format fmt;
-    struct bzimage_info bz;
-    struct pvh_info pvh;
-
     if (vm->cfg.restore) {
         return open_disks(vm, errp); /* the guest is in the snapshot */
     }
@@ -439,11 +431,7 @@ static bool map_inputs(struct vm *vm, GError **errp)
     if (!vm->kernel_img) {
         return false;
     }
-    if (!kernel_detect(vm->kernel_img, vm->kernel_len, &fmt, errp) ||
-        (fmt == KERNEL_BZIMAGE &&
-         !bzimage_parse(vm->kernel_img, vm->kernel_len, &bz, errp)) ||
-        (fmt == KERNEL_PVH_ELF &&
-         !pvh_elf_parse(vm->kernel_img, vm->kernel_len, &pvh, errp))) {
+    if (!vm_arch_check_kernel(vm, errp)) {
         g_prefix_error(errp, "%s: ", vm->cfg.kernel);
         return false;
     }
@@ -496,42 +484,15 @@ static void unmap_inputs(struct vm *vm)
     vm->initrd_img = NULL;
 }
 
-static bool load_guest(struct vm *vm, struct kernel_entry *entry, GError **errp)
+static bool load_guest(struct vm *vm, GError **errp)
 {
-    struct acpi_x86_config acfg = {vm->nr_vcpus, vm->fw_devs, vm->nr_fw_devs};
-    struct acpi_x86_tables at;
-    struct kernel_load_args a = {0};
     g_autofree char *cmdline = build_cmdline(vm);
-    uint8_t *acpi = gm_ptr(&vm->gm, LAYOUT_ACPI_START, LAYOUT_ACPI_SIZE);
 
-    if (!acpi) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
-                    "guest memory too small for ACPI tables");
-        return false;
-    }
-    if (!acpi_x86_build(&acfg, acpi, LAYOUT_ACPI_SIZE, LAYOUT_ACPI_START, &at,
-                        errp)) {
-        return false;
-    }
-    a.kernel = vm->kernel_img;
-    a.kernel_len = vm->kernel_len;
-    a.initrd = vm->initrd_img;
-    a.initrd_len = vm->initrd_len;
-    a.cmdline = cmdline;
-    a.low_ram = vm->ram_low_size;
-    a.high_ram = vm->ram_high_size;
-    a.rsdp = LAYOUT_ACPI_START + at.rsdp;
-    if (!kernel_load(&vm->gm, &a, entry, errp)) {
-        g_prefix_error(errp, "%s: ", vm->cfg.kernel);
-        return false;
-    }
-    return true;
+    return vm_arch_load_guest(vm, cmdline, errp);
 }
 
 bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
 {
-    struct kernel_entry entry;
-
     memset(vm, 0, sizeof(*vm));
     vm->fd = -1;
     vm->sig_fd = -1;
@@ -583,19 +544,13 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
         return false;
     }
     vm->nr_vcpus = cfg->cpus;
-    vm->fd = ioctl(vm->kvm.fd, KVM_CREATE_VM, 0);
+    vm->fd = ioctl(vm->kvm.fd, KVM_CREATE_VM, vm_arch_vm_type(vm));
     if (vm->fd < 0) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
                     "KVM_CREATE_VM failed: %s", g_strerror(errno));
         return false;
     }
-    /* Needed on Intel (VMX real mode), harmless elsewhere. */
-    ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR,
-          &(uint64_t){KVM_IDENTITY_MAP_ADDR});
-    ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);
-    if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                    "KVM_CREATE_IRQCHIP failed: %s", g_strerror(errno));
+    if (!vm_arch_init(vm, errp)) {
         return false;
     }
     tl_mark(TL_VM_CREATED, 0);
@@ -610,7 +565,7 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
     bus_freeze(&vm->mmio);
     tl_mark(TL_DEVICES_READY, 0);
     if (cfg->restore ? !snap_image_check_layout(vm, errp)
-                     : !load_guest(vm, &entry, errp)) {
+                     : !load_guest(vm, errp)) {
         return false;
     }
     unmap_inputs(vm);
@@ -623,23 +578,15 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
             return false;
         }
         vm->nr_vcpus_created++;
-        if (!cfg->restore) {
-            struct kvm_cpuid2 *set = NULL;
-
-            if (!cpu_x86_init(vm->vcpus[i].fd, &vm->kvm, i, vm->nr_vcpus, &set,
-                              errp)) {
-                return false;
-            }
-            vm->vcpus[i].identity = set; /* for a snapshot */
-        }
-    }
-    if (cfg->restore) {
-        if (!snap_image_load(vm, errp)) {
+        if (!cfg->restore && !vm_arch_vcpu_init(vm, &vm->vcpus[i], errp)) {
             return false;
         }
-    } else if (!cpu_x86_set_entry(vm->vcpus[0].fd, &entry, errp)) {
-        /* Only the boot CPU gets an entry state; the others wait for
-         * SIPI. */
+    }
+    if (!vm_arch_vcpus_created(vm, errp)) {
+        return false;
+    }
+    if (cfg->restore ? !snap_image_load(vm, errp)
+                     : !vm_arch_set_entry(vm, errp)) {
         return false;
     }
     vm->pause_req = cfg->start_paused;

@@ -19,7 +19,6 @@
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 #include "devices/virtio/vhost_user_dev.h"
-#include "devices/sysctl_x86.h"
 #include "firmware/fw_device.h"
 #include "lib/bus.h"
 #include "vmm/host_console.h"
@@ -32,15 +31,11 @@
 #include "vmm/snapshot.h"
 #include "vmm/vcpu.h"
 #include "vmm/config.h"
+#include "vmm/vm_arch.h"
 #include "vmm/vm_virtio.h"
 #include "lib/vmctl.h"
 
 #define VM_MAX_FW_DEVICES 32
-struct kvm_irq_line {
-    struct irq_line line;
-    int vm_fd;
-    unsigned gsi;
-};
 
 struct vm {
     struct kvm kvm;
@@ -70,9 +65,8 @@ struct vm {
     char *error; /* message for VM_EXIT_ERROR */
 
     struct kvm_irq_line irq_com1;
-    struct kvm_irq_line irq_power_button; /* the GED's (ACPI) */
-    struct serial8250 com1;
-    struct sysctl_x86 sysctl;
+    struct serial8250 com1; /* the console UART */
+    struct vm_arch arch;    /* the architecture's part (vm_arch.h) */
     struct fw_device fw_devs[VM_MAX_FW_DEVICES];
     unsigned nr_fw_devs;
     struct vm_virtio *virtio[VM_MAX_VIRTIO];
@@ -167,8 +161,18 @@ bool vm_create_devices(struct vm *vm, GError **errp);
  * acpid) shuts down cleanly.  Main thread. */
 void vm_powerdown(struct vm *vm);
 
-/* Adds a device to the firmware's device list (DSDT).  Setup thread. */
+/* Adds a device to the firmware's device list (DSDT, device tree).
+ * Setup thread. */
 void vm_add_fw_device(struct vm *vm, struct fw_device d);
+
+/* Places a device on the I/O port bus (x86).  Setup thread. */
+bool vm_add_pio(struct vm *vm,
+                const char *name,
+                uint64_t base,
+                uint64_t len,
+                const struct bus_ops *ops,
+                void *opaque,
+                GError **errp);
 
 /* The exit status husk returns for a reason (and a port value). */
 int vm_exit_status(enum vm_exit_reason r, int status);

@@ -1,9 +1,9 @@
 /*
- * vm_devices.c: every device of husk's x86 machine, wired explicitly: the
- * platform devices on I/O ports (COM1, exit port, ACPI PM, i8042, pvpanic,
- * absent-hardware ranges) with their interrupt lines, then the virtio-mmio
- * devices the command line asks for, each added to the firmware device
- * list from which the DSDT is generated.
+ * vm_devices.c: every device of husk's machine, wired explicitly: the
+ * architecture's platform devices (vm_x86.c, vm_arm64.c), then the
+ * virtio-mmio devices the command line asks for, each added to the
+ * firmware device list from which the DSDT or the device tree is
+ * generated.
  */
 #define G_LOG_DOMAIN "husk"
 #include <errno.h>
@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "devices/backend/net_tap.h"
-#include "lib/layout_x86.h"
 #include "lib/error.h"
 #include "lib/exec_proto.h"
 #include "lib/util.h"
@@ -22,25 +21,26 @@
 static void kvm_irq_set(struct irq_line *l, bool level)
 {
     struct kvm_irq_line *k = container_of(l, struct kvm_irq_line, line);
-    struct kvm_irq_level irq = {.irq = k->gsi, .level = level};
+    struct kvm_irq_level irq = {.irq = vm_arch_irq_line(k->gsi),
+                                .level = level};
 
     ioctl(k->vm_fd, KVM_IRQ_LINE, &irq);
 }
 
-static void kvm_irq_init(struct kvm_irq_line *k, int vm_fd, unsigned gsi)
+void kvm_irq_init(struct kvm_irq_line *k, int vm_fd, unsigned gsi)
 {
     k->line.set = kvm_irq_set;
     k->vm_fd = vm_fd;
     k->gsi = gsi;
 }
 
-static bool add_pio(struct vm *vm,
-                    const char *name,
-                    uint64_t base,
-                    uint64_t len,
-                    const struct bus_ops *ops,
-                    void *opaque,
-                    GError **errp)
+bool vm_add_pio(struct vm *vm,
+                const char *name,
+                uint64_t base,
+                uint64_t len,
+                const struct bus_ops *ops,
+                void *opaque,
+                GError **errp)
 {
     int r = bus_add(&vm->pio, name, base, len, ops, opaque);
 
@@ -229,59 +229,6 @@ static bool create_exec_ports(struct vm *vm, GError **errp)
     return vm_virtio_plug(slot, &vm->xcon->vdev, errp);
 }
 
-static bool create_platform(struct vm *vm, GError **errp)
-{
-    kvm_irq_init(&vm->irq_com1, vm->fd, LAYOUT_GSI_COM1);
-    serial8250_init(&vm->com1, &vm->irq_com1.line, console_uart_tx,
-                    &vm->console);
-    sysctl_x86_init(&vm->sysctl, &vm->ctl);
-
-    if (!add_pio(vm, "com1", LAYOUT_PORT_COM1, 8, &serial8250_ops, &vm->com1,
-                 errp) ||
-        !add_pio(vm, "exit-port", LAYOUT_PORT_EXIT, 4, &sysctl_exit_ops,
-                 &vm->sysctl, errp) ||
-        !add_pio(vm, "acpi-pm", LAYOUT_PORT_ACPI_PM, 3, &sysctl_acpi_pm_ops,
-                 &vm->sysctl, errp) ||
-        !add_pio(vm, "i8042", LAYOUT_PORT_I8042, 5, &sysctl_i8042_ops,
-                 &vm->sysctl, errp) ||
-        !add_pio(vm, "pvpanic", LAYOUT_PORT_PVPANIC, 1, &sysctl_pvpanic_ops,
-                 &vm->sysctl, errp) ||
-        !add_pio(vm, "post", LAYOUT_PORT_POST, 1, &sysctl_post_ops, &vm->sysctl,
-                 errp) ||
-        !add_pio(vm, "boot-timer", LAYOUT_PORT_BOOT_TIMER, 1,
-                 &sysctl_boot_timer_ops, &vm->sysctl, errp) ||
-        !add_pio(vm, "cmos-absent", LAYOUT_PORT_CMOS, 2, &sysctl_absent_ops,
-                 NULL, errp) ||
-        !add_pio(vm, "pci-conf", LAYOUT_PORT_PCI_CONF, 8, &sysctl_pci_conf_ops,
-                 &vm->sysctl, errp)) {
-        return false;
-    }
-    if (bus_add(&vm->mmio, "boot-timer", LAYOUT_BOOT_TIMER_MMIO, 0x1000,
-                &sysctl_boot_timer_ops, &vm->sysctl)) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
-                    "cannot place the boot timer at 0x%llx",
-                    LAYOUT_BOOT_TIMER_MMIO);
-        return false;
-    }
-    vm_add_fw_device(vm, (struct fw_device){FW_DEV_SERIAL, LAYOUT_PORT_COM1, 8,
-                                            LAYOUT_GSI_COM1, false});
-    vm_add_fw_device(vm, (struct fw_device){FW_DEV_PVPANIC, LAYOUT_PORT_PVPANIC,
-                                            1, 0, false});
-    kvm_irq_init(&vm->irq_power_button, vm->fd, LAYOUT_GSI_POWER_BUTTON);
-    vm_add_fw_device(vm, (struct fw_device){FW_DEV_POWER_BUTTON, 0, 0,
-                                            LAYOUT_GSI_POWER_BUTTON, false});
-    return true;
-}
-
-void vm_powerdown(struct vm *vm)
-{
-    struct irq_line *l = &vm->irq_power_button.line;
-
-    /* A press: an edge on the GED's line, which runs its _EVT. */
-    l->set(l, true);
-    l->set(l, false);
-}
-
 /* Every virtiofsd first, then each device's handshake: their start-ups
  * overlap instead of adding up. */
 static bool create_shares(struct vm *vm, GError **errp)
@@ -314,7 +261,7 @@ static bool create_shares(struct vm *vm, GError **errp)
 
 bool vm_create_devices(struct vm *vm, GError **errp)
 {
-    return create_platform(vm, errp) && create_vcon(vm, errp) &&
+    return vm_arch_create_platform(vm, errp) && create_vcon(vm, errp) &&
            create_exec_ports(vm, errp) && create_disks(vm, errp) &&
            create_nics(vm, errp) && create_shares(vm, errp) &&
            create_rng(vm, errp);

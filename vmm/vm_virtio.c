@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "devices/virtio/virtio_mmio.h"
-#include "lib/layout_x86.h"
 #include "lib/error.h"
 #include "lib/util.h"
 #include "vmm/vm.h"
@@ -76,20 +75,11 @@ void vm_virtio_watch_kick(struct vm_virtio *s,
     g_source_unref(src);
 }
 
-static unsigned next_gsi(unsigned gsi)
-{
-    /* Skip the ISA lines in use: COM1 (4) and the SCI (9). */
-    do {
-        gsi++;
-    } while (gsi == LAYOUT_GSI_COM1 || gsi == LAYOUT_GSI_SCI ||
-             gsi == LAYOUT_GSI_POWER_BUTTON);
-    return gsi;
-}
-
 struct vm_virtio *vm_virtio_slot(struct vm *vm, GError **errp)
 {
     struct vm_virtio *s;
-    unsigned gsi = LAYOUT_GSI_VIRTIO_FIRST;
+    uint64_t base;
+    unsigned gsi;
     struct kvm_irqfd irqfd;
 
     if (vm->nr_virtio >= VM_MAX_VIRTIO) {
@@ -97,17 +87,12 @@ struct vm_virtio *vm_virtio_slot(struct vm *vm, GError **errp)
                     "too many virtio devices (at most %d)", VM_MAX_VIRTIO);
         return NULL;
     }
-    for (unsigned i = 0; i < vm->nr_virtio; i++) {
-        gsi = next_gsi(gsi);
-    }
-    if (gsi >= LAYOUT_IOAPIC_PINS) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
-                    "out of interrupt lines for virtio devices");
+    if (!vm_arch_virtio_place(vm, vm->nr_virtio, &base, &gsi, errp)) {
         return NULL;
     }
     s = g_new0(struct vm_virtio, 1);
     s->vm = vm;
-    s->base = LAYOUT_VIRTIO_MMIO_BASE + vm->nr_virtio * VIRTIO_MMIO_SIZE;
+    s->base = base;
     s->gsi = gsi;
     s->irq.set = irqfd_set;
     for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {

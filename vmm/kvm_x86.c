@@ -1,0 +1,66 @@
+/*
+ * kvm_x86.c: what husk learns from /dev/kvm on x86 (KVM API §4.46
+ * KVM_GET_SUPPORTED_CPUID, §4.3 KVM_GET_MSR_INDEX_LIST): the CPUID
+ * features and MSRs this host's KVM can give a guest.
+ */
+#define G_LOG_DOMAIN "husk"
+#include <errno.h>
+#include <sys/ioctl.h>
+
+#include "lib/error.h"
+#include "vmm/kvm.h"
+
+#define CPUID_MAX_ENTRIES 256
+
+bool kvm_arch_open(struct kvm *k, GError **errp)
+{
+    int n;
+
+    if (kvm_check_extension(k, KVM_CAP_EXT_CPUID) <= 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "KVM on this host lacks KVM_CAP_EXT_CPUID");
+        return false;
+    }
+    k->xsave2_size = kvm_check_extension(k, KVM_CAP_XSAVE2);
+    k->cpuid = g_malloc0(sizeof(*k->cpuid) +
+                         CPUID_MAX_ENTRIES * sizeof(k->cpuid->entries[0]));
+    k->cpuid->nent = CPUID_MAX_ENTRIES;
+    if (ioctl(k->fd, KVM_GET_SUPPORTED_CPUID, k->cpuid) < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "KVM_GET_SUPPORTED_CPUID failed: %s", g_strerror(errno));
+        return false;
+    }
+
+    /* Ask for the count first, then the list. */
+    {
+        struct kvm_msr_list probe = {.nmsrs = 0};
+
+        ioctl(k->fd, KVM_GET_MSR_INDEX_LIST, &probe);
+        n = probe.nmsrs;
+        k->msrs = g_malloc0(sizeof(*k->msrs) + n * sizeof(uint32_t));
+        k->msrs->nmsrs = n;
+        if (n && ioctl(k->fd, KVM_GET_MSR_INDEX_LIST, k->msrs) < 0) {
+            k->msrs->nmsrs = 0;
+        }
+    }
+    return true;
+}
+
+void kvm_arch_close(struct kvm *k)
+{
+    g_free(k->cpuid);
+    g_free(k->msrs);
+}
+
+bool kvm_has_msr(const struct kvm *k, uint32_t index)
+{
+    if (!k->msrs) {
+        return false;
+    }
+    for (unsigned i = 0; i < k->msrs->nmsrs; i++) {
+        if (k->msrs->indices[i] == index) {
+            return true;
+        }
+    }
+    return false;
+}
