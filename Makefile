@@ -10,7 +10,7 @@ GUEST_DEPS = busybox-static cpio gzip lz4 kmod e2fsprogs qemu-system-x86
 TEST_DEPS = acpica-tools device-tree-compiler clang libclang-rt-14-dev runc crun clang-format qemu-utils
 KERNEL_DEPS = build-essential bc flex bison libelf-dev lz4 xz-utils
 
-.PHONY: all deps build guest small-kernel demo check unit fuzz soak clean
+.PHONY: all deps build build-arm64 guest small-kernel demo check unit fuzz soak clean
 
 all: build
 
@@ -23,6 +23,11 @@ $(BUILD)/build.ninja:
 
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
+
+# husk for aarch64, cross-compiled here (static, with every helper) into
+# build-arm64/ (docs/arm64.md).
+build-arm64:
+	@scripts/build-arm64.sh build-arm64
 
 guest: deps
 	@guest-images/default-guest.sh
@@ -59,4 +64,4 @@ soak: deps build
 	@tests/bench/soak.sh $${KILLS:-500}
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-arm64

@@ -1,8 +1,8 @@
 /*
- * sysctl_x86.c: exit port, ACPI sleep/reset registers (ACPI 6.5 §4.8.3.7
- * "Sleep Control and Status Registers", §4.8.3.6 "Reset Register"), i8042
- * reset (8042 command 0xfe), pvpanic (QEMU docs/specs/pvpanic.rst) and the
- * POST port.  See sysctl_x86.h.
+ * sysctl_x86.c: ACPI sleep/reset registers (ACPI 6.5 §4.8.3.7 "Sleep
+ * Control and Status Registers", §4.8.3.6 "Reset Register"), i8042 reset
+ * (8042 command 0xfe) and the absent PC ranges.  See sysctl_x86.h; the
+ * exit port, pvpanic, POST port and boot timer are shared (sysctl.c).
  */
 #include "devices/sysctl_x86.h"
 
@@ -17,25 +17,8 @@
 void sysctl_x86_init(struct sysctl_x86 *s, struct vm_ctl *ctl)
 {
     memset(s, 0, sizeof(*s));
-    s->ctl = ctl;
+    sysctl_init(&s->common, ctl);
 }
-
-static uint64_t read_zero(void *opaque, uint64_t off, unsigned size)
-{
-    return 0;
-}
-
-static void exit_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
-{
-    struct sysctl_x86 *s = opaque;
-
-    s->ctl->request_exit(s->ctl, VM_EXIT_PORT, (int)(val & 0xff));
-}
-
-const struct bus_ops sysctl_exit_ops = {
-    .read = read_zero,
-    .write = exit_write,
-};
 
 static uint64_t pm_read(void *opaque, uint64_t off, unsigned size)
 {
@@ -54,7 +37,7 @@ static void pm_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
         /* Only S5 is offered (\_S5 in the DSDT); other states are
          * ignored, so a guest that tries S3 simply keeps running. */
         if ((val & SLP_EN) && SLP_TYP(val) == LAYOUT_ACPI_S5_TYPE) {
-            s->ctl->request_exit(s->ctl, VM_EXIT_POWEROFF, 0);
+            s->common.ctl->request_exit(s->common.ctl, VM_EXIT_POWEROFF, 0);
         }
         break;
     case LAYOUT_ACPI_SLEEP_STS:
@@ -62,7 +45,7 @@ static void pm_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
         break;
     case LAYOUT_ACPI_RESET:
         if ((val & 0xff) == LAYOUT_ACPI_RESET_VALUE) {
-            s->ctl->request_exit(s->ctl, VM_EXIT_RESET, 0);
+            s->common.ctl->request_exit(s->common.ctl, VM_EXIT_RESET, 0);
         }
         break;
     }
@@ -73,78 +56,24 @@ const struct bus_ops sysctl_acpi_pm_ops = {
     .write = pm_write,
 };
 
+static uint64_t read_zero(void *opaque, uint64_t off, unsigned size)
+{
+    return 0;
+}
+
 static void i8042_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
     struct sysctl_x86 *s = opaque;
 
     /* off 4 is the command port 0x64; status reads 0 (buffers empty). */
     if (off == 4 && (val & 0xff) == I8042_CMD_RESET) {
-        s->ctl->request_exit(s->ctl, VM_EXIT_RESET, 0);
+        s->common.ctl->request_exit(s->common.ctl, VM_EXIT_RESET, 0);
     }
 }
 
 const struct bus_ops sysctl_i8042_ops = {
     .read = read_zero,
     .write = i8042_write,
-};
-
-static uint64_t pvpanic_read(void *opaque, uint64_t off, unsigned size)
-{
-    /* The events this device understands (the driver reads them). */
-    return PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
-}
-
-static void pvpanic_write(void *opaque,
-                          uint64_t off,
-                          uint64_t val,
-                          unsigned size)
-{
-    struct sysctl_x86 *s = opaque;
-
-    if (val & PVPANIC_PANICKED) {
-        s->ctl->request_exit(s->ctl, VM_EXIT_PANIC, 0);
-    }
-    /* CRASH_LOADED: a kdump kernel will take over; keep running. */
-}
-
-const struct bus_ops sysctl_pvpanic_ops = {
-    .read = pvpanic_read,
-    .write = pvpanic_write,
-};
-
-static void post_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
-{
-    struct sysctl_x86 *s = opaque;
-
-    s->post_codes++;
-    s->last_post = (uint8_t)val;
-    if (s->ctl->boot_marker) {
-        s->ctl->boot_marker(s->ctl, VM_MARKER_DEBUG_PORT, (uint8_t)val);
-    }
-}
-
-const struct bus_ops sysctl_post_ops = {
-    .read = read_zero,
-    .write = post_write,
-};
-
-/* Firecracker's boot timer: only its first byte means anything; the low
- * byte of a wider write is the value (its guests write one byte). */
-static void boot_timer_write(void *opaque,
-                             uint64_t off,
-                             uint64_t val,
-                             unsigned size)
-{
-    struct sysctl_x86 *s = opaque;
-
-    if (off == 0 && s->ctl->boot_marker) {
-        s->ctl->boot_marker(s->ctl, VM_MARKER_BOOT_TIMER, (uint8_t)val);
-    }
-}
-
-const struct bus_ops sysctl_boot_timer_ops = {
-    .read = read_zero,
-    .write = boot_timer_write,
 };
 
 static uint64_t absent_read(void *opaque, uint64_t off, unsigned size)
@@ -175,7 +104,7 @@ static void pci_conf_write(void *opaque,
     /* 0xcf9 is the PC's reset control register even with no PCI behind
      * 0xcf8/0xcfc: bit 2 (RST_CPU) resets (Linux reboot=pci / cf9_force). */
     if (off == 1 && size == 1 && (val & 0x04)) {
-        s->ctl->request_exit(s->ctl, VM_EXIT_RESET, 0);
+        s->common.ctl->request_exit(s->common.ctl, VM_EXIT_RESET, 0);
     }
 }
 

@@ -95,8 +95,8 @@ START_TEST(absent_hardware_floats_high)
                       0xffffffff);
     sysctl_absent_ops.write(NULL, 0, 0x80000000, 4);
     sysctl_post_ops.write(&sc, 0, 0x41, 1);
-    ck_assert_uint_eq(sc.post_codes, 1);
-    ck_assert_uint_eq(sc.last_post, 0x41);
+    ck_assert_uint_eq(sc.common.post_codes, 1);
+    ck_assert_uint_eq(sc.common.last_post, 0x41);
     ck_assert_uint_eq(ctl.requests, 0);
 }
 END_TEST
