@@ -3,9 +3,10 @@
  *
  *  - seccomp-BPF (libseccomp compiles at build time, the kernel enforces;
  *    seccomp(2)): one
- *    allow-list per thread role (sandbox_x86.c, sandbox_arm64.c), loaded in
- * each thread before the first KVM_RUN.  Anything else traps: husk prints which
- *    thread made which call and exits HUSK_EXIT_SANDBOX at once.
+ *    allow-list per thread role (sandbox_lists.c and the architecture's
+ * sandbox_x86.c or sandbox_arm64.c), loaded in each thread before the first
+ * KVM_RUN.  Anything else traps: husk prints which thread made which call and
+ * exits HUSK_EXIT_SANDBOX at once.
  *  - no_new_privs (prctl(2)): nothing husk could exec gains privileges.
  *  - Landlock (landlock(7), when the kernel has it): file access limited to
  *    the kernel, initrd and disk images on the command line, in the modes
@@ -110,8 +111,8 @@ extern const unsigned short sandbox_bpf_len[SANDBOX_NR_ROLES];
 extern const unsigned sandbox_allowed[SANDBOX_NR_ROLES];
 extern const char *const sandbox_syscall_name[SANDBOX_MAX_SYSCALL_NR];
 
-/* The per-role lists (sandbox_x86.c, sandbox_arm64.c): names,
- * NULL-terminated, and SANDBOX_ARCH, the file's architecture.  ioctl is
+/* The per-role lists (sandbox_lists.c): names, NULL-terminated, and
+ * SANDBOX_ARCH, the architecture built for.  ioctl is
  * not in them; it is allowed only with the request numbers of
  * sandbox_ioctls (0-terminated). */
 extern const char *const *const sandbox_syscalls[SANDBOX_NR_ROLES];
@@ -121,6 +122,9 @@ extern const char *const *const sandbox_syscalls[SANDBOX_NR_ROLES];
 #define SANDBOX_ARCH "x86"
 #endif
 extern const unsigned long *const sandbox_ioctls[SANDBOX_NR_ROLES];
+/* What the architecture adds to both (sandbox_x86.c, sandbox_arm64.c). */
+extern const char *const *const sandbox_arch_syscalls[SANDBOX_NR_ROLES];
+extern const unsigned long *const sandbox_arch_ioctls[SANDBOX_NR_ROLES];
 
 /* Calls allowed only with an argument of a given value: (arg & mask) ==
  * value, one rule each; several rules for one call are alternatives.
