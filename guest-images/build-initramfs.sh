@@ -1,7 +1,9 @@
 #!/bin/sh
-# build-initramfs.sh KERNEL_DIR OUT_DIR
-# Builds the default guest's root tree (busybox-static, the virtio and
-# pvpanic modules of the kernel in KERNEL_DIR, init, husk-exit) into
+# build-initramfs.sh KERNEL_DIR OUT_DIR [ARCH]
+# Builds the default guest's root tree for ARCH (amd64, the default, or
+# arm64, cross-compiled; guest-images/fetch-busybox.sh gives its busybox)
+# (busybox-static, the virtio and pvpanic modules of the kernel in
+# KERNEL_DIR, init, husk-exit) into
 # OUT_DIR/initramfs.cpio.gz, and the same tree as an ext4 disk image
 # OUT_DIR/root.img (mke2fs -d: no root privileges, no loop mounts), without
 # touching the host system.  OUT_DIR is keyed by the caller on every input,
@@ -9,18 +11,24 @@
 set -eu
 kdir=$1
 out=$2
+arch=${3:-amd64}
 here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
 if [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/root.img" ]; then
     exit 0
 fi
 mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
 [ -x "$mke2fs" ] || { echo "build-initramfs.sh: needs mke2fs (apt-get install e2fsprogs)" >&2; exit 1; }
-# Debian's busybox-static installs a static /bin/busybox.
-busybox=/bin/busybox
-if [ ! -x "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
-    echo "build-initramfs.sh: needs busybox-static (apt-get install busybox-static)" >&2
-    exit 1
-fi
+busybox=$("$here/fetch-busybox.sh" "$arch")
+# The guest's programs: for the guest's architecture (husk-init_ARCH.c
+# is the machine side of husk-exit and husk-mark), run here only through
+# qemu-user when it is not the host's.
+case "$arch" in
+amd64) cc=${CC:-cc} march=x86 run= ;;
+arm64) cc=aarch64-linux-gnu-gcc march=arm64 run=qemu-aarch64-static ;;
+*) echo "build-initramfs.sh: unknown architecture '$arch'" >&2; exit 2 ;;
+esac
+command -v "$cc" >/dev/null || { echo "build-initramfs.sh: needs $cc" >&2; exit 1; }
 modinfo=$(command -v modinfo || echo /sbin/modinfo)
 [ -x "$modinfo" ] || { echo "build-initramfs.sh: needs modinfo (apt-get install kmod)" >&2; exit 1; }
 
@@ -31,22 +39,32 @@ mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" "$root/proc" 
          "$root/sys" "$root/dev" "$root/etc" "$root/lib/modules" "$root/tmp" \
          "$root/root" "$root/usr/share/udhcpc" "$root/mnt"
 cp "$busybox" "$root/bin/busybox"
-for app in $("$busybox" --list); do
+for app in $($run "$busybox" --list); do
     [ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 done
 cp "$here/initramfs/init" "$root/init"
 chmod 755 "$root/init"
-cc -static -Os -s -o "$root/bin/husk-exit" "$here/initramfs/husk-exit.c"
-cc -static -Os -s -o "$root/bin/husk-mark" "$here/initramfs/husk-mark.c"
-cc -static -O2 -s -o "$root/bin/husk-randread" "$here/initramfs/husk-randread.c"
-cc -static -O2 -s -o "$root/bin/husk-rr" "$here/initramfs/husk-rr.c"
-cc -static -O2 -s -o "$root/bin/husk-records" "$here/initramfs/husk-records.c"
+io="-I$top $here/exec/husk-init_$march.c"
+# shellcheck disable=SC2086
+"$cc" -static -Os -s -o "$root/bin/husk-exit" "$here/initramfs/husk-exit.c" $io
+# shellcheck disable=SC2086
+"$cc" -static -Os -s -o "$root/bin/husk-mark" "$here/initramfs/husk-mark.c" $io
+"$cc" -static -O2 -s -o "$root/bin/husk-randread" "$here/initramfs/husk-randread.c"
+"$cc" -static -O2 -s -o "$root/bin/husk-rr" "$here/initramfs/husk-rr.c"
+"$cc" -static -O2 -s -o "$root/bin/husk-records" "$here/initramfs/husk-records.c"
 install -m 755 "$here/initramfs/husk-diskbench" "$root/bin/husk-diskbench"
 install -m 755 "$here/initramfs/husk-netbench" "$root/bin/husk-netbench"
 install -m 755 "$here/initramfs/husk-sharebench" "$root/bin/husk-sharebench"
 
 # Modules, dependencies first (modinfo's "depends" field, resolved by name).
-mods="virtio_mmio virtio_blk virtio_net virtio_console virtio-rng pvpanic-mmio"
+# (arm64's Debian kernels have no pvpanic, nor an ACPI power button.)
+mods="virtio_mmio virtio_blk virtio_net virtio_console virtio-rng"
+power="button evdev"
+if [ "$arch" = amd64 ]; then
+    mods="$mods pvpanic-mmio"
+else
+    power=
+fi
 find "$kdir/modules/kernel" -name '*.ko' > "$tmp/all"
 order=
 add_mod() { # NAME [LIST]: the module and its dependencies, into LIST
@@ -71,7 +89,7 @@ add_mod() { # NAME [LIST]: the module and its dependencies, into LIST
 for m in $mods; do add_mod "$m"; done
 # The ACPI power button (husk ctl SOCKET powerdown): loaded by init in the
 # background, so the boot does not wait for it.
-for m in button evdev; do add_mod "$m" husk-modules-power; done
+for m in $power; do add_mod "$m" husk-modules-power; done
 # virtio-fs (--share): loaded by init only when a share is named, so a
 # boot without one does not pay for it.
 for m in virtiofs; do add_mod "$m" husk-modules-virtiofs; done

@@ -1,14 +1,22 @@
 #!/bin/sh
-# fetch-kernel.sh FLAVOUR: download (never install) the current Debian kernel
-# package of FLAVOUR ("cloud" -> linux-image-cloud-amd64, "generic" ->
-# linux-image-amd64) and unpack it into the husk cache, keyed by the exact
-# package version.  Prints the unpacked directory.  A second run with the same
+# fetch-kernel.sh FLAVOUR [ARCH]: download (never install) the current Debian
+# kernel package of FLAVOUR ("cloud" -> linux-image-cloud-amd64, "generic" ->
+# linux-image-amd64) for ARCH (amd64, the default, or arm64: the arm64
+# package, which needs `dpkg --add-architecture arm64` and an apt-get
+# update) and unpack it into the husk cache, keyed by the exact package
+# version.  Prints the unpacked directory.  A second run with the same
 # version does nothing.
 set -eu
 flavour=${1:-cloud}
+arch=${2:-amd64}
+case "$arch" in
+    amd64) sfx= ;;
+    arm64) sfx=:arm64 ;;
+    *) echo "fetch-kernel.sh: unknown architecture '$arch' (amd64|arm64)" >&2; exit 2 ;;
+esac
 case "$flavour" in
-    cloud) meta=linux-image-cloud-amd64 ;;
-    generic) meta=linux-image-amd64 ;;
+    cloud) meta=linux-image-cloud-$arch$sfx ;;
+    generic) meta=linux-image-$arch$sfx ;;
     *) echo "fetch-kernel.sh: unknown flavour '$flavour' (cloud|generic)" >&2; exit 2 ;;
 esac
 cache=${HUSK_CACHE:-$HOME/.cache/husk}
@@ -18,8 +26,9 @@ if [ -z "$pkg" ]; then
     echo "fetch-kernel.sh: cannot resolve $meta (run apt-get update?)" >&2
     exit 1
 fi
+pkg=${pkg%:*}$sfx
 ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
-dir="$cache/kernel/$pkg-$ver"
+dir="$cache/kernel/${pkg%:*}-$ver"
 if [ -f "$dir/.done" ]; then
     echo "$dir"
     exit 0

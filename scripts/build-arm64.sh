@@ -48,7 +48,7 @@ cat > "$cross.tmp" <<INI
 c = 'aarch64-linux-gnu-gcc'
 ar = 'aarch64-linux-gnu-ar'
 strip = 'aarch64-linux-gnu-strip'
-pkg-config = 'aarch64-linux-gnu-pkg-config'
+pkgconfig = 'aarch64-linux-gnu-pkg-config'
 exe_wrapper = 'qemu-aarch64-static'
 
 [built-in options]

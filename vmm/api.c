@@ -146,7 +146,11 @@ static void dispatch(struct api *a,
     case API_CMD_POWERDOWN:
         /* Like a press of the button: whether and how the guest shuts
          * down is the guest's (its SHUTDOWN event says when). */
-        vm_powerdown(vm);
+        if (!vm_powerdown(vm)) {
+            reply(a, q, HUSK_EXIT_UNAVAILABLE,
+                  "powerdown: this machine has no power button", 0, 0);
+            break;
+        }
         reply(a, q, 0, NULL, 0, 0);
         break;
     case API_CMD_QUIT:

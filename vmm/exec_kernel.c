@@ -16,12 +16,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "firmware/kernel_x86.h"
 #include "lib/cpio.h"
 #include "lib/error.h"
 #include "lib/exec_proto.h"
 #include "lib/paths.h"
 #include "vmm/kmod.h"
+#include "vmm/vm_arch.h"
 
 #define RELEASE_MAX 128
 
@@ -85,7 +85,7 @@ static bool read_release(struct exec_kernel *k, GError **errp)
     }
     img = (const uint8_t *)g_mapped_file_get_contents(f);
     len = g_mapped_file_get_length(f);
-    if (!img || !(bzimage_release(img, len, rel, sizeof(rel)) ||
+    if (!img || !(vm_arch_kernel_release(img, len, rel, sizeof(rel)) ||
                   banner_release(img, len, rel))) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_DATAERR,
                     "--kernel %s: names no kernel release (not a bzImage "

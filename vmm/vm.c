@@ -885,6 +885,7 @@ void vm_destroy(struct vm *vm)
         close(vm->pagemap_fd);
     }
     serial8250_cleanup(&vm->com1);
+    vm_arch_destroy(vm);
     kvm_close(&vm->kvm);
     g_free(vm->error);
 }

@@ -158,8 +158,9 @@ void vm_report_error(struct vm *vm, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 bool vm_create_devices(struct vm *vm, GError **errp);
 
 /* Presses the ACPI power button: a guest that handles it (systemd,
- * acpid) shuts down cleanly.  Main thread. */
-void vm_powerdown(struct vm *vm);
+ * acpid) shuts down cleanly.  False if the machine has none (arm64, so
+ * far).  Main thread. */
+bool vm_powerdown(struct vm *vm);
 
 /* Adds a device to the firmware's device list (DSDT, device tree).
  * Setup thread. */

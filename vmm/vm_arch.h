@@ -12,6 +12,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
@@ -38,6 +39,14 @@ bool vm_arch_init(struct vm *vm, GError **errp);
 
 /* Where mem bytes of RAM go; false (with errp) if they cannot. */
 bool vm_arch_ram_plan(uint64_t mem, struct vm_ram_plan *p, GError **errp);
+
+/* The release ("6.1.0-27-cloud-amd64") a kernel image's header names,
+ * into out (NUL-ended); false if the format has no such field (an arm64
+ * Image: its banner tells, exec_kernel.c). */
+bool vm_arch_kernel_release(const uint8_t *img,
+                            size_t len,
+                            char *out,
+                            size_t outlen);
 
 /* The kernel image (vm->kernel_img) is one this machine boots; checked
  * before /dev/kvm is opened.  Errors are HUSK_EXIT_DATAERR. */
@@ -80,5 +89,9 @@ const char *vm_arch_snapshot_unsupported(const struct vm *vm);
 
 /* Logs (g_debug) where vCPU v stopped.  vCPU thread. */
 void vm_arch_vcpu_report_stop(struct vcpu *v);
+
+/* What vm_arch_init and vm_arch_load_guest left open or allocated; on
+ * any struct vm that was zeroed, whether they ran or not. */
+void vm_arch_destroy(struct vm *vm);
 
 #endif

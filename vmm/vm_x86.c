@@ -55,6 +55,14 @@ bool vm_arch_ram_plan(uint64_t mem, struct vm_ram_plan *p, GError **errp)
     return true;
 }
 
+bool vm_arch_kernel_release(const uint8_t *img,
+                            size_t len,
+                            char *out,
+                            size_t outlen)
+{
+    return bzimage_release(img, len, out, outlen);
+}
+
 bool vm_arch_check_kernel(struct vm *vm, GError **errp)
 {
     enum kernel_format fmt;
@@ -112,13 +120,14 @@ bool vm_arch_create_platform(struct vm *vm, GError **errp)
     return true;
 }
 
-void vm_powerdown(struct vm *vm)
+bool vm_powerdown(struct vm *vm)
 {
     struct irq_line *l = &vm->arch.irq_power_button.line;
 
     /* A press: an edge on the GED's line, which runs its _EVT. */
     l->set(l, true);
     l->set(l, false);
+    return true;
 }
 
 /* Skips the ISA lines in use: COM1 (4), the SCI (9) and the GED's. */
@@ -213,6 +222,10 @@ bool vm_arch_set_entry(struct vm *vm, GError **errp)
 const char *vm_arch_snapshot_unsupported(const struct vm *vm)
 {
     return NULL;
+}
+
+void vm_arch_destroy(struct vm *vm)
+{
 }
 
 void vm_arch_vcpu_report_stop(struct vcpu *v)

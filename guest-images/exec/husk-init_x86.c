@@ -24,3 +24,8 @@ void init_mark(unsigned char code)
 {
     port_write(LAYOUT_PORT_POST, code);
 }
+
+void init_boot_timer(unsigned char code)
+{
+    port_write(LAYOUT_PORT_BOOT_TIMER, code);
+}
