@@ -112,31 +112,12 @@ int kvm_check_extension(const struct kvm *k, long cap)
     return r < 0 ? 0 : r;
 }
 
-/* The decision from what the kernel shows: which KVM module is bound (a
- * module is a directory under SYSFS/module) and whether the device node
- * exists.  kvm_pvm is loaded on machines whose kernel is itself a PVM
- * guest too; there it is not bound and there is no /dev/kvm, which makes
- * that host "none", not PVM. */
 enum kvm_backing kvm_backing_at(const char *sysfs, const char *dev)
 {
-    g_autofree char *intel =
-        g_build_filename(sysfs, "module", "kvm_intel", NULL);
-    g_autofree char *amd = g_build_filename(sysfs, "module", "kvm_amd", NULL);
-    g_autofree char *pvm = g_build_filename(sysfs, "module", "kvm_pvm", NULL);
-    g_autofree char *kvm = g_build_filename(sysfs, "module", "kvm", NULL);
-
-    if (!g_file_test(dev, G_FILE_TEST_EXISTS) ||
-        !g_file_test(kvm, G_FILE_TEST_IS_DIR)) {
+    if (!g_file_test(dev, G_FILE_TEST_EXISTS)) {
         return KVM_BACKING_NONE;
     }
-    if (g_file_test(intel, G_FILE_TEST_IS_DIR) ||
-        g_file_test(amd, G_FILE_TEST_IS_DIR)) {
-        return KVM_BACKING_HARDWARE;
-    }
-    if (g_file_test(pvm, G_FILE_TEST_IS_DIR)) {
-        return KVM_BACKING_PVM;
-    }
-    return KVM_BACKING_UNKNOWN;
+    return kvm_arch_backing_at(sysfs);
 }
 
 /* Decided once, before the sandbox (kvm_open asks first): a vCPU thread
@@ -160,7 +141,7 @@ const char *kvm_backing_name(enum kvm_backing b)
     case KVM_BACKING_NONE:
         return "none (no /dev/kvm)";
     case KVM_BACKING_HARDWARE:
-        return "hardware virtualization (kvm_intel/kvm_amd)";
+        return "hardware virtualization (kvm_intel/kvm_amd; arm64: EL2)";
     case KVM_BACKING_PVM:
         return "PVM, software-backed (kvm_pvm)";
     default:

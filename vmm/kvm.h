@@ -41,9 +41,16 @@ int kvm_check_extension(const struct kvm *k, long cap);
 bool kvm_has_msr(const struct kvm *k, uint32_t index);
 
 /* The architecture's part of kvm_open and kvm_close (kvm_x86.c,
- * kvm_arm64.c). */
+ * kvm_arm64.c), of kvm_backing_at (the device node exists), and the
+ * capabilities husk check lists (name NULL ends them). */
 bool kvm_arch_open(struct kvm *k, GError **errp);
 void kvm_arch_close(struct kvm *k);
+enum kvm_backing kvm_arch_backing_at(const char *sysfs);
+struct kvm_cap_name {
+    long cap;
+    const char *name;
+};
+extern const struct kvm_cap_name kvm_arch_caps[];
 
 /* This host's backing ($HUSK_SYSFS_ROOT stands for /sys in tests), and
  * the decision itself, from a sysfs root and a device path. */

@@ -40,3 +40,23 @@ bool kvm_arch_open(struct kvm *k, GError **errp)
 void kvm_arch_close(struct kvm *k)
 {
 }
+
+/* arm64 KVM runs guests at EL1 on the CPU's own virtualization (EL2),
+ * nested or not: there is no software-backed flavour like PVM. */
+enum kvm_backing kvm_arch_backing_at(const char *sysfs)
+{
+    return KVM_BACKING_HARDWARE;
+}
+
+const struct kvm_cap_name kvm_arch_caps[] = {
+    {KVM_CAP_USER_MEMORY, "USER_MEMORY"},
+    {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
+    {KVM_CAP_IOEVENTFD, "IOEVENTFD"},
+    {KVM_CAP_IRQFD, "IRQFD"},
+    {KVM_CAP_ONE_REG, "ONE_REG"},
+    {KVM_CAP_DEVICE_CTRL, "DEVICE_CTRL"},
+    {KVM_CAP_ARM_PSCI_0_2, "ARM_PSCI_0_2"},
+    {KVM_CAP_ARM_PMU_V3, "ARM_PMU_V3"},
+    {KVM_CAP_ARM_SVE, "ARM_SVE"},
+    {0, NULL},
+};

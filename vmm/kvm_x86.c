@@ -64,3 +64,40 @@ bool kvm_has_msr(const struct kvm *k, uint32_t index)
     }
     return false;
 }
+
+/* The decision from what the kernel shows: which KVM module is bound (a
+ * module is a directory under SYSFS/module); the device node exists.  kvm_pvm
+ * is loaded on machines whose kernel is itself a PVM guest too; there it is not
+ * bound and there is no /dev/kvm, which makes that host "none", not PVM. */
+enum kvm_backing kvm_arch_backing_at(const char *sysfs)
+{
+    g_autofree char *intel =
+        g_build_filename(sysfs, "module", "kvm_intel", NULL);
+    g_autofree char *amd = g_build_filename(sysfs, "module", "kvm_amd", NULL);
+    g_autofree char *pvm = g_build_filename(sysfs, "module", "kvm_pvm", NULL);
+    g_autofree char *kvm = g_build_filename(sysfs, "module", "kvm", NULL);
+
+    if (!g_file_test(kvm, G_FILE_TEST_IS_DIR)) {
+        return KVM_BACKING_NONE;
+    }
+    if (g_file_test(intel, G_FILE_TEST_IS_DIR) ||
+        g_file_test(amd, G_FILE_TEST_IS_DIR)) {
+        return KVM_BACKING_HARDWARE;
+    }
+    if (g_file_test(pvm, G_FILE_TEST_IS_DIR)) {
+        return KVM_BACKING_PVM;
+    }
+    return KVM_BACKING_UNKNOWN;
+}
+
+const struct kvm_cap_name kvm_arch_caps[] = {
+    {KVM_CAP_IRQCHIP, "IRQCHIP"},
+    {KVM_CAP_USER_MEMORY, "USER_MEMORY"},
+    {KVM_CAP_EXT_CPUID, "EXT_CPUID"},
+    {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
+    {KVM_CAP_IOEVENTFD, "IOEVENTFD"},
+    {KVM_CAP_IRQFD, "IRQFD"},
+    {KVM_CAP_X2APIC_API, "X2APIC_API"},
+    {KVM_CAP_TSC_DEADLINE_TIMER, "TSC_DEADLINE_TIMER"},
+    {0, NULL},
+};

@@ -124,19 +124,6 @@ static int cmd_check(void)
     enum kvm_backing b = kvm_backing();
     struct kvm k;
     bool ok;
-    static const struct {
-        long cap;
-        const char *name;
-    } caps[] = {
-        {KVM_CAP_IRQCHIP, "IRQCHIP"},
-        {KVM_CAP_USER_MEMORY, "USER_MEMORY"},
-        {KVM_CAP_EXT_CPUID, "EXT_CPUID"},
-        {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
-        {KVM_CAP_IOEVENTFD, "IOEVENTFD"},
-        {KVM_CAP_IRQFD, "IRQFD"},
-        {KVM_CAP_X2APIC_API, "X2APIC_API"},
-        {KVM_CAP_TSC_DEADLINE_TIMER, "TSC_DEADLINE_TIMER"},
-    };
 
     printf("husk %s\n", HUSK_VERSION);
     printf("kvm device:       %s\n", kvm_device_path());
@@ -215,11 +202,15 @@ static int cmd_check(void)
     printf("kvm api version:  %d\n", k.api_version);
     printf("max vcpus:        %d\n", k.max_vcpus);
     printf("capabilities:    ");
-    for (unsigned i = 0; i < G_N_ELEMENTS(caps); i++) {
-        printf(" %s=%s", caps[i].name,
-               kvm_check_extension(&k, caps[i].cap) > 0 ? "yes" : "no");
+    for (const struct kvm_cap_name *c = kvm_arch_caps; c->name; c++) {
+        printf(" %s=%s", c->name,
+               kvm_check_extension(&k, c->cap) > 0 ? "yes" : "no");
     }
     printf("\n");
+    if (k.ipa_bits) {
+        printf("guest addresses:  %d bits (KVM_CAP_ARM_VM_IPA_SIZE)\n",
+               k.ipa_bits);
+    }
     kvm_close(&k);
     if (b == KVM_BACKING_PVM) {
         printf(

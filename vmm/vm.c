@@ -582,7 +582,7 @@ bool vm_create(struct vm *vm, const struct vm_config *cfg, GError **errp)
             return false;
         }
     }
-    if (!vm_arch_vcpus_created(vm, errp)) {
+    if (!vm_arch_vcpus_created(vm, errp) || !vm_virtio_bind_irqs(vm, errp)) {
         return false;
     }
     if (cfg->restore ? !snap_image_load(vm, errp)

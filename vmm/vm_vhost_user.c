@@ -105,18 +105,14 @@ static bool plug(struct vm *vm,
         env.kick_fd[q] = slot->kick_fd[q];
     }
     /* The backend's interrupts on an irqfd of their own, on the slot's
-     * GSI (edge: either eventfd raises it). */
+     * GSI (edge: either eventfd raises it), bound with the slot's own
+     * (vm_virtio_bind_irqs). */
     slot->backend_call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    {
-        struct kvm_irqfd irqfd = {.fd = (uint32_t)slot->backend_call_fd,
-                                  .gsi = slot->gsi};
-
-        if (slot->backend_call_fd < 0 || ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0) {
-            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                        "cannot set up a backend's interrupt: %s",
-                        g_strerror(errno));
-            return false;
-        }
+    if (slot->backend_call_fd < 0) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "cannot set up a backend's interrupt: %s",
+                    g_strerror(errno));
+        return false;
     }
     env.call_fd = slot->backend_call_fd;
     u->cut_call = cut_call;

@@ -80,7 +80,6 @@ struct vm_virtio *vm_virtio_slot(struct vm *vm, GError **errp)
     struct vm_virtio *s;
     uint64_t base;
     unsigned gsi;
-    struct kvm_irqfd irqfd;
 
     if (vm->nr_virtio >= VM_MAX_VIRTIO) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_USAGE,
@@ -101,22 +100,35 @@ struct vm_virtio *vm_virtio_slot(struct vm *vm, GError **errp)
     s->backend_call_fd = -1;
     s->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (s->irq_fd < 0) {
-        goto fail;
-    }
-    irqfd = (struct kvm_irqfd){.fd = (uint32_t)s->irq_fd, .gsi = gsi};
-    if (ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0) {
-        goto fail;
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                    "cannot set up a virtio interrupt: %s", g_strerror(errno));
+        g_free(s);
+        return NULL;
     }
     vm->virtio[vm->nr_virtio++] = s;
     return s;
-fail:
-    g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
-                "cannot set up a virtio interrupt: %s", g_strerror(errno));
-    if (s->irq_fd >= 0) {
-        close(s->irq_fd);
+}
+
+bool vm_virtio_bind_irqs(struct vm *vm, GError **errp)
+{
+    for (unsigned i = 0; i < vm->nr_virtio; i++) {
+        struct vm_virtio *s = vm->virtio[i];
+        int fds[2] = {s->irq_fd, s->backend_call_fd};
+
+        for (unsigned f = 0; f < 2; f++) {
+            struct kvm_irqfd irqfd = {.fd = (uint32_t)fds[f], .gsi = s->gsi};
+
+            /* An eventfd written before this is not lost: KVM injects
+             * what is pending when it binds one. */
+            if (fds[f] >= 0 && ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0) {
+                g_set_error(errp, HUSK_ERROR, HUSK_EXIT_OSERR,
+                            "cannot set up a virtio interrupt: %s",
+                            g_strerror(errno));
+                return false;
+            }
+        }
     }
-    g_free(s);
-    return NULL;
+    return true;
 }
 
 bool vm_virtio_plug(struct vm_virtio *s, struct virtio_dev *dev, GError **errp)

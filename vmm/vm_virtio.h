@@ -29,11 +29,15 @@ struct vm_virtio {
 };
 
 /*
- * Reserves the next MMIO window and GSI and sets up the irqfd; the device
- * is created next with slot->irq, then vm_virtio_plug() wires it.
+ * Reserves the next MMIO window and GSI and the interrupt's eventfd; the
+ * device is created next with slot->irq, then vm_virtio_plug() wires it.
  * Setup thread, before vm_start.
  */
 struct vm_virtio *vm_virtio_slot(struct vm *vm, GError **errp);
+/* Every slot's eventfds become irqfds on its GSI: once the interrupt
+ * controller is complete (arm64: the GIC is initialised only after the
+ * vCPUs exist, and refuses irqfds before).  Setup thread. */
+bool vm_virtio_bind_irqs(struct vm *vm, GError **errp);
 bool vm_virtio_plug(struct vm_virtio *slot,
                     struct virtio_dev *dev,
                     GError **errp);

@@ -3,7 +3,14 @@
 # (TCG with AMD SVM + nested paging) and run a scenario script inside it.
 #
 #   testhost.sh --husk BUILD/husk --scenario FILE [--file SRC[:DEST]]...
-#               [--timeout SECS] [--smp N] [--mem MiB]
+#               [--timeout SECS] [--smp N] [--mem MiB] [--arch arm64]
+#
+# --arch arm64: an arm64 test host instead (qemu-system-aarch64 -M
+# virt,virtualization=on -cpu max,pauth=off: TCG with EL2, where KVM comes
+# up in VHE mode; ../shared/testhost-arm64/recipe.sh measured it), with
+# Debian's generic arm64 kernel (KVM built in) and busybox-static:arm64;
+# husk is then build-arm64/husk, and dynamic arm64 programs get their
+# libraries from this host's multiarch arm64 packages.
 #
 # The test host is Debian's generic kernel (which has kvm-amd) with a
 # busybox initramfs built here: it loads irqbypass, ccp, kvm and kvm-amd,
@@ -24,8 +31,10 @@ timeout=600
 smp=1
 mem=2048
 files=
+arch=amd64
 while [ $# -gt 0 ]; do
     case "$1" in
+    --arch) arch=$2; shift 2 ;;
     --husk) husk=$2; shift 2 ;;
     --scenario) scenario=$2; shift 2 ;;
     --file) files="$files
@@ -37,9 +46,14 @@ $2"; shift 2 ;;
     esac
 done
 [ -n "$husk" ] && [ -n "$scenario" ] || { echo "testhost.sh: need --husk and --scenario" >&2; exit 125; }
-command -v qemu-system-x86_64 >/dev/null || { echo "testhost.sh: qemu-system-x86 is not installed" >&2; exit 125; }
+case "$arch" in
+amd64) qemu=qemu-system-x86_64 qpkg=qemu-system-x86 ;;
+arm64) qemu=qemu-system-aarch64 qpkg=qemu-system-arm ;;
+*) echo "testhost.sh: unknown --arch $arch (amd64|arm64)" >&2; exit 125 ;;
+esac
+command -v $qemu >/dev/null || { echo "testhost.sh: $qpkg is not installed" >&2; exit 125; }
 
-kdir=$("$top/guest-images/fetch-kernel.sh" generic)
+kdir=$("$top/guest-images/fetch-kernel.sh" generic "$arch")
 kver=$(cat "$kdir/kernel-release")
 
 tmp=$(mktemp -d)
@@ -47,20 +61,56 @@ trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
 mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" \
          "$root/tmp" "$root/lib/modules" "$root/husk/bin" "$root/etc"
-cp /bin/busybox "$root/bin/busybox"
-for app in $(/bin/busybox --list); do
+busybox=$("$top/guest-images/fetch-busybox.sh" "$arch")
+run=
+[ "$arch" = amd64 ] || run=qemu-aarch64-static
+cp "$busybox" "$root/bin/busybox"
+for app in $($run "$busybox" --list); do
     [ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 done
-for m in virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko \
-         arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko \
-         drivers/net/tun.ko net/llc/llc.ko net/802/stp.ko net/bridge/bridge.ko; do
+# arm64's generic kernel has KVM built in; x86's needs kvm-amd.
+mods="drivers/net/tun.ko net/llc/llc.ko net/802/stp.ko net/bridge/bridge.ko"
+[ "$arch" = amd64 ] && mods="virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko
+    arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko $mods"
+for m in $mods; do
     cp "$kdir/modules/kernel/$m" "$root/lib/modules/"
 done
+
+# The shared libraries a program needs (arm64: its DT_NEEDED closure in
+# this host's multiarch arm64 libraries, and its interpreter).
+libs_of() {
+    if [ "$arch" = amd64 ]; then
+        ldd "$1" 2>/dev/null | grep -o '/[^ ]*'
+        return
+    fi
+    interp=$(readelf -l "$1" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+    [ -n "$interp" ] || return 0
+    echo "$interp"
+    seen=" "
+    queue=$1
+    while [ -n "$queue" ]; do
+        f=${queue%% *}
+        queue=${queue#"$f"}
+        queue=${queue# }
+        for n in $(readelf -d "$f" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+            case "$seen" in *" $n "*) continue ;; esac
+            seen="$seen$n "
+            for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
+                if [ -e "$d/$n" ]; then
+                    echo "$d/$n"
+                    queue="$queue $(readlink -f "$d/$n")"
+                    break
+                fi
+            done
+        done
+        queue=${queue# }
+    done
+}
 
 # husk, plus every shared library it needs, at the same paths.
 copy_with_libs() {
     cp "$1" "$2"
-    for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
+    for lib in $(libs_of "$1"); do
         mkdir -p "$root$(dirname "$lib")"
         cp -L "$lib" "$root$lib"
     done
@@ -81,11 +131,11 @@ fi
 # The vhost-user backends husk starts, where husk looks for them:
 # virtiofsd for --share (virtiofsd.c), qemu-storage-daemon for qcow2
 # disks (qsd.c).
-if [ -x /usr/lib/qemu/virtiofsd ]; then
+if [ "$arch" = amd64 ] && [ -x /usr/lib/qemu/virtiofsd ]; then
     mkdir -p "$root/usr/lib/qemu"
     copy_with_libs /usr/lib/qemu/virtiofsd "$root/usr/lib/qemu/virtiofsd"
 fi
-if [ -x /usr/bin/qemu-storage-daemon ]; then
+if [ "$arch" = amd64 ] && [ -x /usr/bin/qemu-storage-daemon ]; then
     mkdir -p "$root/usr/bin"
     copy_with_libs /usr/bin/qemu-storage-daemon "$root/usr/bin/qemu-storage-daemon"
 fi
@@ -95,7 +145,7 @@ echo "$files" | while IFS= read -r spec; do
     dest=${spec#*:}
     [ "$dest" != "$spec" ] || dest=$(basename "$src")
     mkdir -p "$root/husk/$(dirname "$dest")"
-    if [ -x "$src" ] && ldd "$src" >/dev/null 2>&1; then
+    if [ -x "$src" ] && [ -n "$(libs_of "$src")" ]; then
         copy_with_libs "$src" "$root/husk/$dest"
     else
         cp "$src" "$root/husk/$dest"
@@ -116,6 +166,7 @@ ip link set lo up
 # compaction.
 echo 0 > /proc/sys/vm/compaction_proactiveness 2>/dev/null
 for m in irqbypass ccp kvm kvm-amd; do
+    [ -e /lib/modules/$m.ko ] || continue # arm64: KVM is built in
     insmod /lib/modules/$m.ko || echo "testhost: insmod $m failed"
 done
 # TAP devices and a bridge for the network tests.
@@ -172,19 +223,27 @@ esac
         fi
         if [ "$idle" -ge "$stall" ]; then
             echo "stalled" > "$tmp/stalled"
-            pkill -f "qemu-system-x86_64.*$tmp/host.cpio" 2>/dev/null
+            pkill -f "$qemu.*$tmp/host.cpio" 2>/dev/null
             break
         fi
     done
 ) &
 watchdog=$!
 trap 'kill $watchdog 2>/dev/null; rm -rf "$tmp"' EXIT
+if [ "$arch" = amd64 ]; then
+    machine="-M q35,accel=tcg -cpu EPYC,+svm,+npt"
+    console=ttyS0
+else
+    # EL2 for KVM; pauth=off: emulated pointer authentication made
+    # everything 4-6x slower (recipe.sh).
+    machine="-M virt,virtualization=on,gic-version=3 -cpu max,pauth=off"
+    console=ttyAMA0
+fi
 # shellcheck disable=SC2086
-timeout --kill-after=10 "$timeout" qemu-system-x86_64 $monitor \
-    -M q35,accel=tcg -cpu EPYC,+svm,+npt -m "$mem" -smp "$smp" \
+timeout --kill-after=10 "$timeout" $qemu $monitor $machine -m "$mem" -smp "$smp" \
     -nographic -no-reboot -nodefaults -serial stdio \
     -kernel "$kdir/vmlinuz" -initrd "$tmp/host.cpio" \
-    -append "console=ttyS0 panic=-1 quiet transparent_hugepage=$thp" 2>"$tmp/qemu.err" | tee "$tmp/out" \
+    -append "console=$console panic=-1 quiet transparent_hugepage=$thp" 2>"$tmp/qemu.err" | tee "$tmp/out" \
     | grep -v '^TESTHOST-RESULT' || true
 rc=$(sed -n 's/^TESTHOST-RESULT: \([0-9]*\).*/\1/p' "$tmp/out" | tail -n1)
 if [ -z "$rc" ]; then
