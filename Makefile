@@ -7,7 +7,7 @@ ASAN_BUILD ?= build-asan
 BUILD_DEPS = meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev \
 	libslirp-dev libfdt-dev liburing-dev libseccomp-dev libjson-glib-dev check
 GUEST_DEPS = busybox-static cpio gzip lz4 kmod e2fsprogs qemu-system-x86
-TEST_DEPS = acpica-tools device-tree-compiler clang libclang-rt-14-dev runc crun clang-format qemu-utils
+TEST_DEPS = acpica-tools device-tree-compiler qemu-system-arm qemu-user-static clang libclang-rt-14-dev runc crun clang-format qemu-utils
 KERNEL_DEPS = build-essential bc flex bison libelf-dev lz4 xz-utils
 
 .PHONY: all deps build build-arm64 guest small-kernel demo check unit fuzz soak clean

@@ -15,6 +15,50 @@
 /* What booting.rst says to assume when image_size is 0 (before 3.17). */
 #define LEGACY_TEXT_OFFSET 0x80000ULL
 
+/*
+ * An EFI-stub Image ("MZ" at 0, as Debian's are) is also a PE/COFF file
+ * whose section table says where the file's bytes end (PE/COFF spec §3.3
+ * file header, §4 section table: SizeOfRawData at +16, PointerToRawData
+ * at +20 of each 40-byte entry): the one way to tell a truncated Image,
+ * whose own header counts BSS in image_size but not the file's length.
+ */
+static bool check_pe_sections(const uint8_t *img, size_t len, GError **errp)
+{
+    uint32_t pe, table;
+    uint16_t nsec, opt;
+
+    if (img[0] != 'M' || img[1] != 'Z') {
+        return true; /* a plain Image: no table to check against */
+    }
+    pe = get_le32(img + 0x3c);
+    if (pe > len || len - pe < 24 || memcmp(img + pe, "PE\0\0", 4)) {
+        return true; /* "MZ" but no PE header: not an EFI stub */
+    }
+    nsec = get_le16(img + pe + 6);
+    opt = get_le16(img + pe + 20);
+    table = pe + 24 + opt;
+    if (table > len || (len - table) / 40 < nsec) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_DATAERR,
+                    "truncated: %zu bytes, shorter than the Image's PE "
+                    "section table",
+                    len);
+        return false;
+    }
+    for (unsigned i = 0; i < nsec; i++) {
+        const uint8_t *s = img + table + 40 * i;
+        uint64_t end = (uint64_t)get_le32(s + 20) + get_le32(s + 16);
+
+        if (end > len) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_DATAERR,
+                        "truncated: %zu bytes, but its section %.8s ends at "
+                        "%" PRIu64,
+                        len, (const char *)s, end);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool image_arm64_parse(const uint8_t *img,
                        size_t len,
                        struct image_arm64_info *out,
@@ -28,8 +72,10 @@ bool image_arm64_parse(const uint8_t *img,
     }
     if (len < IMAGE_ARM64_HDR_SIZE) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_DATAERR,
-                    "truncated: %zu bytes, shorter than an arm64 Image "
-                    "header",
+                    len >= 2 && img[0] == 'M' && img[1] == 'Z'
+                        ? "truncated: %zu bytes, shorter than an arm64 "
+                          "Image header"
+                        : "not a kernel (%zu bytes, no arm64 Image header)",
                     len);
         return false;
     }
@@ -75,7 +121,7 @@ bool image_arm64_parse(const uint8_t *img,
                     out->image_size);
         return false;
     }
-    return true;
+    return check_pe_sections(img, len, errp);
 }
 
 bool kernel_arm64_load(const struct guest_mem *gm,

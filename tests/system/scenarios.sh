@@ -10,37 +10,8 @@
 
 CMD="console=ttyS0 quiet"
 
-scenario() { # name cmd...
-    name=$1
-    shift
-    echo "=== BEGIN $name"
-    timeout 240 "$@" </dev/null 2>"/tmp/scenario-$name.err"
-    rc=$?
-    echo "=== STDERR $name"
-    cat "/tmp/scenario-$name.err"
-    echo "=== END $name rc=$rc"
-}
-
-linux() { # name kernel extra-husk-args... -- husk.run command
-    name=$1
-    kernel=$2
-    shift 2
-    args=
-    extra=
-    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-        if [ "$1" = --cmdline-extra ]; then
-            extra="$extra $2"
-            shift 2
-            continue
-        fi
-        args="$args $1"
-        shift
-    done
-    shift
-    # shellcheck disable=SC2086
-    scenario "$name" husk run --kernel "$kernel" --initrd initramfs.cpio.gz \
-        --timeout 200 $args --cmdline "$CMD$extra husk.run=\"$*\""
-}
+# scenario NAME CMD... and linux NAME KERNEL ARGS... -- COMMAND
+. "$(dirname "$0")/scenario-lib.sh"
 
 scenario tiny-suite ./check_tiny "$(command -v husk)" tiny.elf
 linux bzimage vmlinuz -- "echo HUSK-RUN-OK; uname -r"

@@ -152,6 +152,10 @@ echo "$files" | while IFS= read -r spec; do
     fi
 done
 cp "$scenario" "$root/scenario.sh"
+# Scenario files source their framing from beside themselves.
+if [ -f "$(dirname "$scenario")/scenario-lib.sh" ]; then
+    cp "$(dirname "$scenario")/scenario-lib.sh" "$root/scenario-lib.sh"
+fi
 
 cat > "$root/init" <<'INIT'
 #!/bin/sh

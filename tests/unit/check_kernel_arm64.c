@@ -88,8 +88,9 @@ START_TEST(parse_refuses_broken_images)
 {
     static const uint8_t gz[4] = {0x1f, 0x8b, 8, 0};
 
-    expect_error(img, 0, "truncated");
+    expect_error(img, 0, "not a kernel");
     expect_error(img, IMAGE_ARM64_HDR_SIZE - 1, "truncated");
+    expect_error((const uint8_t *)"just some text", 15, "not a kernel");
     expect_error(gz, sizeof(gz), "Image.gz");
     put_le32(img + 0x38, 0x12345678);
     expect_error(img, sizeof(img), "magic");
@@ -103,6 +104,34 @@ START_TEST(parse_refuses_broken_images)
     expect_error(img, sizeof(img), "smaller than the file");
     make_image(0, 1ULL << 40, 0);
     expect_error(img, sizeof(img), "implausible");
+}
+END_TEST
+
+/* An EFI-stub Image: a PE header at 0x40 whose one section's raw data
+ * ends at the file's end; a shorter file is truncated. */
+static void add_pe(size_t raw_end)
+{
+    put_le32(img + 0x3c, 0x40);
+    memcpy(img + 0x40, "PE\0\0", 4);
+    put_le16(img + 0x40 + 6, 1);  /* one section */
+    put_le16(img + 0x40 + 20, 0); /* no optional header */
+    memcpy(img + 0x58, ".text\0\0\0", 8);
+    put_le32(img + 0x58 + 16, (uint32_t)(raw_end - 0x1000)); /* raw size */
+    put_le32(img + 0x58 + 20, 0x1000);                       /* raw ptr */
+}
+
+START_TEST(parse_sees_a_truncated_efi_stub)
+{
+    struct image_arm64_info i;
+    GError *err = NULL;
+
+    add_pe(sizeof(img));
+    ck_assert(image_arm64_parse(img, sizeof(img), &i, &err));
+    expect_error(img, sizeof(img) - 1, "truncated");
+    expect_error(img, 100, "truncated");
+    /* A section count the file cannot hold. */
+    put_le16(img + 0x40 + 6, 0xffff);
+    expect_error(img, sizeof(img), "section table");
 }
 END_TEST
 
@@ -196,6 +225,7 @@ int main(void)
     tcase_add_test(tc, parse_good);
     tcase_add_test(tc, parse_refuses_broken_images);
     tcase_add_test(tc, parse_legacy_zero_size);
+    tcase_add_test(tc, parse_sees_a_truncated_efi_stub);
     tcase_add_test(tc, load_places_kernel_initrd_dtb);
     tcase_add_test(tc, load_without_initrd);
     tcase_add_test(tc, load_refuses_what_does_not_fit);
