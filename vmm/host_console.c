@@ -123,6 +123,9 @@ void console_uart_tx(void *opaque, const uint8_t *buf, size_t len)
 
     tl_mark_once(TL_FIRST_CONSOLE);
     g_mutex_lock(&c->out_lock);
+    if (c->watch_panic && panic_scan_feed(&c->panic_uart, buf, len)) {
+        c->ctl->request_exit(c->ctl, VM_EXIT_PANIC, 0);
+    }
     for (size_t i = 0; c->tail && i < len; i++) {
         c->tail[(c->tail_head + c->tail_len) % CONSOLE_TAIL_SIZE] = buf[i];
         if (c->tail_len < CONSOLE_TAIL_SIZE) {
@@ -295,6 +298,9 @@ static ssize_t sink_write(struct vcon_sink *s, const void *buf, size_t len)
     if (n < 0) {
         return errno == EINTR ? -EAGAIN : -errno;
     }
+    if (c->watch_panic && panic_scan_feed(&c->panic_vcon, buf, (size_t)n)) {
+        c->ctl->request_exit(c->ctl, VM_EXIT_PANIC, 0);
+    }
     return n;
 }
 
@@ -321,6 +327,11 @@ static void sink_wait_writable(struct vcon_sink *s)
     c->out_src = g_unix_fd_source_new(c->out_fd, G_IO_OUT);
     g_source_set_callback(c->out_src, G_SOURCE_FUNC(on_writable), c, NULL);
     g_source_attach(c->out_src, c->ctx);
+}
+
+void console_watch_panic(struct console *c)
+{
+    c->watch_panic = true;
 }
 
 void console_keep_tail(struct console *c)

@@ -21,6 +21,7 @@
 
 #include "devices/serial8250.h"
 #include "devices/virtio/console.h"
+#include "lib/panic_scan.h"
 #include "lib/vmctl.h"
 
 struct console {
@@ -50,6 +51,10 @@ struct console {
      * exit; written under out_lock, oldest overwritten. */
     uint8_t *tail;
     size_t tail_head, tail_len;
+    /* console_watch_panic: the guest's console read for a kernel panic
+     * (under out_lock for the UART; the vcon sink is the I/O thread's). */
+    bool watch_panic;
+    struct panic_scan panic_uart, panic_vcon;
 };
 
 /* How much of the UART's output console_keep_tail keeps. */
@@ -66,6 +71,10 @@ void console_init(struct console *c,
 /* Also keep the UART's last CONSOLE_TAIL_SIZE bytes (an out_fd of -1
  * then means: only keep them).  Before console_start. */
 void console_keep_tail(struct console *c);
+/* End the VM as a panic (VM_EXIT_PANIC) when the guest's console shows
+ * a kernel panic's end (lib/panic_scan.h): for machines whose guest
+ * kernels have no pvpanic (arm64).  Before console_start. */
+void console_watch_panic(struct console *c);
 /* The last `lines` lines of what was kept (new string; "" if none). */
 char *console_tail(struct console *c, unsigned lines);
 /* Guest input goes to the UART (default) or to virtio-console. */

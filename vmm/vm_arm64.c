@@ -148,6 +148,9 @@ static bool add_mmio(struct vm *vm,
 bool vm_arch_create_platform(struct vm *vm, GError **errp)
 {
     sysctl_init(&vm->arch.sysctl, &vm->ctl);
+    /* Debian's arm64 kernels have no pvpanic driver: a panic is known
+     * from its last console line instead. */
+    console_watch_panic(&vm->console);
     kvm_irq_init(&vm->irq_com1, vm->fd, LAYOUT_SPI_UART);
     serial8250_init(&vm->com1, &vm->irq_com1.line, console_uart_tx,
                     &vm->console);

@@ -16,6 +16,8 @@ linux exit3 vmlinuz -- "exit 3"
 linux reboot vmlinuz -- "reboot -f"
 linux poweroff vmlinuz -- "poweroff -f"
 linux timeout vmlinuz --timeout 20 -- "sleep 600"
+# A panic: no pvpanic in Debian's arm64 kernels, husk reads the console.
+linux panic vmlinuz -- "echo c > /proc/sysrq-trigger"
 
 # virtio-blk: 16 MiB of random data written with fsync, compared with the
 # image's sha256 on this side after the VM is gone.

@@ -5,6 +5,7 @@
  * QEMU's emulated EL2) through tests/system/arm64.sh, whose framed
  * output each case judges: boot to the marker, CPU count, MemTotal,
  * exit status through the system device, poweroff, reboot, timeout, a
+ * panic (read from the console: the kernel has no pvpanic), a
  * disk write against the image's sha256, DHCP and a download over
  * --net user, virtio-rng, husk check, and bad Images refused.
  *
@@ -141,6 +142,16 @@ START_TEST(timeout_status)
 }
 END_TEST
 
+START_TEST(panic_status)
+{
+    g_autofree char *b = expect("panic", 120, "Kernel panic");
+
+    /* The whole report arrives, up to its end line. */
+    ck_assert_msg(strstr(b, "---[ end Kernel panic"), "%s", tail(b));
+    ck_assert_msg(strstr(b, "husk: guest kernel panicked"), "%s", tail(b));
+}
+END_TEST
+
 START_TEST(disk_write_is_on_the_host_image)
 {
     g_autofree char *b = expect("disk-write", 0, "GUEST-SHA=");
@@ -218,6 +229,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, exit_device_status);
     tcase_add_test(tc, poweroff_and_reboot_are_clean);
     tcase_add_test(tc, timeout_status);
+    tcase_add_test(tc, panic_status);
     tcase_add_test(tc, disk_write_is_on_the_host_image);
     tcase_add_test(tc, net_user_dhcp_and_download);
     tcase_add_test(tc, rng_gives_hwrng);
