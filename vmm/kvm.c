@@ -13,15 +13,27 @@
 
 #include "lib/error.h"
 
-/* Capabilities husk cannot run without. */
-static const struct {
-    long cap;
-    const char *name;
-} required_caps[] = {
-    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
+/* Capabilities husk cannot run without, on any architecture (the
+ * architecture's own: kvm_arch_required_caps). */
+static const struct kvm_cap_name required_caps[] = {
     {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
     {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+    {0, NULL},
 };
+
+static bool has_caps(const struct kvm *k,
+                     const struct kvm_cap_name *caps,
+                     GError **errp)
+{
+    for (const struct kvm_cap_name *c = caps; c->name; c++) {
+        if (kvm_check_extension(k, c->cap) <= 0) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                        "KVM on this host lacks %s", c->name);
+            return false;
+        }
+    }
+    return true;
+}
 
 const char *kvm_device_path(void)
 {
@@ -64,12 +76,9 @@ bool kvm_open(struct kvm *k, GError **errp)
                     KVM_API_VERSION);
         goto out_close;
     }
-    for (unsigned i = 0; i < G_N_ELEMENTS(required_caps); i++) {
-        if (kvm_check_extension(k, required_caps[i].cap) <= 0) {
-            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                        "KVM on this host lacks %s", required_caps[i].name);
-            goto out_close;
-        }
+    if (!has_caps(k, required_caps, errp) ||
+        !has_caps(k, kvm_arch_required_caps, errp)) {
+        goto out_close;
     }
     k->vcpu_mmap_size = ioctl(k->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (k->vcpu_mmap_size <= 0) {

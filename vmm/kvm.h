@@ -51,6 +51,8 @@ struct kvm_cap_name {
     const char *name;
 };
 extern const struct kvm_cap_name kvm_arch_caps[];
+/* What kvm_open refuses to go on without on this architecture. */
+extern const struct kvm_cap_name kvm_arch_required_caps[];
 
 /* This host's backing ($HUSK_SYSFS_ROOT stands for /sys in tests), and
  * the decision itself, from a sysfs root and a device path. */

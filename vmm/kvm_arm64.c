@@ -11,25 +11,16 @@
 /* Without KVM_CAP_ARM_VM_IPA_SIZE a VM has 40 bits (1 TiB). */
 #define DEFAULT_IPA_BITS 40
 
+const struct kvm_cap_name kvm_arch_required_caps[] = {
+    {KVM_CAP_ONE_REG, "KVM_CAP_ONE_REG"},
+    {KVM_CAP_DEVICE_CTRL, "KVM_CAP_DEVICE_CTRL"},
+    {KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2"},
+    {KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
+    {0, NULL},
+};
+
 bool kvm_arch_open(struct kvm *k, GError **errp)
 {
-    static const struct {
-        long cap;
-        const char *name;
-    } caps[] = {
-        {KVM_CAP_ONE_REG, "KVM_CAP_ONE_REG"},
-        {KVM_CAP_DEVICE_CTRL, "KVM_CAP_DEVICE_CTRL"},
-        {KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2"},
-        {KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
-    };
-
-    for (unsigned i = 0; i < G_N_ELEMENTS(caps); i++) {
-        if (kvm_check_extension(k, caps[i].cap) <= 0) {
-            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                        "KVM on this host lacks %s", caps[i].name);
-            return false;
-        }
-    }
     k->ipa_bits = kvm_check_extension(k, KVM_CAP_ARM_VM_IPA_SIZE);
     if (k->ipa_bits <= 0) {
         k->ipa_bits = DEFAULT_IPA_BITS;

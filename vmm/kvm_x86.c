@@ -12,15 +12,16 @@
 
 #define CPUID_MAX_ENTRIES 256
 
+const struct kvm_cap_name kvm_arch_required_caps[] = {
+    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
+    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+    {0, NULL},
+};
+
 bool kvm_arch_open(struct kvm *k, GError **errp)
 {
     int n;
 
-    if (kvm_check_extension(k, KVM_CAP_EXT_CPUID) <= 0) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                    "KVM on this host lacks KVM_CAP_EXT_CPUID");
-        return false;
-    }
     k->xsave2_size = kvm_check_extension(k, KVM_CAP_XSAVE2);
     k->cpuid = g_malloc0(sizeof(*k->cpuid) +
                          CPUID_MAX_ENTRIES * sizeof(k->cpuid->entries[0]));

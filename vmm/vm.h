@@ -166,14 +166,16 @@ bool vm_powerdown(struct vm *vm);
  * Setup thread. */
 void vm_add_fw_device(struct vm *vm, struct fw_device d);
 
-/* Places a device on the I/O port bus (x86).  Setup thread. */
-bool vm_add_pio(struct vm *vm,
-                const char *name,
-                uint64_t base,
-                uint64_t len,
-                const struct bus_ops *ops,
-                void *opaque,
-                GError **errp);
+/* Places a device on a bus of the VM (&vm->pio, x86's ports, or
+ * &vm->mmio).  Setup thread. */
+bool vm_add_device(struct vm *vm,
+                   struct bus *bus,
+                   const char *name,
+                   uint64_t base,
+                   uint64_t len,
+                   const struct bus_ops *ops,
+                   void *opaque,
+                   GError **errp);
 
 /* The exit status husk returns for a reason (and a port value). */
 int vm_exit_status(enum vm_exit_reason r, int status);

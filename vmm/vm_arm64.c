@@ -126,25 +126,6 @@ bool vm_arch_check_kernel(struct vm *vm, GError **errp)
     return image_arm64_parse(vm->kernel_img, vm->kernel_len, &info, errp);
 }
 
-static bool add_mmio(struct vm *vm,
-                     const char *name,
-                     uint64_t base,
-                     uint64_t len,
-                     const struct bus_ops *ops,
-                     void *opaque,
-                     GError **errp)
-{
-    int r = bus_add(&vm->mmio, name, base, len, ops, opaque);
-
-    if (r) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
-                    "cannot place %s at 0x%" PRIx64 ": %s", name, base,
-                    g_strerror(-r));
-        return false;
-    }
-    return true;
-}
-
 bool vm_arch_create_platform(struct vm *vm, GError **errp)
 {
     sysctl_init(&vm->arch.sysctl, &vm->ctl);
@@ -154,12 +135,14 @@ bool vm_arch_create_platform(struct vm *vm, GError **errp)
     kvm_irq_init(&vm->irq_com1, vm->fd, LAYOUT_SPI_UART);
     serial8250_init(&vm->com1, &vm->irq_com1.line, console_uart_tx,
                     &vm->console);
-    if (!add_mmio(vm, "uart", LAYOUT_UART, UART_REGS, &serial8250_ops,
-                  &vm->com1, errp) ||
-        !add_mmio(vm, "sysctl", LAYOUT_SYSCTL, LAYOUT_SYSCTL_SIZE,
-                  &sysctl_arm64_ops, &vm->arch.sysctl, errp) ||
-        !add_mmio(vm, "pvpanic", LAYOUT_PVPANIC, LAYOUT_PVPANIC_SIZE,
-                  &sysctl_pvpanic_ops, &vm->arch.sysctl, errp)) {
+    if (!vm_add_device(vm, &vm->mmio, "uart", LAYOUT_UART, UART_REGS,
+                       &serial8250_ops, &vm->com1, errp) ||
+        !vm_add_device(vm, &vm->mmio, "sysctl", LAYOUT_SYSCTL,
+                       LAYOUT_SYSCTL_SIZE, &sysctl_arm64_ops, &vm->arch.sysctl,
+                       errp) ||
+        !vm_add_device(vm, &vm->mmio, "pvpanic", LAYOUT_PVPANIC,
+                       LAYOUT_PVPANIC_SIZE, &sysctl_pvpanic_ops,
+                       &vm->arch.sysctl, errp)) {
         return false;
     }
     vm_add_fw_device(vm, (struct fw_device){FW_DEV_SERIAL, LAYOUT_UART,

@@ -34,20 +34,21 @@ void kvm_irq_init(struct kvm_irq_line *k, int vm_fd, unsigned gsi)
     k->gsi = gsi;
 }
 
-bool vm_add_pio(struct vm *vm,
-                const char *name,
-                uint64_t base,
-                uint64_t len,
-                const struct bus_ops *ops,
-                void *opaque,
-                GError **errp)
+bool vm_add_device(struct vm *vm,
+                   struct bus *bus,
+                   const char *name,
+                   uint64_t base,
+                   uint64_t len,
+                   const struct bus_ops *ops,
+                   void *opaque,
+                   GError **errp)
 {
-    int r = bus_add(&vm->pio, name, base, len, ops, opaque);
+    int r = bus_add(bus, name, base, len, ops, opaque);
 
     if (r) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
-                    "cannot place %s at port 0x%" PRIx64 ": %s", name, base,
-                    g_strerror(-r));
+                    "cannot place %s at %s 0x%" PRIx64 ": %s", name,
+                    bus == &vm->pio ? "port" : "address", base, g_strerror(-r));
         return false;
     }
     return true;

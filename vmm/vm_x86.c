@@ -83,31 +83,29 @@ bool vm_arch_create_platform(struct vm *vm, GError **errp)
                     &vm->console);
     sysctl_x86_init(&vm->arch.sysctl, &vm->ctl);
 
-    if (!vm_add_pio(vm, "com1", LAYOUT_PORT_COM1, 8, &serial8250_ops, &vm->com1,
-                    errp) ||
-        !vm_add_pio(vm, "exit-port", LAYOUT_PORT_EXIT, 4, &sysctl_exit_ops,
-                    &vm->arch.sysctl, errp) ||
-        !vm_add_pio(vm, "acpi-pm", LAYOUT_PORT_ACPI_PM, 3, &sysctl_acpi_pm_ops,
-                    &vm->arch.sysctl, errp) ||
-        !vm_add_pio(vm, "i8042", LAYOUT_PORT_I8042, 5, &sysctl_i8042_ops,
-                    &vm->arch.sysctl, errp) ||
-        !vm_add_pio(vm, "pvpanic", LAYOUT_PORT_PVPANIC, 1, &sysctl_pvpanic_ops,
-                    &vm->arch.sysctl, errp) ||
-        !vm_add_pio(vm, "post", LAYOUT_PORT_POST, 1, &sysctl_post_ops,
-                    &vm->arch.sysctl, errp) ||
-        !vm_add_pio(vm, "boot-timer", LAYOUT_PORT_BOOT_TIMER, 1,
-                    &sysctl_boot_timer_ops, &vm->arch.sysctl, errp) ||
-        !vm_add_pio(vm, "cmos-absent", LAYOUT_PORT_CMOS, 2, &sysctl_absent_ops,
-                    NULL, errp) ||
-        !vm_add_pio(vm, "pci-conf", LAYOUT_PORT_PCI_CONF, 8,
-                    &sysctl_pci_conf_ops, &vm->arch.sysctl, errp)) {
+    if (!vm_add_device(vm, &vm->pio, "com1", LAYOUT_PORT_COM1, 8,
+                       &serial8250_ops, &vm->com1, errp) ||
+        !vm_add_device(vm, &vm->pio, "exit-port", LAYOUT_PORT_EXIT, 4,
+                       &sysctl_exit_ops, &vm->arch.sysctl, errp) ||
+        !vm_add_device(vm, &vm->pio, "acpi-pm", LAYOUT_PORT_ACPI_PM, 3,
+                       &sysctl_acpi_pm_ops, &vm->arch.sysctl, errp) ||
+        !vm_add_device(vm, &vm->pio, "i8042", LAYOUT_PORT_I8042, 5,
+                       &sysctl_i8042_ops, &vm->arch.sysctl, errp) ||
+        !vm_add_device(vm, &vm->pio, "pvpanic", LAYOUT_PORT_PVPANIC, 1,
+                       &sysctl_pvpanic_ops, &vm->arch.sysctl, errp) ||
+        !vm_add_device(vm, &vm->pio, "post", LAYOUT_PORT_POST, 1,
+                       &sysctl_post_ops, &vm->arch.sysctl, errp) ||
+        !vm_add_device(vm, &vm->pio, "boot-timer", LAYOUT_PORT_BOOT_TIMER, 1,
+                       &sysctl_boot_timer_ops, &vm->arch.sysctl, errp) ||
+        !vm_add_device(vm, &vm->pio, "cmos-absent", LAYOUT_PORT_CMOS, 2,
+                       &sysctl_absent_ops, NULL, errp) ||
+        !vm_add_device(vm, &vm->pio, "pci-conf", LAYOUT_PORT_PCI_CONF, 8,
+                       &sysctl_pci_conf_ops, &vm->arch.sysctl, errp)) {
         return false;
     }
-    if (bus_add(&vm->mmio, "boot-timer", LAYOUT_BOOT_TIMER_MMIO, 0x1000,
-                &sysctl_boot_timer_ops, &vm->arch.sysctl)) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_SOFTWARE,
-                    "cannot place the boot timer at 0x%llx",
-                    LAYOUT_BOOT_TIMER_MMIO);
+    if (!vm_add_device(vm, &vm->mmio, "boot-timer", LAYOUT_BOOT_TIMER_MMIO,
+                       0x1000, &sysctl_boot_timer_ops, &vm->arch.sysctl,
+                       errp)) {
         return false;
     }
     vm_add_fw_device(vm, (struct fw_device){FW_DEV_SERIAL, LAYOUT_PORT_COM1, 8,

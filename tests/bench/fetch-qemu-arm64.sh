@@ -35,24 +35,9 @@ done
 cp "$tmp/root/usr/bin/qemu-system-aarch64" "$tmp/out/qemu/"
 # The binary's DT_NEEDED closure, each by its soname (the loader finds
 # them through LD_LIBRARY_PATH=qemu/lib).
-queue="$tmp/root/usr/bin/qemu-system-aarch64"
-seen=" "
-while [ -n "$queue" ]; do
-    f=${queue%% *}
-    queue=${queue#"$f"}
-    queue=${queue# }
-    for n in $(readelf -d "$f" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
-        case "$seen" in *" $n "*) continue ;; esac
-        seen="$seen$n "
-        for d in "$tmp/root/lib/aarch64-linux-gnu" "$tmp/root/usr/lib/aarch64-linux-gnu"; do
-            if [ -e "$d/$n" ]; then
-                cp -L "$d/$n" "$tmp/out/qemu/lib/$n"
-                queue="$queue $(readlink -f "$d/$n")"
-                break
-            fi
-        done
-    done
-    queue=${queue# }
+"$(dirname "$0")/../tools/elf-closure.sh" "$tmp/root" \
+    "$tmp/root/usr/bin/qemu-system-aarch64" | while read -r soname path; do
+    cp -L "$path" "$tmp/out/qemu/lib/$soname"
 done
 (cd "$tmp/out" && tar cf "$tmp/qemu-arm64.tar" qemu)
 rm -rf "$dir"

@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <glib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -130,6 +131,79 @@ static inline char *value_of(const char *s, const char *key)
         p++;
     }
     return NULL;
+}
+
+/* What a scenario run printed becomes the output the cases read: \r
+ * dropped (the test host's console turns \n into \r\n), kept in the
+ * build directory as log_name for whoever debugs a failure; no scenario
+ * at all is the setup's failure. */
+static inline void scenario_output_done(const char *log_name,
+                                        int status,
+                                        const char *err)
+{
+    char *w = output;
+
+    for (const char *r = output; *r; r++) {
+        if (*r != '\r') {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
+    g_file_set_contents(log_name, output, -1, NULL);
+    printf("system: console output in %s/%s\n", g_get_current_dir(), log_name);
+    if (!strstr(output, "=== END")) {
+        setup_error =
+            g_strdup_printf("no scenario ran (status %d):\n%s\nstderr:\n%s",
+                            status, output, err ? err : "");
+    }
+}
+
+/* Scenario name booted with --memory mib: MemTotal just under it (the
+ * kernel keeps its image and early allocations out). */
+static inline void expect_memtotal(const char *name, long mib, long low_mib)
+{
+    g_autofree char *b = expect(name, 0, "HUSK-GUEST-READY");
+    long kb = meminfo_kb(b);
+
+    ck_assert_msg(kb > low_mib * 1024 && kb <= mib * 1024,
+                  "%s: MemTotal %ld kB for %ldM", name, kb, mib);
+}
+
+/* The sha256 the guest printed as guest_key= in scenario name is the one
+ * this side printed as host_key= (anywhere in the output), a real one,
+ * and not not_sha (what an untouched image hashes to, or NULL). */
+static inline char *expect_same_sha(const char *name,
+                                    const char *guest_key,
+                                    const char *host_key,
+                                    const char *not_sha)
+{
+    g_autofree char *needle = g_strdup_printf("%s=", guest_key);
+    char *b = expect(name, 0, needle);
+    g_autofree char *guest = value_of(b, guest_key);
+    g_autofree char *host = value_of(output, host_key);
+
+    ck_assert_msg(host, "no %s line", host_key);
+    ck_assert_msg(guest && strlen(guest) == 64, "%s: %s is '%s'", name,
+                  guest_key, guest ? guest : "");
+    ck_assert_msg(!strcmp(guest, host), "%s: guest has %s, host %s", name,
+                  guest, host);
+    if (not_sha) {
+        ck_assert_str_ne(host, not_sha);
+    }
+    return b;
+}
+
+/* --net user in scenario name: the DHCP lease and default route slirp
+ * gives, the small page and the big file (BIG-GUEST-SHA against
+ * BIG-HOST-SHA) fetched from this side through 10.0.2.2. */
+static inline char *expect_user_net_download(const char *name)
+{
+    char *b = expect_same_sha(name, "BIG-GUEST-SHA", "BIG-HOST-SHA", NULL);
+
+    ck_assert_msg(strstr(b, "inet 10.0.2.15/24"), "no lease:\n%s", tail(b));
+    ck_assert_msg(strstr(b, "default via 10.0.2.2"), "%s", tail(b));
+    ck_assert_msg(strstr(b, "hello-from-the-host"), "%s", tail(b));
+    return b;
 }
 
 #endif

@@ -86,24 +86,8 @@ libs_of() {
     interp=$(readelf -l "$1" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
     [ -n "$interp" ] || return 0
     echo "$interp"
-    seen=" "
-    queue=$1
-    while [ -n "$queue" ]; do
-        f=${queue%% *}
-        queue=${queue#"$f"}
-        queue=${queue# }
-        for n in $(readelf -d "$f" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
-            case "$seen" in *" $n "*) continue ;; esac
-            seen="$seen$n "
-            for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
-                if [ -e "$d/$n" ]; then
-                    echo "$d/$n"
-                    queue="$queue $(readlink -f "$d/$n")"
-                    break
-                fi
-            done
-        done
-        queue=${queue# }
+    "$top/tests/tools/elf-closure.sh" / "$1" | while read -r _ path; do
+        echo "$path"
     done
 }
 

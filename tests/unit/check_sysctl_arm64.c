@@ -64,17 +64,6 @@ START_TEST(id_reads_back_and_the_rest_is_inert)
 }
 END_TEST
 
-START_TEST(pvpanic_mmio_reports_a_panic)
-{
-    ck_assert_uint_eq(sysctl_pvpanic_ops.read(&sc, 0, 1),
-                      PVPANIC_PANICKED | PVPANIC_CRASH_LOADED);
-    sysctl_pvpanic_ops.write(&sc, 0, PVPANIC_CRASH_LOADED, 1);
-    ck_assert_uint_eq(ctl.requests, 0);
-    sysctl_pvpanic_ops.write(&sc, 0, PVPANIC_PANICKED, 1);
-    ck_assert_int_eq(ctl.reason, VM_EXIT_PANIC);
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("sysctl_arm64");
@@ -84,7 +73,6 @@ int main(void)
     tcase_add_test(tc, exit_register_value_is_status);
     tcase_add_test(tc, debug_and_boot_timer_are_markers);
     tcase_add_test(tc, id_reads_back_and_the_rest_is_inert);
-    tcase_add_test(tc, pvpanic_mmio_reports_a_panic);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
