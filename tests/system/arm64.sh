@@ -37,9 +37,15 @@ httpd -p 127.0.0.1:8000 -h /tmp/www
 linux net-user vmlinuz --net user -- \
     "ip -4 addr show eth0; ip route; cat /etc/resolv.conf; wget -q -O - http://10.0.2.2:8000/hello; echo BIG-GUEST-SHA=\$(wget -q -O - http://10.0.2.2:8000/big | sha256sum | cut -d' ' -f1)"
 
-# virtio-rng and virtio-console.
+# virtio-rng and virtio-console (hvc0 reaches husk's stdout).
 linux rng vmlinuz -- \
     "echo RNG=\$(cat /sys/class/misc/hw_random/rng_current); echo HWRNG-BYTES=\$(dd if=/dev/hwrng bs=64 count=4 2>/dev/null | wc -c)"
+linux vcon vmlinuz --console virtio -- \
+    "echo VIA-HVC\$((1 + 1)) > /dev/hvc0"
+
+# What arm64 does not do yet is refused before the guest starts.
+scenario snapshot-refused husk run --kernel vmlinuz --initrd initramfs.cpio.gz \
+    --snapshot-on 0x70=/tmp/snap --timeout 20
 
 # A bad Image is refused before anything runs, with the x86 statuses.
 head -c 100 vmlinuz > /tmp/short.img

@@ -7,7 +7,8 @@
  * exit status through the system device, poweroff, reboot, timeout, a
  * panic (read from the console: the kernel has no pvpanic), a
  * disk write against the image's sha256, DHCP and a download over
- * --net user, virtio-rng, husk check, and bad Images refused.
+ * --net user, virtio-rng, virtio-console, husk check, and what is
+ * refused: bad Images, a snapshot (not on arm64 yet).
  *
  *   check_system_arm64 SRCDIR BUILD_ARM64_DIR
  */
@@ -155,6 +156,22 @@ START_TEST(rng_gives_hwrng)
 }
 END_TEST
 
+START_TEST(virtio_console_reaches_stdout)
+{
+    /* Only hvc0's line says VIA-HVC2: the command itself says 1 + 1. */
+    g_autofree char *b = expect("vcon", 0, "VIA-HVC2");
+}
+END_TEST
+
+START_TEST(snapshot_is_refused_with_a_reason)
+{
+    g_autofree char *b = expect("snapshot-refused", 64, "arm64");
+
+    ck_assert_msg(!strstr(b, "HUSK-GUEST-READY"), "the guest ran:\n%s",
+                  tail(b));
+}
+END_TEST
+
 START_TEST(husk_check_on_arm64_kvm)
 {
     g_autofree char *b = expect("husk-check", 0, "verdict:");
@@ -195,6 +212,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, disk_write_is_on_the_host_image);
     tcase_add_test(tc, net_user_dhcp_and_download);
     tcase_add_test(tc, rng_gives_hwrng);
+    tcase_add_test(tc, virtio_console_reaches_stdout);
+    tcase_add_test(tc, snapshot_is_refused_with_a_reason);
     tcase_add_test(tc, husk_check_on_arm64_kvm);
     tcase_add_test(tc, bad_images_are_refused);
     suite_add_tcase(su, tc);
