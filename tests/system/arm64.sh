@@ -43,6 +43,27 @@ linux rng vmlinuz -- \
 linux vcon vmlinuz --console virtio -- \
     "echo VIA-HVC\$((1 + 1)) > /dev/hvc0"
 
+# The control socket (husk-api under arm64's seccomp lists): status,
+# pause, resume, powerdown refused (no power button), quit.
+echo "=== BEGIN api"
+husk run --kernel vmlinuz --initrd initramfs.cpio.gz --timeout 120 \
+    --api-socket /tmp/api.sock --cmdline "$CMD husk.run=\"sleep 600\"" \
+    </dev/null >/tmp/api.out 2>/tmp/api.err &
+pid=$!
+i=0
+until [ -S /tmp/api.sock ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q HUSK-GUEST-READY /tmp/api.out || sleep 5
+husk ctl /tmp/api.sock pause; echo "CTL-PAUSE=$?"
+husk ctl /tmp/api.sock query-status
+husk ctl /tmp/api.sock resume; echo "CTL-RESUME=$?"
+husk ctl /tmp/api.sock powerdown; echo "CTL-POWERDOWN=$?"
+husk ctl /tmp/api.sock quit; echo "CTL-QUIT=$?"
+wait $pid
+rc=$?
+echo "=== STDERR api"
+cat /tmp/api.err
+echo "=== END api rc=$rc"
+
 # What arm64 does not do yet is refused before the guest starts.
 scenario snapshot-refused husk run --kernel vmlinuz --initrd initramfs.cpio.gz \
     --snapshot-on 0x70=/tmp/snap --timeout 20

@@ -172,6 +172,19 @@ START_TEST(snapshot_is_refused_with_a_reason)
 }
 END_TEST
 
+START_TEST(control_socket_on_arm64)
+{
+    g_autofree char *b = expect("api", 0, "CTL-QUIT=0");
+
+    ck_assert_msg(strstr(b, "CTL-PAUSE=0"), "%s", b);
+    ck_assert_msg(strstr(b, "paused"), "no paused status:\n%s", b);
+    ck_assert_msg(strstr(b, "CTL-RESUME=0"), "%s", b);
+    ck_assert_msg(strstr(b, "no power button"), "%s", b);
+    ck_assert_msg(!strstr(b, "CTL-POWERDOWN=0"), "%s", b);
+    ck_assert_msg(!strstr(b, "sandbox"), "a sandbox report:\n%s", b);
+}
+END_TEST
+
 START_TEST(husk_check_on_arm64_kvm)
 {
     g_autofree char *b = expect("husk-check", 0, "verdict:");
@@ -214,6 +227,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, rng_gives_hwrng);
     tcase_add_test(tc, virtio_console_reaches_stdout);
     tcase_add_test(tc, snapshot_is_refused_with_a_reason);
+    tcase_add_test(tc, control_socket_on_arm64);
     tcase_add_test(tc, husk_check_on_arm64_kvm);
     tcase_add_test(tc, bad_images_are_refused);
     suite_add_tcase(su, tc);
