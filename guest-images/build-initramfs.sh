@@ -52,13 +52,14 @@ io="-I$top $here/exec/husk-init_$march.c"
 "$cc" -static -O2 -s -o "$root/bin/husk-randread" "$here/initramfs/husk-randread.c"
 "$cc" -static -O2 -s -o "$root/bin/husk-rr" "$here/initramfs/husk-rr.c"
 "$cc" -static -O2 -s -o "$root/bin/husk-records" "$here/initramfs/husk-records.c"
+"$cc" -static -O2 -s -o "$root/bin/husk-vsock" "$here/initramfs/husk-vsock.c"
 install -m 755 "$here/initramfs/husk-diskbench" "$root/bin/husk-diskbench"
 install -m 755 "$here/initramfs/husk-netbench" "$root/bin/husk-netbench"
 install -m 755 "$here/initramfs/husk-sharebench" "$root/bin/husk-sharebench"
 
 # Modules, dependencies first (modinfo's "depends" field, resolved by name).
 # (arm64's Debian kernels have no pvpanic, nor an ACPI power button.)
-mods="virtio_mmio virtio_blk virtio_net virtio_console virtio-rng"
+mods="virtio_mmio virtio_blk virtio_net virtio_console virtio-rng vmw_vsock_virtio_transport"
 power="button evdev"
 if [ "$arch" = amd64 ]; then
     mods="$mods pvpanic-mmio"

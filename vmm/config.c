@@ -78,6 +78,10 @@ const char config_run_usage[] =
     "$HUSK_VIRTIOFSD,\n"
     "                           else /usr/lib/qemu/virtiofsd, then\n"
     "                           /usr/libexec/virtiofsd)\n"
+    "      --vsock CID          a virtio-vsock device (kernel vhost-vsock)\n"
+    "                           with the guest at CID (3..4294967294): host\n"
+    "                           programs reach it as AF_VSOCK CID:PORT, it\n"
+    "                           reaches the host as CID 2 (docs/vsock.md)\n"
     "      --no-rng             no virtio-rng device (by default the guest\n"
     "                           gets one, fed from getrandom(2))\n"
     "      --rng-rate BYTES     limit it to BYTES per second (e.g. 4K)\n"
@@ -259,6 +263,7 @@ static bool parse_opts(int argc,
         OPT_VIRTIOFSD,
         OPT_SNAPSHOT_ON,
         OPT_API_SOCKET,
+        OPT_VSOCK,
         OPT_MODULES, /* husk exec's own, from here on */
         OPT_RW,
         OPT_ENV,
@@ -285,6 +290,7 @@ static bool parse_opts(int argc,
         {"virtiofsd", required_argument, NULL, OPT_VIRTIOFSD},
         {"snapshot-on", required_argument, NULL, OPT_SNAPSHOT_ON},
         {"api-socket", required_argument, NULL, OPT_API_SOCKET},
+        {"vsock", required_argument, NULL, OPT_VSOCK},
         {"modules", required_argument, NULL, OPT_MODULES},
         {"rw", required_argument, NULL, OPT_RW},
         {"env", required_argument, NULL, OPT_ENV},
@@ -512,6 +518,21 @@ static bool parse_opts(int argc,
         case OPT_VIRTIO_CMDLINE:
             cfg->virtio_cmdline = true;
             break;
+        case OPT_VSOCK: {
+            /* 0-2 are the hypervisor, local and host; 2^32 - 1 is "any"
+             * (VMADDR_CID_ANY): neither can be a guest's. */
+            guint64 cid;
+
+            if (!g_ascii_string_to_unsigned(optarg, 10, 3, 0xfffffffeULL, &cid,
+                                            NULL)) {
+                return usage(errp,
+                             "--vsock '%s': expected the guest's CID, a "
+                             "number from 3 to 4294967294",
+                             optarg);
+            }
+            cfg->vsock_cid = cid;
+            break;
+        }
         case OPT_API_SOCKET:
             if (exec || !*optarg) {
                 return usage(errp, "--api-socket: expected a socket path");

@@ -84,6 +84,7 @@ struct vm_config {
     bool virtio_console; /* --console virtio: input to /dev/hvc0 */
     bool rng;            /* a virtio-rng device */
     uint64_t rng_rate;   /* its limit in bytes per second, 0 = none */
+    uint64_t vsock_cid;  /* --vsock: the guest's CID, 0 = no device */
     struct vm_net_config nets[VM_MAX_NICS];
     unsigned nr_nets;
     struct vm_share_config shares[VM_MAX_SHARES];

@@ -175,6 +175,19 @@ static int cmd_check(void)
                 "HUSK_QSD=PATH)\n");
         }
     }
+    /* The kernel's vhost devices (--vsock; vhost-net for TAP next). */
+    {
+        int fd = open("/dev/vhost-vsock", O_RDWR | O_CLOEXEC);
+
+        if (fd >= 0) {
+            close(fd);
+            printf("vsock:            /dev/vhost-vsock (--vsock CID)\n");
+        } else {
+            printf("vsock:            unavailable: /dev/vhost-vsock: %s%s\n",
+                   g_strerror(errno),
+                   errno == ENOENT ? " (modprobe vhost_vsock)" : "");
+        }
+    }
     if (sandbox_prepare(SANDBOX_ON, ~0u, &err)) {
         int abi = sandbox_landlock_abi();
 

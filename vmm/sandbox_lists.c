@@ -11,6 +11,7 @@
 #include <linux/kvm.h>
 #include <linux/fs.h>
 #include <linux/if_tun.h>
+#include <linux/vhost.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -137,9 +138,18 @@ static const unsigned long main_ioctls[] = {
 
 /* KVM_IRQFD: cutting off a vhost-user backend that floods interrupts
  * (an InterruptStatus read finds it out, vhost_user_dev.c). */
+/* vhost-vsock (--vsock): the driver's DRIVER_OK and reset are MMIO
+ * writes, which vCPU threads handle: they hand the rings to the kernel
+ * and take them back (vhost_kernel.c). */
+#define VHOST_RING_IOCTLS                                                 \
+    VHOST_SET_FEATURES, VHOST_SET_MEM_TABLE, VHOST_SET_VRING_NUM,         \
+        VHOST_SET_VRING_BASE, VHOST_SET_VRING_ADDR, VHOST_SET_VRING_KICK, \
+        VHOST_SET_VRING_CALL, VHOST_SET_VRING_ERR, VHOST_GET_VRING_BASE,  \
+        VHOST_VSOCK_SET_RUNNING
+
 static const unsigned long vcpu_ioctls[] = {
-    KVM_RUN,    KVM_IRQ_LINE,    TUNSETOFFLOAD, BLKDISCARD,
-    BLKZEROOUT, TERMINAL_IOCTLS, KVM_IRQFD,     0,
+    KVM_RUN,         KVM_IRQ_LINE, TUNSETOFFLOAD,     BLKDISCARD, BLKZEROOUT,
+    TERMINAL_IOCTLS, KVM_IRQFD,    VHOST_RING_IOCTLS, 0,
 };
 
 static const unsigned long slirp_ioctls[] = {

@@ -48,6 +48,10 @@ const char *snap_unsupported(const struct vm *vm)
     if (vm->cfg.exec_ports) {
         return "husk exec";
     }
+    if (vm->cfg.vsock_cid) {
+        /* The connections live in the host kernel's vhost-vsock. */
+        return "--vsock";
+    }
     return NULL;
 }
 

@@ -820,6 +820,10 @@ void vm_destroy(struct vm *vm)
         }
         g_free(vm->disk_format[i]);
     }
+    if (vm->vsock) {
+        vudev_cleanup(vm->vsock);
+        g_free(vm->vsock);
+    }
     for (unsigned i = 0; i < VM_MAX_SHARES; i++) {
         /* virtiofsd first (SIGTERM: it ends quietly; a closed socket
          * makes it complain), then its socket. */

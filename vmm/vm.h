@@ -91,6 +91,7 @@ struct vm {
     struct backend_proc disk_proc[VM_MAX_DISKS];
     /* --net user: husk-slirp and its device. */
     struct vudev *vnic[VM_MAX_NICS];
+    struct vudev *vsock; /* --vsock: virtio-vsock on vhost-vsock */
     struct backend_proc nic_proc[VM_MAX_NICS];
     bool rng_retry_pending;
 
@@ -132,6 +133,8 @@ int vm_start_share(struct vm *vm, unsigned i, GError **errp);
 bool vm_create_share(struct vm *vm, unsigned i, int sock, GError **errp);
 bool vm_create_vu_disk(struct vm *vm, unsigned i, GError **errp);
 bool vm_create_vu_nic(struct vm *vm, unsigned i, GError **errp);
+/* --vsock: the kernel's vhost-vsock serves the device's rings. */
+bool vm_create_vsock(struct vm *vm, GError **errp);
 
 /* vCPU threads: waits until the sandbox is complete (vm_run). */
 void vm_wait_gate(struct vm *vm);

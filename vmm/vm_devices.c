@@ -265,5 +265,6 @@ bool vm_create_devices(struct vm *vm, GError **errp)
     return vm_arch_create_platform(vm, errp) && create_vcon(vm, errp) &&
            create_exec_ports(vm, errp) && create_disks(vm, errp) &&
            create_nics(vm, errp) && create_shares(vm, errp) &&
-           create_rng(vm, errp);
+           create_rng(vm, errp) &&
+           (!vm->cfg.vsock_cid || vm_create_vsock(vm, errp));
 }

@@ -9,7 +9,9 @@
  */
 #define G_LOG_DOMAIN "husk"
 #include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
+#include <inttypes.h>
 #include <string.h>
 #include <linux/kvm.h>
 #include <sys/eventfd.h>
@@ -134,11 +136,48 @@ static bool plug(struct vm *vm,
         g_source_unref(src);
     }
     vudev_bind(u, &env);
+    if (u->kernel) {
+        return true; /* no socket: the kernel's device answers each ioctl */
+    }
     src = g_unix_fd_source_new(vudev_socket(u), G_IO_IN | G_IO_HUP | G_IO_ERR);
     g_source_set_callback(src, G_SOURCE_FUNC(on_socket), u, NULL);
     g_source_attach(src, vm->ctx);
     g_source_unref(src);
     return true;
+}
+
+bool vm_create_vsock(struct vm *vm, GError **errp)
+{
+    const char *path = "/dev/vhost-vsock";
+    g_autofree char *label =
+        g_strdup_printf("vsock CID %" PRIu64, vm->cfg.vsock_cid);
+    struct vm_virtio *slot;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+
+    if (fd < 0) {
+        int e = errno;
+
+        const char *fix =
+            e == ENOENT ? "load the vhost_vsock module (modprobe vhost_vsock)"
+            : e == EACCES || e == EPERM
+                ? "run as root, or give your user access to it"
+                : "see husk check";
+
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "--vsock: %s: %s: %s", path, g_strerror(e), fix);
+        return false;
+    }
+    slot = vm_virtio_slot(vm, errp);
+    if (!slot) {
+        close(fd);
+        return false;
+    }
+    vm->vsock = g_new0(struct vudev, 1);
+    if (!vudev_init_vsock(vm->vsock, fd, label, vm->cfg.vsock_cid, &vm->gm,
+                          &slot->irq, errp)) {
+        return false;
+    }
+    return plug(vm, slot, vm->vsock, errp);
 }
 
 int vm_start_share(struct vm *vm, unsigned i, GError **errp)

@@ -57,6 +57,9 @@
 #define VNET_OWN_BITS \
     ((1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS))
 #define VUDEV_NET_QUEUE_MAX 256
+/* virtio-vsock (its queues are the kernel's vhost-vsock's, which takes
+ * any power of two). */
+#define VUDEV_VSOCK_QUEUE_MAX 256
 
 /* struct fuse_in_header / fuse_out_header (linux/fuse.h), the parts a
  * failed request needs: the request's id, answered with -EIO. */
@@ -182,35 +185,89 @@ static void backend_lost_locked(struct vudev *u)
     }
 }
 
+/*
+ * The steps both protocols share, vhost-user's messages or the kernel's
+ * ioctls: one place decides which.  A kernel failure's reason lands in
+ * conn.why, where every message about the backend reads it.
+ */
+static int be_result(struct vudev *u, int r)
+{
+    if (r && u->kernel) {
+        g_strlcpy(u->conn.why, u->kern.why, sizeof(u->conn.why));
+    }
+    return r;
+}
+
+static uint64_t be_features(const struct vudev *u)
+{
+    return u->kernel ? u->kern.features : u->conn.features;
+}
+
+static bool be_has_ring_states(const struct vudev *u)
+{
+    /* With protocol features a vhost-user ring starts disabled
+     * (vhost-user.rst, "Ring states"); the kernel's have no such state. */
+    return !u->kernel && (u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES));
+}
+
+static int be_set_vring_fd(struct vudev *u,
+                           enum vhu_request which,
+                           unsigned q,
+                           int fd)
+{
+    return be_result(u, u->kernel ? vhk_set_vring_fd(&u->kern, which, q, fd)
+                                  : vhu_set_vring_fd(&u->conn, which, q, fd));
+}
+
+static int be_get_vring_base(struct vudev *u, unsigned q, uint32_t *base)
+{
+    return be_result(u, u->kernel ? vhk_get_vring_base(&u->kern, q, base)
+                                  : vhu_get_vring_base(&u->conn, q, base));
+}
+
+/* The device's own on/off beyond its rings (vhost-vsock's SET_RUNNING). */
+static int be_run(struct vudev *u, bool on)
+{
+    if (u->kernel && u->kind == VUDEV_VSOCK) {
+        return be_result(u, vhk_vsock_set_running(&u->kern, on));
+    }
+    return 0;
+}
+
 static int start_queue(struct vudev *u, unsigned q)
 {
     struct virtqueue *vq = &u->vdev.vq[q];
-    struct vhu_conn *c = &u->conn;
     int r;
 
     /* The rings' host addresses: vq_activate checked they lie in RAM,
      * and the memory table maps RAM at the same addresses. */
-    r = vhu_set_vring_num(c, q, vq->size);
-    if (!r) {
-        r = vhu_set_vring_base(c, q, vq->last_avail);
+    if (u->kernel) {
+        r = vhk_set_vring_num(&u->kern, q, vq->size);
+        r = r ?: vhk_set_vring_base(&u->kern, q, vq->last_avail);
+        r = r
+                ?: vhk_set_vring_addr(&u->kern, q, (uintptr_t)vq->desc,
+                                      (uintptr_t)vq->used,
+                                      (uintptr_t)vq->avail);
+        r = be_result(u, r);
+    } else {
+        r = vhu_set_vring_num(&u->conn, q, vq->size);
+        r = r ?: vhu_set_vring_base(&u->conn, q, vq->last_avail);
+        r = r
+                ?: vhu_set_vring_addr(&u->conn, q, (uintptr_t)vq->desc,
+                                      (uintptr_t)vq->used,
+                                      (uintptr_t)vq->avail);
     }
     if (!r) {
-        r = vhu_set_vring_addr(c, q, (uintptr_t)vq->desc, (uintptr_t)vq->used,
-                               (uintptr_t)vq->avail);
-    }
-    if (!r) {
-        r = vhu_set_vring_fd(c, VHU_SET_VRING_CALL, q, u->env.call_fd);
+        r = be_set_vring_fd(u, VHU_SET_VRING_CALL, q, u->env.call_fd);
     }
     if (!r && u->env.err_fd[q] >= 0) {
-        r = vhu_set_vring_fd(c, VHU_SET_VRING_ERR, q, u->env.err_fd[q]);
+        r = be_set_vring_fd(u, VHU_SET_VRING_ERR, q, u->env.err_fd[q]);
     }
     if (!r) {
-        r = vhu_set_vring_fd(c, VHU_SET_VRING_KICK, q, u->env.kick_fd[q]);
+        r = be_set_vring_fd(u, VHU_SET_VRING_KICK, q, u->env.kick_fd[q]);
     }
-    /* With protocol features a ring starts disabled (vhost-user.rst,
-     * "Ring states"). */
-    if (!r && (c->features & (1ULL << VHU_F_PROTOCOL_FEATURES))) {
-        r = vhu_set_vring_enable(c, q, true);
+    if (!r && be_has_ring_states(u)) {
+        r = vhu_set_vring_enable(&u->conn, q, true);
     }
     if (!r) {
         u->started[q] = true;
@@ -230,18 +287,25 @@ static int vudev_activate(struct virtio_dev *d)
     u->conn.ctl = d->ctl; /* the VM's stopping() ends the waits */
     /* The backend gets what the driver took of what it offered: not the
      * config-space features that are husk's (virtio-net's MAC, STATUS). */
-    features = (features & u->conn.features) |
-               (u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES));
-    r = vhu_set_features(&u->conn, features);
-    if (!r) {
-        r = vhu_set_mem_table(&u->conn, u->env.region, u->env.nr_regions,
-                              u->env.mem_fd);
+    features &= be_features(u);
+    if (u->kernel) {
+        r = vhk_set_features(&u->kern, features);
+        r = be_result(
+            u,
+            r ?: vhk_set_mem_table(&u->kern, u->env.region, u->env.nr_regions));
+    } else {
+        features |= u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES);
+        r = vhu_set_features(&u->conn, features);
+        r = r
+                ?: vhu_set_mem_table(&u->conn, u->env.region, u->env.nr_regions,
+                                     u->env.mem_fd);
     }
-    for (unsigned q = 0; !r && q < d->ops->num_queues; q++) {
+    for (unsigned q = 0; !r && q < u->backend_queues; q++) {
         if (d->vq[q].active) {
             r = start_queue(u, q);
         }
     }
+    r = r ?: be_run(u, true);
     if (r) {
         backend_lost_locked(u);
     }
@@ -255,10 +319,10 @@ static int stop_ring(struct vudev *u, unsigned q, uint32_t *base)
 {
     int r = 0;
 
-    if (u->conn.features & (1ULL << VHU_F_PROTOCOL_FEATURES)) {
+    if (be_has_ring_states(u)) {
         r = vhu_set_vring_enable(&u->conn, q, false);
     }
-    return r ? r : vhu_get_vring_base(&u->conn, q, base);
+    return r ? r : be_get_vring_base(u, q, base);
 }
 
 static void vudev_reset(struct virtio_dev *d)
@@ -266,6 +330,9 @@ static void vudev_reset(struct virtio_dev *d)
     struct vudev *u = to_vudev(d);
 
     u->conn.ctl = d->ctl;
+    if (!u->lost && be_run(u, false) < 0) {
+        backend_lost_locked(u);
+    }
     for (unsigned q = 0; q < d->ops->num_queues && !u->lost; q++) {
         uint32_t base;
 
@@ -296,6 +363,10 @@ static int vudev_suspend(struct virtio_dev *d)
         return -EIO;
     }
     u->conn.ctl = d->ctl;
+    if (be_run(u, false) < 0) {
+        backend_lost_locked(u);
+        return -EIO;
+    }
     for (unsigned q = 0; q < d->ops->num_queues; q++) {
         struct virtqueue *vq = &d->vq[q];
         uint32_t base = 0;
@@ -334,6 +405,9 @@ static void vudev_resume(struct virtio_dev *d)
         if (!u->lost && d->vq[q].active && start_queue(u, q) < 0) {
             backend_lost_locked(u);
         }
+    }
+    if (!u->lost && be_run(u, true) < 0) {
+        backend_lost_locked(u);
     }
 }
 
@@ -377,6 +451,11 @@ static void fail_requests_locked(struct vudev *u, unsigned q)
      * received, and empty ones would only come back to be refilled. */
     if (!(d->status & VIRTIO_S_DRIVER_OK) || !vq->active ||
         (u->kind == VUDEV_NET && q == 0)) {
+        return;
+    }
+    /* virtio-vsock: nor its receive and event buffers; only what the
+     * guest transmits (queue 1) is dropped. */
+    if (u->kind == VUDEV_VSOCK && q != 1) {
         return;
     }
     while (vq_pop(vq, e) == 1) {
@@ -430,6 +509,7 @@ static void begin(struct vudev *u, enum vudev_kind kind, const char *label)
 {
     memset(u, 0, sizeof(*u));
     u->conn.fd = -1;
+    u->kern.fd = -1;
     u->pidfd = -1;
     u->kind = kind;
     g_strlcpy(u->label, label, sizeof(u->label));
@@ -443,6 +523,9 @@ static void finish(struct vudev *u,
                    uint64_t host_features)
 {
     virtio_dev_init(&u->vdev, &u->ops, u, gm, irq);
+    if (!u->backend_queues) {
+        u->backend_queues = u->ops.num_queues;
+    }
     u->vdev.host_features = host_features;
     u->vdev.queues_remote = true;
     u->vdev.isr_queue_always = true;
@@ -555,6 +638,65 @@ bool vudev_init_net(struct vudev *u,
     return true;
 }
 
+bool vudev_init_vsock(struct vudev *u,
+                      int vhost_fd,
+                      const char *label,
+                      uint64_t cid,
+                      const struct guest_mem *gm,
+                      struct irq_line *irq,
+                      GError **errp)
+{
+    /* SEQPACKET (bit 1) passes when the kernel offers it; the guest's
+     * transport uses it for SOCK_SEQPACKET. */
+    const uint64_t vsock_mask = 1ULL << 1;
+    int r;
+
+    begin(u, VUDEV_VSOCK, label);
+    u->kernel = true;
+    u->backend_queues = 2; /* rx, tx; the event queue is husk's */
+    u->ops = (struct virtio_dev_ops){
+        .name = "virtio-vsock",
+        .device_id = VIRTIO_ID_VSOCK,
+        .num_queues = 3,
+        .queue_max = VUDEV_VSOCK_QUEUE_MAX,
+        .config_size = 8, /* le64 guest_cid */
+        .read_config = read_config,
+        .activate = vudev_activate,
+        .reset = vudev_reset,
+        .suspend = vudev_suspend,
+        .resume = vudev_resume,
+        .queue_notify = vudev_queue_notify,
+    };
+    put_le64(u->config, cid);
+    r = vhk_open(&u->kern, vhost_fd);
+    if (r) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: vhost-vsock %s", label, u->kern.why);
+        return false;
+    }
+    r = vhk_vsock_set_cid(&u->kern, cid);
+    if (r == -EADDRINUSE) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: CID %" PRIu64
+                    " is taken by another VM on this "
+                    "host: give each VM its own",
+                    label, cid);
+        return false;
+    }
+    if (r) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: vhost-vsock %s", label, u->kern.why);
+        return false;
+    }
+    if (!(u->kern.features & (1ULL << VIRTIO_F_VERSION_1))) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: this kernel's vhost-vsock offers no VERSION_1", label);
+        return false;
+    }
+    finish(u, gm, irq, u->kern.features & (transport_mask() | vsock_mask));
+    return true;
+}
+
 void vudev_ring_error(struct vudev *u, unsigned q)
 {
     g_mutex_lock(&u->vdev.lock);
@@ -651,6 +793,7 @@ void vudev_bind(struct vudev *u, const struct vudev_env *env)
 void vudev_cleanup(struct vudev *u)
 {
     vhu_close(&u->conn);
+    vhk_close(&u->kern);
     if (u->pidfd >= 0) {
         close(u->pidfd);
         u->pidfd = -1;

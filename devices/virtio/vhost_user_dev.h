@@ -25,12 +25,13 @@
 
 #include <glib.h>
 
+#include "devices/backend/vhost_kernel.h"
 #include "devices/backend/vhost_user.h"
 #include "devices/virtio/virtio.h"
 
 #define VUDEV_FS_TAG_MAX 36 /* virtio_fs_config.tag, not NUL-terminated */
 
-enum vudev_kind { VUDEV_FS, VUDEV_BLK, VUDEV_NET };
+enum vudev_kind { VUDEV_FS, VUDEV_BLK, VUDEV_NET, VUDEV_VSOCK };
 
 /* What the VMM hands over once the device is plugged. */
 struct vudev_env {
@@ -48,7 +49,12 @@ struct vudev {
     struct virtio_dev vdev;
     struct virtio_dev_ops ops;
     enum vudev_kind kind;
-    struct vhu_conn conn;
+    struct vhu_conn conn; /* a vhost-user backend's connection, */
+    struct vhk_dev kern;  /* or the kernel's vhost device (kernel) */
+    bool kernel;
+    /* The queues the backend serves (vsock: rx and tx; the event
+     * queue stays with husk, which sends no events). */
+    unsigned backend_queues;
     char label[96]; /* "share 'src' (virtiofsd)": for messages */
     uint8_t config[VHU_MAX_CONFIG];
     struct vudev_env env;
@@ -123,6 +129,20 @@ bool vudev_init_net(struct vudev *u,
                     const struct guest_mem *gm,
                     struct irq_line *irq,
                     GError **errp);
+
+/*
+ * A virtio-vsock device (virtio v1.2 §5.10) served by the kernel's
+ * vhost-vsock on vhost_fd (an open /dev/vhost-vsock; ownership passes),
+ * for the guest CID cid (3 to 2^32 - 2).  Another VM holding cid is
+ * HUSK_EXIT_UNAVAILABLE with a message saying so.
+ */
+bool vudev_init_vsock(struct vudev *u,
+                      int vhost_fd,
+                      const char *label,
+                      uint64_t cid,
+                      const struct guest_mem *gm,
+                      struct irq_line *irq,
+                      GError **errp);
 
 /* The backend signalled queue q's error eventfd: a malformed ring; the
  * device asks for a reset (the backend stays).  I/O thread. */

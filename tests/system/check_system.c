@@ -50,7 +50,8 @@ static void run_scenarios(void)
                     *dur = NULL, *shares = NULL, *share_guest = NULL,
                     *qcow2 = NULL, *slirp_qemu = NULL, *exec_sh = NULL,
                     *exec_tar = NULL, *exec_init = NULL, *workdir = NULL,
-                    *exec_tree = NULL, *snap_sh = NULL, *snap_net = NULL;
+                    *exec_tree = NULL, *snap_sh = NULL, *snap_net = NULL,
+                    *vsock_tool = NULL;
     g_autofree char *err = NULL;
     int st;
 
@@ -123,6 +124,7 @@ static void run_scenarios(void)
         records = g_build_filename(bdir, "guest-images", "husk-records", NULL);
         fault = g_build_filename(bdir, "tests", "husk-fault", NULL);
         rr = g_build_filename(bdir, "guest-images", "husk-rr", NULL);
+        vsock_tool = g_build_filename(bdir, "guest-images", "husk-vsock", NULL);
         exec_init = g_build_filename(bdir, "husk-init", NULL);
     }
     vmlinuz = g_strdup_printf("%s/vmlinuz", gdir);
@@ -151,12 +153,13 @@ static void run_scenarios(void)
             "ln -s %s %s/root.img && cp %s %s/husk-bench && "
             "cp %s %s/ && cp %s %s/ && cp %s %s/ && cp %s %s/ && "
             "cp %s %s/ && cp %s %s/ && cp %s %s %s %s %s %s %s %s %s %s/ && "
-            "cd %s && export PATH=%s:/usr/sbin:$PATH && { %s; }",
+            "cp %s %s/ && cd %s && export PATH=%s:/usr/sbin:$PATH && { %s; }",
             bindir, husk, bindir, vmlinuz, dir, vmlinux, dir, initrd, dir, tiny,
             dir, check_tiny, dir, rootimg, dir, bench, dir, runstat, bindir,
             records, dir, fault, dir, rr, dir, dur, dir, exec_init, bindir,
             exec_tar, shares, share_guest, qcow2, slirp_qemu, exec_sh,
-            exec_tree, snap_sh, snap_net, dir, dir, bindir, scen);
+            exec_tree, snap_sh, snap_net, dir, vsock_tool, bindir, dir, bindir,
+            scen);
         char *argv[] = {"sh", "-c", cmd, NULL};
 
         printf("system: hardware KVM here, running the guests directly\n");
@@ -176,6 +179,7 @@ static void run_scenarios(void)
         g_autofree char *f12 = g_strdup_printf("%s:husk-records", records);
         g_autofree char *f13 = g_strdup_printf("%s:husk-fault", fault);
         g_autofree char *f14 = g_strdup_printf("%s:husk-rr", rr);
+        g_autofree char *f30 = g_strdup_printf("%s:bin/husk-vsock", vsock_tool);
         g_autofree char *f15 = g_strdup_printf("%s:durability.sh", dur);
         g_autofree char *f16 = g_strdup_printf("%s:shares.sh", shares);
         g_autofree char *f17 =
@@ -222,8 +226,8 @@ static void run_scenarios(void)
             f20,      "--file",    f21,          "--file",     f22,
             "--file", (char *)f23, "--file",     (char *)f24,  "--file",
             f25,      "--file",    f26,          "--file",     f27,
-            "--file", f28,         "--file",     f29,          "--timeout",
-            "3000",   NULL};
+            "--file", f28,         "--file",     f29,          "--file",
+            f30,      "--timeout", "3000",       NULL};
         unsigned n = 0;
 
         while (argv[n]) {
@@ -689,6 +693,70 @@ START_TEST(net_tap_vms_ping_each_other)
     g_autofree char *b = expect("net-tap", 0, "TAP-PING-OK-192.168.77.1");
 
     ck_assert_msg(strstr(b, "TAP-PING-OK-192.168.77.2"), "%s", tail(b));
+}
+END_TEST
+
+/* --vsock: 16 MiB each way byte-exact through the kernel's vhost-vsock,
+ * this side to the guest and the guest to this side (CID 2). */
+START_TEST(vsock_host_to_guest_echo)
+{
+    /* This side to the guest's echo; the guest's own way: below. */
+    g_autofree char *b = expect("vsock-echo", 0, "listening");
+    g_autofree char *host = value_of(output, "VSOCK-HOST-SHA");
+    g_autofree char *echoed = value_of(output, "VSOCK-ECHO-SHA");
+
+    ck_assert_msg(host && echoed, "no VSOCK-HOST-SHA or VSOCK-ECHO-SHA line");
+    ck_assert_uint_eq(strlen(host), 64);
+    ck_assert_str_eq(echoed, host);
+}
+END_TEST
+
+START_TEST(vsock_guest_to_host)
+{
+    g_autofree char *b = expect("vsock-to-host", 0, "G-BACK-SHA=");
+    g_autofree char *made = value_of(b, "G-SHA");
+    g_autofree char *back = value_of(b, "G-BACK-SHA");
+    g_autofree char *rc = value_of(output, "VSOCK-HOST-LISTENER-RC");
+
+    ck_assert_msg(made && back, "%s", tail(b));
+    ck_assert_uint_eq(strlen(made), 64);
+    ck_assert_str_eq(made, back);
+    ck_assert_msg(rc && !strcmp(rc, "0"), "this side's listener: %s",
+                  rc ? rc : "?");
+}
+END_TEST
+
+START_TEST(vsock_two_vms_and_a_taken_cid)
+{
+    g_autofree char *a = expect("vsock-a", 0, "VM-A");
+    g_autofree char *b = expect("vsock-b", 0, "VM-B");
+    g_autofree char *t = expect("vsock-taken", 69, "CID 5 is taken");
+    g_autofree char *ra = value_of(output, "VSOCK-A-REPLY");
+    g_autofree char *rb = value_of(output, "VSOCK-B-REPLY");
+
+    ck_assert_msg(!strstr(t, "HUSK-GUEST-READY"), "the third guest ran");
+    ck_assert_msg(ra && !strcmp(ra, "hello-a"), "A answered '%s'",
+                  ra ? ra : "");
+    ck_assert_msg(rb && !strcmp(rb, "hello-b"), "B answered '%s'",
+                  rb ? rb : "");
+}
+END_TEST
+
+START_TEST(vsock_survives_device_resets)
+{
+    g_autofree char *b = expect("vsock-reset", 0, "RESET-DONE");
+    g_autofree char *host = value_of(output, "VSOCK-HOST-SHA");
+    g_autofree char *after = value_of(output, "VSOCK-RESET-SHA");
+
+    ck_assert_msg(after && host && !strcmp(after, host),
+                  "after the resets: %s, sent %s", after ? after : "?",
+                  host ? host : "?");
+}
+END_TEST
+
+START_TEST(vsock_bad_cid_is_one_line)
+{
+    g_autofree char *b = expect("vsock-bad-cid", 64, "--vsock '2'");
 }
 END_TEST
 
@@ -1174,6 +1242,11 @@ int main(int argc, char **argv)
     tcase_add_test(tc, net_hostfwd_reaches_the_guest);
     tcase_add_test(tc, net_restrict_allows_only_forwarded_ports);
     tcase_add_test(tc, net_tap_vms_ping_each_other);
+    tcase_add_test(tc, vsock_host_to_guest_echo);
+    tcase_add_test(tc, vsock_guest_to_host);
+    tcase_add_test(tc, vsock_two_vms_and_a_taken_cid);
+    tcase_add_test(tc, vsock_survives_device_resets);
+    tcase_add_test(tc, vsock_bad_cid_is_one_line);
     tcase_add_test(tc, boot_timeline_of_linux);
     tcase_add_test(tc, bench_boot_runs);
     tcase_add_test(tc, hugepages_back_guest_ram);

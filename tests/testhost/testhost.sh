@@ -69,7 +69,9 @@ for app in $($run "$busybox" --list); do
     [ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 done
 # arm64's generic kernel has KVM built in; x86's needs kvm-amd.
-mods="drivers/net/tun.ko net/llc/llc.ko net/802/stp.ko net/bridge/bridge.ko"
+mods="drivers/net/tun.ko net/llc/llc.ko net/802/stp.ko net/bridge/bridge.ko
+    net/vmw_vsock/vsock.ko net/vmw_vsock/vmw_vsock_virtio_transport_common.ko
+    drivers/vhost/vhost_iotlb.ko drivers/vhost/vhost.ko drivers/vhost/vhost_vsock.ko"
 [ "$arch" = amd64 ] && mods="virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko
     arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko $mods"
 for m in $mods; do
@@ -157,8 +159,10 @@ for m in irqbypass ccp kvm kvm-amd; do
     [ -e /lib/modules/$m.ko ] || continue # arm64: KVM is built in
     insmod /lib/modules/$m.ko || echo "testhost: insmod $m failed"
 done
-# TAP devices and a bridge for the network tests.
-for m in tun llc stp bridge; do
+# TAP devices and a bridge for the network tests; vhost-vsock for
+# husk's --vsock.
+for m in tun llc stp bridge vsock vmw_vsock_virtio_transport_common \
+         vhost_iotlb vhost vhost_vsock; do
     insmod /lib/modules/$m.ko 2>/dev/null
 done
 mkdir -p /dev/net
