@@ -371,6 +371,11 @@ bool cli_parse_net(const char *arg,
                       : mtu >= 68 && mtu <= 65535);
             c->mtu = (uint16_t)mtu;
             c->user.mtu = mtu;
+        } else if (ok && c->kind == VM_NET_TAP && !strcmp(key, "vhost")) {
+            bool on;
+
+            ok = cli_parse_onoff(val, &on);
+            c->vhost = on ? VM_VHOST_ON : VM_VHOST_OFF;
         } else if (ok && c->kind == VM_NET_TAP && !c->tap_name &&
                    !strcmp(key, "fd")) {
             unsigned fd;
@@ -384,7 +389,7 @@ bool cli_parse_net(const char *arg,
                                        ? " (user takes hostfwd=, restrict=, "
                                          "ipv6=, mac=, mtu=)"
                                        : " (tap takes fd= or =NAME, mac=, "
-                                         "mtu=)");
+                                         "mtu=, vhost=)");
             goto fail;
         }
         if (!ok) {

@@ -32,6 +32,9 @@ struct vm_disk_config {
 };
 
 enum vm_net_kind { VM_NET_USER, VM_NET_TAP };
+/* tap's vhost=: the kernel's vhost-net serves the queues (auto: when
+ * /dev/vhost-net can be used, else husk's own path, said once). */
+enum vm_vhost { VM_VHOST_AUTO, VM_VHOST_ON, VM_VHOST_OFF };
 
 /* One --net option. */
 struct vm_net_config {
@@ -42,6 +45,7 @@ struct vm_net_config {
     int tap_fd;                /* a descriptor handed over (-1: none) */
     uint8_t mac[6];            /* given (mac=) or generated from spec */
     uint16_t mtu;              /* advised to the guest (0: not advised) */
+    enum vm_vhost vhost;       /* kind tap */
 };
 
 /* One --share option: a host directory served by virtiofsd. */

@@ -175,17 +175,30 @@ static int cmd_check(void)
                 "HUSK_QSD=PATH)\n");
         }
     }
-    /* The kernel's vhost devices (--vsock; vhost-net for TAP next). */
+    /* The kernel's vhost devices (--vsock; --net tap's data path). */
     {
-        int fd = open("/dev/vhost-vsock", O_RDWR | O_CLOEXEC);
+        static const struct {
+            const char *what, *path, *use, *module;
+        } vh[] = {
+            {"vsock:            ", "/dev/vhost-vsock", "--vsock CID",
+             "vhost_vsock"},
+            {"tap data path:    ", "/dev/vhost-net", "vhost-net for --net tap",
+             "vhost_net"},
+        };
 
-        if (fd >= 0) {
-            close(fd);
-            printf("vsock:            /dev/vhost-vsock (--vsock CID)\n");
-        } else {
-            printf("vsock:            unavailable: /dev/vhost-vsock: %s%s\n",
-                   g_strerror(errno),
-                   errno == ENOENT ? " (modprobe vhost_vsock)" : "");
+        for (unsigned i = 0; i < G_N_ELEMENTS(vh); i++) {
+            int fd = open(vh[i].path, O_RDWR | O_CLOEXEC);
+
+            if (fd >= 0) {
+                close(fd);
+                printf("%s%s (%s)\n", vh[i].what, vh[i].path, vh[i].use);
+            } else {
+                int e = errno;
+
+                printf("%sunavailable: %s: %s%s%s%s\n", vh[i].what, vh[i].path,
+                       g_strerror(e), e == ENOENT ? " (modprobe " : "",
+                       e == ENOENT ? vh[i].module : "", e == ENOENT ? ")" : "");
+            }
         }
     }
     if (sandbox_prepare(SANDBOX_ON, ~0u, &err)) {

@@ -138,14 +138,14 @@ static const unsigned long main_ioctls[] = {
 
 /* KVM_IRQFD: cutting off a vhost-user backend that floods interrupts
  * (an InterruptStatus read finds it out, vhost_user_dev.c). */
-/* vhost-vsock (--vsock): the driver's DRIVER_OK and reset are MMIO
- * writes, which vCPU threads handle: they hand the rings to the kernel
- * and take them back (vhost_kernel.c). */
+/* vhost-vsock (--vsock), vhost-net (TAP): the driver's DRIVER_OK and reset are
+ * MMIO writes, which vCPU threads handle: they hand the rings to the kernel and
+ * take them back (vhost_kernel.c). */
 #define VHOST_RING_IOCTLS                                                 \
     VHOST_SET_FEATURES, VHOST_SET_MEM_TABLE, VHOST_SET_VRING_NUM,         \
         VHOST_SET_VRING_BASE, VHOST_SET_VRING_ADDR, VHOST_SET_VRING_KICK, \
         VHOST_SET_VRING_CALL, VHOST_SET_VRING_ERR, VHOST_GET_VRING_BASE,  \
-        VHOST_VSOCK_SET_RUNNING
+        VHOST_VSOCK_SET_RUNNING, VHOST_NET_SET_BACKEND
 
 static const unsigned long vcpu_ioctls[] = {
     KVM_RUN,         KVM_IRQ_LINE, TUNSETOFFLOAD,     BLKDISCARD, BLKZEROOUT,

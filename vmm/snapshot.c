@@ -48,6 +48,12 @@ const char *snap_unsupported(const struct vm *vm)
     if (vm->cfg.exec_ports) {
         return "husk exec";
     }
+    for (unsigned i = 0; i < vm->cfg.nr_nets; i++) {
+        if (vm->cfg.nets[i].kind == VM_NET_TAP && vm->vnic[i]) {
+            /* Not tried yet: the rings are the kernel's. */
+            return "--net tap on vhost-net (vhost=off allows one)";
+        }
+    }
     if (vm->cfg.vsock_cid) {
         /* The connections live in the host kernel's vhost-vsock. */
         return "--vsock";

@@ -133,6 +133,9 @@ int vm_start_share(struct vm *vm, unsigned i, GError **errp);
 bool vm_create_share(struct vm *vm, unsigned i, int sock, GError **errp);
 bool vm_create_vu_disk(struct vm *vm, unsigned i, GError **errp);
 bool vm_create_vu_nic(struct vm *vm, unsigned i, GError **errp);
+/* --net tap, vhost: the kernel's vhost-net serves NIC i: 1 done, 0 not
+ * possible and not asked for (husk's own path then), -1 error. */
+int vm_create_vhost_nic(struct vm *vm, unsigned i, GError **errp);
 /* --vsock: the kernel's vhost-vsock serves the device's rings. */
 bool vm_create_vsock(struct vm *vm, GError **errp);
 

@@ -119,6 +119,16 @@ static bool create_nics(struct vm *vm, GError **errp)
             }
             continue;
         }
+        if (c->vhost != VM_VHOST_OFF) {
+            int r = vm_create_vhost_nic(vm, i, errp);
+
+            if (r < 0) {
+                return false;
+            }
+            if (r > 0) {
+                continue;
+            }
+        }
         be = net_tap_open(c->tap_name, c->tap_fd, vm->ctx, errp);
         if (!be) {
             /* The backend said what went wrong; the option is ours. */

@@ -20,6 +20,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "devices/backend/net_tap.h"
+
 #include "lib/error.h"
 #include "vmm/qsd.h"
 #include "vmm/user_net.h"
@@ -144,6 +146,68 @@ static bool plug(struct vm *vm,
     g_source_attach(src, vm->ctx);
     g_source_unref(src);
     return true;
+}
+
+int vm_create_vhost_nic(struct vm *vm, unsigned i, GError **errp)
+{
+    const struct vm_net_config *c = &vm->cfg.nets[i];
+    const char *path = "/dev/vhost-net";
+    g_autofree char *label =
+        g_strdup_printf("--net %s", c->spec ? c->spec : "tap");
+    static bool said;
+    struct vm_virtio *slot;
+    uint64_t offloads;
+    bool vnet_hdr;
+    int tap, fd = open(path, O_RDWR | O_CLOEXEC);
+
+    if (fd < 0) {
+        int e = errno;
+
+        if (c->vhost == VM_VHOST_ON) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                        "%s: vhost=on, but %s: %s%s", label, path,
+                        g_strerror(e),
+                        e == ENOENT ? " (modprobe vhost_net)" : "");
+            return -1;
+        }
+        if (!said) {
+            said = true;
+            g_printerr("husk: %s: %s: %s; husk serves the TAP NIC itself\n",
+                       label, path, g_strerror(e));
+        }
+        return 0;
+    }
+    tap = net_tap_open_fd(c->tap_name, c->tap_fd, &vnet_hdr, &offloads, errp);
+    if (tap < 0) {
+        g_prefix_error(errp, "%s: ", label);
+        close(fd);
+        return -1;
+    }
+    if (!vnet_hdr) {
+        /* A handed-over TAP opened without IFF_VNET_HDR: vhost-net
+         * needs the header; husk's own path can do without. */
+        close(fd);
+        if (c->vhost == VM_VHOST_ON) {
+            g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                        "%s: vhost=on needs a TAP device with a virtio-net "
+                        "header (IFF_VNET_HDR)",
+                        label);
+            return -1;
+        }
+        return 0; /* its descriptor stays open, for net_tap_open */
+    }
+    slot = vm_virtio_slot(vm, errp);
+    if (!slot) {
+        close(fd);
+        close(tap);
+        return -1;
+    }
+    vm->vnic[i] = g_new0(struct vudev, 1);
+    if (!vudev_init_vhost_net(vm->vnic[i], fd, tap, label, c->mac, c->mtu,
+                              offloads, &vm->gm, &slot->irq, errp)) {
+        return -1;
+    }
+    return plug(vm, slot, vm->vnic[i], errp) ? 1 : -1;
 }
 
 bool vm_create_vsock(struct vm *vm, GError **errp)

@@ -50,18 +50,15 @@ static unsigned tun_flags(uint64_t f)
     return t;
 }
 
-static void tap_set_offloads(int fd, uint64_t features)
+void net_tap_set_offloads(int fd, uint64_t features)
 {
     if (ioctl(fd, TUNSETOFFLOAD, tun_flags(features)) < 0) {
         g_debug("tap: TUNSETOFFLOAD: %s", g_strerror(errno));
     }
 }
 
-/* Sets the error (exit 69) and closes fd if it is ours (>= 0). */
-static G_GNUC_PRINTF(3, 4) struct net_backend *fail(int fd,
-                                                    GError **errp,
-                                                    const char *fmt,
-                                                    ...)
+/* Sets the error (exit 69) and closes fd if it is ours (>= 0); -1. */
+static G_GNUC_PRINTF(3, 4) int fail(int fd, GError **errp, const char *fmt, ...)
 {
     va_list ap;
 
@@ -72,13 +69,14 @@ static G_GNUC_PRINTF(3, 4) struct net_backend *fail(int fd,
     if (fd >= 0) {
         close(fd);
     }
-    return NULL;
+    return -1;
 }
 
-struct net_backend *net_tap_open(const char *name,
-                                 int fd,
-                                 GMainContext *ctx,
-                                 GError **errp)
+int net_tap_open_fd(const char *name,
+                    int fd,
+                    bool *vnet_hdr_out,
+                    uint64_t *offloads_out,
+                    GError **errp)
 {
     struct ifreq ifr;
     int hdr = NET_HDR_LEN;
@@ -141,6 +139,23 @@ struct net_backend *net_tap_open(const char *name,
         }
         ioctl(fd, TUNSETOFFLOAD, 0);
     }
+    *vnet_hdr_out = vnet_hdr;
+    *offloads_out = offloads;
+    return fd;
+}
+
+struct net_backend *net_tap_open(const char *name,
+                                 int fd,
+                                 GMainContext *ctx,
+                                 GError **errp)
+{
+    bool vnet_hdr;
+    uint64_t offloads;
+
+    fd = net_tap_open_fd(name, fd, &vnet_hdr, &offloads, errp);
+    if (fd < 0) {
+        return NULL;
+    }
     return net_fd_new(fd, vnet_hdr, offloads,
-                      vnet_hdr ? tap_set_offloads : NULL, "tap", ctx);
+                      vnet_hdr ? net_tap_set_offloads : NULL, "tap", ctx);
 }

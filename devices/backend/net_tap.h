@@ -8,6 +8,8 @@
 #define HUSK_NET_TAP_H
 
 #include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "devices/backend/net_backend.h"
 
@@ -21,5 +23,19 @@ struct net_backend *net_tap_open(const char *name,
                                  int fd,
                                  GMainContext *ctx,
                                  GError **errp);
+
+/* The same TAP device opened and set up (IFF_VNET_HDR with a 12-byte
+ * header when it can), as a descriptor, for the kernel's vhost-net to
+ * serve: *vnet_hdr, and the VIRTIO_NET_F_* offloads it can carry.  -1
+ * with the same errors. */
+int net_tap_open_fd(const char *name,
+                    int fd,
+                    bool *vnet_hdr,
+                    uint64_t *offloads,
+                    GError **errp);
+
+/* TUNSETOFFLOAD for the GUEST_* offloads among features (what the guest
+ * accepted to receive). */
+void net_tap_set_offloads(int fd, uint64_t features);
 
 #endif

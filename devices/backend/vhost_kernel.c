@@ -129,6 +129,15 @@ int vhk_get_vring_base(struct vhk_dev *k, unsigned q, uint32_t *base)
     return 0;
 }
 
+int vhk_net_set_backend(struct vhk_dev *k, unsigned q, int fd)
+{
+    struct vhost_vring_file f = {.index = q, .fd = fd};
+
+    return ioctl(k->fd, VHOST_NET_SET_BACKEND, &f) < 0
+               ? fail(k, "VHOST_NET_SET_BACKEND")
+               : 0;
+}
+
 int vhk_vsock_set_cid(struct vhk_dev *k, uint64_t cid)
 {
     return ioctl(k->fd, VHOST_VSOCK_SET_GUEST_CID, &cid) < 0

@@ -5,7 +5,8 @@
  * steps as vhost-user (vhost_user.h), as ioctls: SET_OWNER, GET/SET_
  * FEATURES, SET_MEM_TABLE (guest-physical to husk's addresses),
  * SET_VRING_NUM/BASE/ADDR/KICK/CALL/ERR, GET_VRING_BASE at stop, and
- * the device's own switch (vhost-vsock's SET_RUNNING).
+ * the device's own switch (vhost-vsock's SET_RUNNING, vhost-net's
+ * SET_BACKEND per ring).
  *
  * The kernel is not a hostile peer like a backend process, but its
  * answers are still checked (an error is the device's failure, with the
@@ -47,6 +48,9 @@ int vhk_set_vring_fd(struct vhk_dev *k,
                      unsigned q,
                      int fd);
 int vhk_get_vring_base(struct vhk_dev *k, unsigned q, uint32_t *base);
+
+/* vhost-net: ring q served from TAP descriptor fd (-1: stopped). */
+int vhk_net_set_backend(struct vhk_dev *k, unsigned q, int fd);
 
 /* vhost-vsock: the guest's CID (-EADDRINUSE: another VM has it), and
  * the device running or stopped. */

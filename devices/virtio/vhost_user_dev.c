@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "devices/backend/net_tap.h"
 #include "lib/error.h"
 #include "lib/iov.h"
 #include "lib/log.h"
@@ -225,13 +226,27 @@ static int be_get_vring_base(struct vudev *u, unsigned q, uint32_t *base)
                                   : vhu_get_vring_base(&u->conn, q, base));
 }
 
-/* The device's own on/off beyond its rings (vhost-vsock's SET_RUNNING). */
+/* The device's own on/off beyond its rings: vhost-vsock's SET_RUNNING,
+ * vhost-net's TAP behind each started ring (with the receive offloads
+ * the guest accepted programmed first). */
 static int be_run(struct vudev *u, bool on)
 {
+    int r = 0;
+
     if (u->kernel && u->kind == VUDEV_VSOCK) {
         return be_result(u, vhk_vsock_set_running(&u->kern, on));
     }
-    return 0;
+    if (u->kernel && u->kind == VUDEV_NET) {
+        if (on) {
+            net_tap_set_offloads(u->tap_fd, u->vdev.guest_features);
+        }
+        for (unsigned q = 0; q < u->backend_queues && !r; q++) {
+            if (u->started[q]) {
+                r = vhk_net_set_backend(&u->kern, q, on ? u->tap_fd : -1);
+            }
+        }
+    }
+    return be_result(u, r);
 }
 
 static int start_queue(struct vudev *u, unsigned q)
@@ -510,6 +525,7 @@ static void begin(struct vudev *u, enum vudev_kind kind, const char *label)
     memset(u, 0, sizeof(*u));
     u->conn.fd = -1;
     u->kern.fd = -1;
+    u->tap_fd = -1;
     u->pidfd = -1;
     u->kind = kind;
     g_strlcpy(u->label, label, sizeof(u->label));
@@ -596,6 +612,8 @@ bool vudev_init_fs(struct vudev *u,
     return true;
 }
 
+static void net_begin(struct vudev *u, const uint8_t mac[6], uint16_t mtu);
+
 bool vudev_init_net(struct vudev *u,
                     int sock,
                     const char *label,
@@ -605,9 +623,60 @@ bool vudev_init_net(struct vudev *u,
                     struct irq_line *irq,
                     GError **errp)
 {
+    begin(u, VUDEV_NET, label);
+    net_begin(u, mac, mtu);
+    if (!negotiate(u, sock, u->ops.num_queues, errp)) {
+        return false;
+    }
+    finish(u, gm, irq,
+           ((u->conn.features & (transport_mask() | VNET_PASS_BITS)) |
+            VNET_OWN_BITS) &
+               ~(mtu ? 0 : 1ULL << VIRTIO_NET_F_MTU));
+    return true;
+}
+
+bool vudev_init_vhost_net(struct vudev *u,
+                          int vhost_fd,
+                          int tap_fd,
+                          const char *label,
+                          const uint8_t mac[6],
+                          uint16_t mtu,
+                          uint64_t tap_offloads,
+                          const struct guest_mem *gm,
+                          struct irq_line *irq,
+                          GError **errp)
+{
+    begin(u, VUDEV_NET, label);
+    u->kernel = true;
+    u->tap_fd = tap_fd;
+    net_begin(u, mac, mtu);
+    if (vhk_open(&u->kern, vhost_fd)) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE, "%s: vhost-net %s",
+                    label, u->kern.why);
+        return false;
+    }
+    if (!(u->kern.features & (1ULL << VIRTIO_F_VERSION_1))) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: this kernel's vhost-net offers no VERSION_1", label);
+        return false;
+    }
+    /* The ring features are the kernel's; the offloads the TAP's (the
+     * header passes through vhost-net untouched); MAC, status and MTU
+     * husk's config space. */
+    finish(u, gm, irq,
+           (u->kern.features &
+            (transport_mask() | (1ULL << VIRTIO_NET_F_MRG_RXBUF))) |
+               tap_offloads | VNET_OWN_BITS |
+               (mtu ? 1ULL << VIRTIO_NET_F_MTU : 0));
+    return true;
+}
+
+/* What both kinds of virtio-net start with: the transport and husk's
+ * config space (mac, link up, one queue pair, the MTU). */
+static void net_begin(struct vudev *u, const uint8_t mac[6], uint16_t mtu)
+{
     struct virtio_net_config c;
 
-    begin(u, VUDEV_NET, label);
     u->ops = (struct virtio_dev_ops){
         .name = "virtio-net",
         .device_id = VIRTIO_ID_NET,
@@ -628,14 +697,6 @@ bool vudev_init_net(struct vudev *u,
     c.max_virtqueue_pairs = 1;
     c.mtu = mtu;
     memcpy(u->config, &c, 12);
-    if (!negotiate(u, sock, u->ops.num_queues, errp)) {
-        return false;
-    }
-    finish(u, gm, irq,
-           ((u->conn.features & (transport_mask() | VNET_PASS_BITS)) |
-            VNET_OWN_BITS) &
-               ~(mtu ? 0 : 1ULL << VIRTIO_NET_F_MTU));
-    return true;
 }
 
 bool vudev_init_vsock(struct vudev *u,
@@ -794,6 +855,10 @@ void vudev_cleanup(struct vudev *u)
 {
     vhu_close(&u->conn);
     vhk_close(&u->kern);
+    if (u->tap_fd >= 0) {
+        close(u->tap_fd);
+        u->tap_fd = -1;
+    }
     if (u->pidfd >= 0) {
         close(u->pidfd);
         u->pidfd = -1;

@@ -52,6 +52,7 @@ struct vudev {
     struct vhu_conn conn; /* a vhost-user backend's connection, */
     struct vhk_dev kern;  /* or the kernel's vhost device (kernel) */
     bool kernel;
+    int tap_fd; /* vhost-net: the TAP device it serves, else -1 */
     /* The queues the backend serves (vsock: rx and tx; the event
      * queue stays with husk, which sends no events). */
     unsigned backend_queues;
@@ -129,6 +130,23 @@ bool vudev_init_net(struct vudev *u,
                     const struct guest_mem *gm,
                     struct irq_line *irq,
                     GError **errp);
+
+/*
+ * A virtio-net device served by the kernel's vhost-net on vhost_fd (an
+ * open /dev/vhost-net) from tap_fd (net_tap_open_fd's, with a 12-byte
+ * header; both pass to the device): the offloads the TAP carries are
+ * offered, what the guest accepts to receive is programmed at DRIVER_OK.
+ */
+bool vudev_init_vhost_net(struct vudev *u,
+                          int vhost_fd,
+                          int tap_fd,
+                          const char *label,
+                          const uint8_t mac[6],
+                          uint16_t mtu,
+                          uint64_t tap_offloads,
+                          const struct guest_mem *gm,
+                          struct irq_line *irq,
+                          GError **errp);
 
 /*
  * A virtio-vsock device (virtio v1.2 §5.10) served by the kernel's

@@ -85,22 +85,34 @@ brctl addbr br0 && ip link set br0 up
 for t in tap0 tap1; do
     tunctl -t $t >/dev/null && brctl addif br0 $t && ip link set $t up
 done
-tapvm() { # TAP IP PEER
+tapvm() { # TAP IP PEER NETOPT: ping the peer; .1 serves 8 MiB, .2 fetches it
     timeout 240 husk run --kernel vmlinuz --initrd initramfs.cpio.gz --timeout 200 \
-        --net tap=$1 --cmdline "$CMD husk.net=off husk.run=\"ip addr add $2/24 dev eth0; ip link set eth0 up; i=0; until ping -c 1 -W 1 $3 >/dev/null 2>&1; do i=\$((i+1)); [ \$i -lt 60 ] || exit 1; done; ping -c 3 $3 | grep -q ' 0% packet loss' && echo TAP-PING-OK-$2; sleep 10\"" \
+        --net tap=$1$4 --cmdline "$CMD husk.net=off husk.run=\"ip addr add $2/24 dev eth0; ip link set eth0 up; i=0; until ping -c 1 -W 1 $3 >/dev/null 2>&1; do i=\$((i+1)); [ \$i -lt 60 ] || exit 1; done; ping -c 3 $3 | grep -q ' 0% packet loss' && echo TAP-PING-OK-$2; if [ $2 = 192.168.77.1 ]; then mkdir -p /www; dd if=/dev/zero of=/www/f bs=1M count=8 2>/dev/null; httpd -p 80 -h /www; sleep 25; else sleep 3; echo TAP-XFER-SHA=\$(wget -q -O - http://$3/f | sha256sum | cut -d' ' -f1); fi; sleep 2\"" \
         </dev/null 2>&1
 }
-echo "=== BEGIN net-tap"
-tapvm tap0 192.168.77.1 192.168.77.2 > /tmp/tap0.log &
-p0=$!
-tapvm tap1 192.168.77.2 192.168.77.1 > /tmp/tap1.log &
-p1=$!
-wait $p0
-r0=$?
-wait $p1
-r1=$?
-cat /tmp/tap0.log /tmp/tap1.log
-echo "=== END net-tap rc=$((r0 + r1))"
+# tap_pair NAME NETOPT: the two VMs at once; how many husk processes
+# hold /dev/vhost-net while they run (vhost-net serving their queues).
+tap_pair() {
+    echo "=== BEGIN $1"
+    tapvm tap0 192.168.77.1 192.168.77.2 "$2" > /tmp/tap0.log &
+    p0=$!
+    tapvm tap1 192.168.77.2 192.168.77.1 "$2" > /tmp/tap1.log &
+    p1=$!
+    sleep 5
+    n=0
+    for p in $(pidof husk); do
+        n=$((n + $(ls -l /proc/$p/fd 2>/dev/null | grep -c vhost-net)))
+    done
+    echo "VHOST-NET-FDS=$n"
+    wait $p0
+    r0=$?
+    wait $p1
+    r1=$?
+    cat /tmp/tap0.log /tmp/tap1.log
+    echo "=== END $1 rc=$((r0 + r1))"
+}
+tap_pair net-tap ""
+tap_pair net-tap-novhost ",vhost=off"
 
 # Durability: a guest writes numbered 4 KiB records to /dev/vda,
 # each followed by fdatasync (a virtio-blk FLUSH), printing "ACK i" when

@@ -71,7 +71,8 @@ done
 # arm64's generic kernel has KVM built in; x86's needs kvm-amd.
 mods="drivers/net/tun.ko net/llc/llc.ko net/802/stp.ko net/bridge/bridge.ko
     net/vmw_vsock/vsock.ko net/vmw_vsock/vmw_vsock_virtio_transport_common.ko
-    drivers/vhost/vhost_iotlb.ko drivers/vhost/vhost.ko drivers/vhost/vhost_vsock.ko"
+    drivers/vhost/vhost_iotlb.ko drivers/vhost/vhost.ko drivers/vhost/vhost_vsock.ko
+    drivers/net/tap.ko drivers/vhost/vhost_net.ko"
 [ "$arch" = amd64 ] && mods="virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko
     arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko $mods"
 for m in $mods; do
@@ -138,6 +139,7 @@ echo "$files" | while IFS= read -r spec; do
     fi
 done
 cp "$scenario" "$root/scenario.sh"
+[ "$arch" = amd64 ] && : > "$root/etc/heartbeat"
 # Scenario files source their framing from beside themselves.
 if [ -f "$(dirname "$scenario")/scenario-lib.sh" ]; then
     cp "$(dirname "$scenario")/scenario-lib.sh" "$root/scenario-lib.sh"
@@ -160,14 +162,18 @@ for m in irqbypass ccp kvm kvm-amd; do
     insmod /lib/modules/$m.ko || echo "testhost: insmod $m failed"
 done
 # TAP devices and a bridge for the network tests; vhost-vsock for
-# husk's --vsock.
+# husk's --vsock, vhost-net for its TAP NICs.
 for m in tun llc stp bridge vsock vmw_vsock_virtio_transport_common \
-         vhost_iotlb vhost vhost_vsock; do
+         vhost_iotlb vhost vhost_vsock tap vhost_net; do
     insmod /lib/modules/$m.ko 2>/dev/null
 done
 mkdir -p /dev/net
 [ -e /dev/net/tun ] || mknod /dev/net/tun c 10 200
 echo "TESTHOST-THP: $(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"
+# The heartbeat testhost.sh's stall watchdog reads (x86: the second port).
+if [ -e /etc/heartbeat ]; then
+    (while :; do cut -d' ' -f1 /proc/uptime > /dev/ttyS1; sleep 20; done) 2>/dev/null &
+fi
 if [ -e /dev/kvm ]; then
     echo "TESTHOST-READY: nested KVM available"
     cd /husk
@@ -187,9 +193,13 @@ chmod 755 "$root/init"
 monitor=${TESTHOST_MONITOR:+-monitor unix:$TESTHOST_MONITOR,server,nowait}
 # Stall watchdog: the nested host (KVM on QEMU's emulated SVM) has been
 # seen to wedge with both CPUs spinning and its clock stopped, so no
-# timeout inside it fires.  If the console stays silent for $stall
-# seconds, kill it: the caller sees 125 and "stalled" instead of waiting
-# for the overall timeout.
+# timeout inside it fires.  Its init writes a heartbeat every 20 s to a
+# second serial port (x86: ttyS1, into $tmp/alive), which a scenario's
+# output never shares: a scenario that is only slow and quiet (a UART
+# flood) keeps it beating.  If neither the console nor the heartbeat moves
+# for $stall seconds, the host is wedged: it is killed, and the caller
+# sees 125 and "stalled" instead of waiting for the overall timeout.
+# (arm64's virt machine has one UART: there the console alone counts.)
 stall=${TESTHOST_STALL:-300}
 # TESTHOST_THP=never|madvise|always: the test host's transparent huge page
 # mode (its kernel's transparent_hugepage=).  never by default: with
@@ -206,7 +216,7 @@ esac
     last=-1
     idle=0
     while sleep 10; do
-        size=$(wc -c < "$tmp/out" 2>/dev/null || echo 0)
+        size=$(cat "$tmp/out" "$tmp/alive" 2>/dev/null | wc -c)
         if [ "$size" = "$last" ]; then
             idle=$((idle + 10))
         else
@@ -232,8 +242,11 @@ else
     console=ttyAMA0
 fi
 # shellcheck disable=SC2086
+heartbeat=
+[ "$arch" = amd64 ] && heartbeat="-serial file:$tmp/alive"
+# shellcheck disable=SC2086
 timeout --kill-after=10 "$timeout" $qemu $monitor $machine -m "$mem" -smp "$smp" \
-    -nographic -no-reboot -nodefaults -serial stdio \
+    -nographic -no-reboot -nodefaults -serial stdio $heartbeat \
     -kernel "$kdir/vmlinuz" -initrd "$tmp/host.cpio" \
     -append "console=$console panic=-1 quiet transparent_hugepage=$thp" 2>"$tmp/qemu.err" | tee "$tmp/out" \
     | grep -v '^TESTHOST-RESULT' || true
