@@ -6,6 +6,10 @@
  *   husk-vsock listen PORT        one connection, then the same relay
  *   husk-vsock listen PORT echo   one connection, everything sent back
  *   husk-vsock listen PORT echo N N connections, one after another
+ *   husk-vsock rr CID PORT N      N 1-byte round trips to an echo peer:
+ *                                 prints rr_us=MEAN (tests/bench/vsock.sh)
+ *   husk-vsock bulk CID PORT MIB  MIB MiB to an echo peer and back:
+ *                                 prints mb_per_s=RATE (both ways' bytes)
  * "listening" on stderr once the socket listens, so a script can wait.
  * Exit status 0 once the peer closed, 1 on an error (said on stderr).
  * On the host, socat VSOCK-CONNECT:CID:PORT - does the same as connect.
@@ -19,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/vm_sockets.h>
 
@@ -112,6 +117,69 @@ static int echo(int s)
     }
 }
 
+static double now_s(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* 1-byte round trips: the peer echoes each at once. */
+static int round_trips(int s, unsigned long n)
+{
+    double t0 = now_s();
+    char c = 'x';
+
+    for (unsigned long i = 0; i < n; i++) {
+        if (write(s, &c, 1) != 1 || read(s, &c, 1) != 1) {
+            return die("round trip");
+        }
+    }
+    printf("rr_us=%.1f\n", (now_s() - t0) * 1e6 / (double)(n ? n : 1));
+    return 0;
+}
+
+/* mib MiB out while the echo comes back, both counted in the rate. */
+static int bulk(int s, unsigned long mib)
+{
+    unsigned long long left = (unsigned long long)mib << 20, back = 0;
+    unsigned long long want = left;
+    struct pollfd p = {s, POLLIN | POLLOUT, 0};
+    double t0 = now_s();
+
+    memset(buf, 'b', sizeof(buf));
+    while (back < want) {
+        p.events = POLLIN | (left ? POLLOUT : 0);
+        if (poll(&p, 1, -1) < 0) {
+            return die("poll");
+        }
+        if ((p.revents & POLLOUT) && left) {
+            size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+            ssize_t w = write(s, buf, n);
+
+            if (w < 0) {
+                return die("send");
+            }
+            left -= (unsigned long long)w;
+            if (!left) {
+                shutdown(s, SHUT_WR);
+            }
+        }
+        if (p.revents & (POLLIN | POLLHUP)) {
+            static char in[CHUNK];
+            ssize_t r = read(s, in, sizeof(in));
+
+            if (r <= 0) {
+                return r < 0 ? die("read") : (errno = EPIPE, die("echo"));
+            }
+            back += (unsigned long long)r;
+        }
+    }
+    printf("mb_per_s=%.1f\n", 2.0 * (double)want / 1e6 / (now_s() - t0));
+    return 0;
+}
+
 static int number(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
@@ -127,6 +195,21 @@ int main(int argc, char **argv)
     unsigned long cid, port, count = 1;
     int s;
 
+    if (argc == 5 && (!strcmp(argv[1], "rr") || !strcmp(argv[1], "bulk")) &&
+        !number(argv[2], 0xffffffffUL, &cid) &&
+        !number(argv[3], 0xffffffffUL, &port) &&
+        !number(argv[4], 1000000000UL, &count)) {
+        a.svm_cid = (unsigned)cid;
+        a.svm_port = (unsigned)port;
+        s = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (s < 0) {
+            return die("socket");
+        }
+        if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+            return die("connect");
+        }
+        return argv[1][0] == 'r' ? round_trips(s, count) : bulk(s, count);
+    }
     if (argc == 4 && !strcmp(argv[1], "connect") &&
         !number(argv[2], 0xffffffffUL, &cid) &&
         !number(argv[3], 0xffffffffUL, &port)) {
@@ -174,6 +257,7 @@ int main(int argc, char **argv)
         return 0;
     }
     fprintf(stderr,
-            "usage: husk-vsock connect CID PORT | listen PORT [echo [N]]\n");
+            "usage: husk-vsock connect CID PORT | listen PORT [echo [N]] |\n"
+            "       rr CID PORT N | bulk CID PORT MIB\n");
     return 2;
 }

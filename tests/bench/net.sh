@@ -2,8 +2,9 @@
 # net.sh [RUNS]: virtio-net throughput and latency, husk vs QEMU microvm,
 # side by side in one run, same kernel, initramfs, memory (512M), 1 vCPU.
 # Two back ends each: user-mode networking (husk --net user, QEMU -netdev
-# user: the same libslirp) and a TAP device on a bridge (husk --net tap,
-# QEMU -netdev tap without vhost).  husk's user-mode link runs with its
+# user: the same libslirp) and a TAP device on a bridge, four ways: husk
+# on vhost-net (its default where /dev/vhost-net works) and with
+# vhost=off (its own frame path), QEMU with vhost=on and without.  husk's user-mode link runs with its
 # default MTU (32768) and again with mtu=1500, QEMU's, to show how much
 # of the difference is the MTU.  Per run (husk-netbench in the guest):
 #   H2G  host to guest: the guest downloads 64 MiB from a busybox httpd on
@@ -92,15 +93,20 @@ while [ \$i -lt $runs ]; do
     one qemu-user http://127.0.0.1:8080/big 127.0.0.1 8081 \
         \$QEMU -netdev user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8081-:81 \
         -device virtio-net-device,netdev=n0 -append "\$USERCMD"
+    one husk-tap-vhost http://192.168.77.1/big 192.168.77.1 81 \
+        \$HUSK --net tap=tap0,vhost=on --cmdline "\$TAPCMD"
     one husk-tap http://192.168.77.1/big 192.168.77.1 81 \
-        \$HUSK --net tap=tap0 --cmdline "\$TAPCMD"
+        \$HUSK --net tap=tap0,vhost=off --cmdline "\$TAPCMD"
+    one qemu-tap-vhost http://192.168.77.1/big 192.168.77.1 81 \
+        \$QEMU -netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=on \
+        -device virtio-net-device,netdev=n0 -append "\$TAPCMD"
     one qemu-tap http://192.168.77.1/big 192.168.77.1 81 \
         \$QEMU -netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
         -device virtio-net-device,netdev=n0 -append "\$TAPCMD"
     i=\$((i + 1))
 done
 echo "--- medians (H2G, G2H: MB/s, higher is better; RTT: ms, lower is better)"
-for sys in husk-user husk-user1500 ${before:+husk-before-user} qemu-user husk-tap qemu-tap; do
+for sys in husk-user husk-user1500 ${before:+husk-before-user} qemu-user husk-tap-vhost husk-tap qemu-tap-vhost qemu-tap; do
     line="\$sys"
     for k in H2G G2H RTT; do
         m=\$(grep "^\$sys " \$out | tr ' ' '\n' | sed -n "s/^\$k=//p" | grep -v fail | sort -n | awk '{a[NR]=\$1} END {if (NR == 0) print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
