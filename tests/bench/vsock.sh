@@ -27,8 +27,8 @@ one() {
     shift 2
     "\$@" </dev/null > /tmp/vm.out 2>/tmp/vm.err &
     pid=\$!
-    i=0
-    until grep -q listening /tmp/vm.out || [ \$i -ge 900 ]; do sleep 0.2; i=\$((i + 1)); done
+    w=0
+    until grep -q listening /tmp/vm.out || [ \$w -ge 900 ]; do sleep 0.2; w=\$((w + 1)); done
     m=\$(husk-vsock bulk \$cid 1234 64 | sed -n 's/^mb_per_s=//p')
     r=\$(husk-vsock rr \$cid 1234 2000 | sed -n 's/^rr_us=//p')
     wait \$pid
