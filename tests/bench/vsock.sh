@@ -32,7 +32,10 @@ one() {
     m=\$(husk-vsock bulk \$cid 1234 64 | sed -n 's/^mb_per_s=//p')
     r=\$(husk-vsock rr \$cid 1234 2000 | sed -n 's/^rr_us=//p')
     wait \$pid
-    echo "\$name MBPS=\${m:-fail} RR=\${r:-fail}" | tee -a \$out
+    st=\$?
+    echo "\$name MBPS=\${m:-fail} RR=\${r:-fail} status=\$st" | tee -a \$out
+    # A failed run's diagnostics (stderr: never parsed, shown).
+    [ -n "\$m" ] || { tail -5 /tmp/vm.err; tail -3 /tmp/vm.out; } >&2
 }
 i=0
 while [ \$i -lt $runs ]; do
