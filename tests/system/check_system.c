@@ -23,8 +23,9 @@
 static const char *srcdir, *husk, *tiny, *check_tiny;
 /* The scenario files (in tests/system), each run in a test host of its
  * own: a test host that wedges costs a rerun of one part, not of all. */
-static const char *const all_parts[] = {"scenarios.sh", "scenarios-backends.sh",
-                                        "scenarios-net.sh", NULL};
+static const char *const all_parts[] = {
+    "scenarios.sh",     "scenarios-backends.sh", "scenarios-exec.sh",
+    "scenarios-net.sh", "scenarios-load.sh",     NULL};
 static const char *const cold_parts[] = {"cold-scenario.sh", NULL};
 static const char *const *parts = all_parts;
 static char *exec_release; /* the cloud kernel's, what uname -r says */

@@ -1,5 +1,5 @@
-# scenarios-backends.sh: the system suite's scenarios, part 2 of 3: the
-# vhost-user backends husk starts, husk exec and snapshots (see
+# scenarios-backends.sh: the system suite's scenarios, part 2 of 5: the
+# vhost-user backends husk starts (virtiofsd, qemu-storage-daemon) (see
 # scenarios.sh for the directory they run in; each part boots a test host
 # of its own, so a test host that wedges costs one part's rerun).
 
@@ -12,7 +12,3 @@ CMD="console=ttyS0 quiet"
 . ./shares.sh
 # qcow2 disks (qemu-storage-daemon): qcow2.sh.
 . ./qcow2.sh
-# husk exec: exec.sh.
-. ./exec.sh
-# Snapshots and the control socket: snapshot.sh.
-. ./snapshot.sh

@@ -1,7 +1,8 @@
-# scenarios.sh: the system suite's guest scenarios, part 1 of 3 (boots,
-# memory, exit statuses, timeline, bench, disks; then
-# scenarios-backends.sh: shares, qcow2, husk exec, snapshots; then
-# scenarios-net.sh: console, networks, durability, load), run by sh inside the
+# scenarios.sh: the system suite's guest scenarios, part 1 of 5 (boots,
+# memory, exit statuses, timeline, bench, disks; then scenarios-backends.sh:
+# shares, qcow2; scenarios-exec.sh: husk exec, snapshots; scenarios-net.sh:
+# consoles, networks, vsock; scenarios-load.sh: durability, disk errors,
+# load), each in a test host of its own, run by sh inside the
 # test host (or directly on a host with hardware KVM) from a directory
 # holding husk (in PATH), vmlinuz, vmlinux, initramfs.cpio.gz, tiny.elf and
 # check_tiny.  Each scenario's console output is framed by
