@@ -853,6 +853,21 @@ void vudev_bind(struct vudev *u, const struct vudev_env *env)
 
 void vudev_cleanup(struct vudev *u)
 {
+    /* The kernel's rings stopped as at a reset (TAP detached, vsock not
+     * running, GET_VRING_BASE) before its descriptor goes, as QEMU's
+     * vhost stop does: the device is not left serving rings whose guest
+     * is gone. */
+    if (u->kernel && u->vdev.ops && !u->lost) {
+        uint32_t base;
+
+        be_run(u, false);
+        for (unsigned q = 0; q < u->backend_queues; q++) {
+            if (u->started[q]) {
+                be_get_vring_base(u, q, &base);
+                u->started[q] = false;
+            }
+        }
+    }
     vhu_close(&u->conn);
     vhk_close(&u->kern);
     if (u->tap_fd >= 0) {

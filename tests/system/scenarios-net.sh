@@ -91,7 +91,8 @@ tapvm() { # TAP IP PEER NETOPT: ping the peer; .1 serves 8 MiB, .2 fetches it
         </dev/null 2>&1
 }
 # tap_pair NAME NETOPT: the two VMs at once; how many husk processes
-# hold /dev/vhost-net while they run (vhost-net serving their queues).
+# hold /dev/vhost-net while they run (vhost-net serving their queues:
+# none in this test host, which has no vhost_net loaded).
 tap_pair() {
     echo "=== BEGIN $1"
     tapvm tap0 192.168.77.1 192.168.77.2 "$2" > /tmp/tap0.log &
@@ -111,8 +112,13 @@ tap_pair() {
     cat /tmp/tap0.log /tmp/tap1.log
     echo "=== END $1 rc=$((r0 + r1))"
 }
+# One pair only: a second pair of TAP VMs in the same test host wedged it
+# (heartbeat stopped) in 3 of 5 runs here, with or without vhost-net.
 tap_pair net-tap ""
-tap_pair net-tap-novhost ",vhost=off"
+# No vhost-net in this test host: vhost=on asked for is an error before
+# the guest, with the fix.
+scenario vhost-on-refused husk run --kernel vmlinuz --initrd initramfs.cpio.gz \
+    --timeout 60 --net tap=tap0,vhost=on
 
 # ---- virtio-vsock (--vsock CID, the kernel's vhost-vsock) -------------------
 # vsock_vm NAME CID GUEST-COMMAND: a VM in the background whose command

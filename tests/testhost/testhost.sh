@@ -71,8 +71,7 @@ done
 # arm64's generic kernel has KVM built in; x86's needs kvm-amd.
 mods="drivers/net/tun.ko net/llc/llc.ko net/802/stp.ko net/bridge/bridge.ko
     net/vmw_vsock/vsock.ko net/vmw_vsock/vmw_vsock_virtio_transport_common.ko
-    drivers/vhost/vhost_iotlb.ko drivers/vhost/vhost.ko drivers/vhost/vhost_vsock.ko
-    drivers/net/tap.ko drivers/vhost/vhost_net.ko"
+    drivers/vhost/vhost_iotlb.ko drivers/vhost/vhost.ko drivers/vhost/vhost_vsock.ko"
 [ "$arch" = amd64 ] && mods="virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko
     arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko $mods"
 for m in $mods; do
@@ -162,9 +161,12 @@ for m in irqbypass ccp kvm kvm-amd; do
     insmod /lib/modules/$m.ko || echo "testhost: insmod $m failed"
 done
 # TAP devices and a bridge for the network tests; vhost-vsock for
-# husk's --vsock, vhost-net for its TAP NICs.
+# husk's --vsock.  Not vhost-net: with it serving two VMs' TAP NICs this
+# emulated host wedged (its heartbeat stopped) in 3 of 4 runs, so husk's
+# TAP NICs fall back to husk's own path here (tested), and vhost-net is
+# tried by hand (docs/networking.md).
 for m in tun llc stp bridge vsock vmw_vsock_virtio_transport_common \
-         vhost_iotlb vhost vhost_vsock tap vhost_net; do
+         vhost_iotlb vhost vhost_vsock; do
     insmod /lib/modules/$m.ko 2>/dev/null
 done
 mkdir -p /dev/net
