@@ -145,6 +145,10 @@ vsock_end() {
     cat "/tmp/vs-$1.err"
     echo "=== END $1 rc=$rc"
 }
+# vhost-vsock on this side, loaded for these scenarios only (testhost.sh).
+for m in vsock vmw_vsock_virtio_transport_common vhost_iotlb vhost vhost_vsock; do
+    insmod /lib/modules/$m.ko 2>/dev/null
+done
 head -c 16777216 /dev/urandom > /tmp/vs.bin
 echo "VSOCK-HOST-SHA=$(sha256sum /tmp/vs.bin | cut -d' ' -f1)"
 # This side to the guest: 16 MiB echoed back byte-exact.
