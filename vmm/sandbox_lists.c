@@ -130,10 +130,16 @@ const struct sandbox_arg_rule *const sandbox_arg_rules[SANDBOX_NR_ROLES] = {
 #define TERMINAL_IOCTLS TCGETS, TCSETS, TCSETSW, TCSETSF /* raw mode */
 
 static const unsigned long main_ioctls[] = {
-    KVM_IRQ_LINE,  /* the UART's interrupt */
+    KVM_IRQ_LINE, /* the UART's interrupt */
+    /* The kernel's vhost rings stopped at exit (vhost_user_dev.c). */
+    VHOST_GET_VRING_BASE,
+    VHOST_VSOCK_SET_RUNNING,
+    VHOST_NET_SET_BACKEND,
     TUNSETOFFLOAD, /* the guest's offloads, once it has negotiated */
-    BLKDISCARD,      BLKZEROOUT, /* discard, write-zeroes on a block device */
-    TERMINAL_IOCTLS, 0,
+    BLKDISCARD,
+    BLKZEROOUT, /* discard, write-zeroes on a block device */
+    TERMINAL_IOCTLS,
+    0,
 };
 
 /* KVM_IRQFD: cutting off a vhost-user backend that floods interrupts
