@@ -614,6 +614,27 @@ bool vudev_init_fs(struct vudev *u,
 
 static void net_begin(struct vudev *u, const uint8_t mac[6], uint16_t mtu);
 
+/* The kernel's vhost device on fd (what: "vhost-net", for messages):
+ * owned, its features read, VERSION_1 among them; the twin of negotiate
+ * for vhost-user. */
+static bool kernel_negotiate(struct vudev *u,
+                             int fd,
+                             const char *what,
+                             GError **errp)
+{
+    if (vhk_open(&u->kern, fd)) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE, "%s: %s %s",
+                    u->label, what, u->kern.why);
+        return false;
+    }
+    if (!(u->kern.features & (1ULL << VIRTIO_F_VERSION_1))) {
+        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
+                    "%s: this kernel's %s offers no VERSION_1", u->label, what);
+        return false;
+    }
+    return true;
+}
+
 bool vudev_init_net(struct vudev *u,
                     int sock,
                     const char *label,
@@ -650,14 +671,7 @@ bool vudev_init_vhost_net(struct vudev *u,
     u->kernel = true;
     u->tap_fd = tap_fd;
     net_begin(u, mac, mtu);
-    if (vhk_open(&u->kern, vhost_fd)) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE, "%s: vhost-net %s",
-                    label, u->kern.why);
-        return false;
-    }
-    if (!(u->kern.features & (1ULL << VIRTIO_F_VERSION_1))) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                    "%s: this kernel's vhost-net offers no VERSION_1", label);
+    if (!kernel_negotiate(u, vhost_fd, "vhost-net", errp)) {
         return false;
     }
     /* The ring features are the kernel's; the offloads the TAP's (the
@@ -729,10 +743,7 @@ bool vudev_init_vsock(struct vudev *u,
         .queue_notify = vudev_queue_notify,
     };
     put_le64(u->config, cid);
-    r = vhk_open(&u->kern, vhost_fd);
-    if (r) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                    "%s: vhost-vsock %s", label, u->kern.why);
+    if (!kernel_negotiate(u, vhost_fd, "vhost-vsock", errp)) {
         return false;
     }
     r = vhk_vsock_set_cid(&u->kern, cid);
@@ -746,12 +757,7 @@ bool vudev_init_vsock(struct vudev *u,
     }
     if (r) {
         g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                    "%s: vhost-vsock %s", label, u->kern.why);
-        return false;
-    }
-    if (!(u->kern.features & (1ULL << VIRTIO_F_VERSION_1))) {
-        g_set_error(errp, HUSK_ERROR, HUSK_EXIT_UNAVAILABLE,
-                    "%s: this kernel's vhost-vsock offers no VERSION_1", label);
+                    "%s: vhost-vsock %s", u->label, u->kern.why);
         return false;
     }
     finish(u, gm, irq, u->kern.features & (transport_mask() | vsock_mask));

@@ -180,6 +180,26 @@ static int bulk(int s, unsigned long mib)
     return 0;
 }
 
+/* A stream connected to CID:PORT, or -1 (said on stderr). */
+static int vsock_connect(unsigned long cid, unsigned long port)
+{
+    struct sockaddr_vm a = {.svm_family = AF_VSOCK,
+                            .svm_cid = (unsigned)cid,
+                            .svm_port = (unsigned)port};
+    int s = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (s < 0) {
+        die("socket");
+        return -1;
+    }
+    if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        die("connect");
+        close(s);
+        return -1;
+    }
+    return s;
+}
+
 static int number(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
@@ -199,28 +219,18 @@ int main(int argc, char **argv)
         !number(argv[2], 0xffffffffUL, &cid) &&
         !number(argv[3], 0xffffffffUL, &port) &&
         !number(argv[4], 1000000000UL, &count)) {
-        a.svm_cid = (unsigned)cid;
-        a.svm_port = (unsigned)port;
-        s = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        s = vsock_connect(cid, port);
         if (s < 0) {
-            return die("socket");
-        }
-        if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
-            return die("connect");
+            return 1;
         }
         return argv[1][0] == 'r' ? round_trips(s, count) : bulk(s, count);
     }
     if (argc == 4 && !strcmp(argv[1], "connect") &&
         !number(argv[2], 0xffffffffUL, &cid) &&
         !number(argv[3], 0xffffffffUL, &port)) {
-        a.svm_cid = (unsigned)cid;
-        a.svm_port = (unsigned)port;
-        s = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        s = vsock_connect(cid, port);
         if (s < 0) {
-            return die("socket");
-        }
-        if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
-            return die("connect");
+            return 1;
         }
         return relay(s, 0, 1);
     }
