@@ -25,7 +25,11 @@ QEMU="timeout 300 qemu-system-x86_64 -L qemu-data -M microvm -accel kvm -cpu hos
 one() {
     name=\$1 cid=\$2
     shift 2
-    "\$@" </dev/null > /tmp/vm.out 2>/tmp/vm.err &
+    # Emptied here, not by the VM's own redirection: that one runs in the
+    # child, after the wait below may already have read the last run's
+    # "listening" and connected to a CID not yet there (ENODEV).
+    : > /tmp/vm.out
+    "\$@" </dev/null >> /tmp/vm.out 2>/tmp/vm.err &
     pid=\$!
     w=0
     until grep -q listening /tmp/vm.out || [ \$w -ge 900 ]; do sleep 0.2; w=\$((w + 1)); done

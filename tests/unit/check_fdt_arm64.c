@@ -222,13 +222,16 @@ START_TEST(dtc_decompiles_without_warnings)
     void *fdt = build(&c);
     char dtb[] = "/tmp/husk-fdt-XXXXXX";
     g_autofree char *out = NULL, *err = NULL;
-    int fd = mkstemp(dtb), status = -1;
+    g_autofree char *dtc = g_find_program_in_path("dtc");
+    int fd, status = -1;
     g_autoptr(GError) gerr = NULL;
 
-    if (!g_find_program_in_path("dtc")) {
+    if (!dtc) {
+        free(fdt);
         check_skip("dtc is not installed (device-tree-compiler)");
         return;
     }
+    fd = mkstemp(dtb);
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(write(fd, fdt, fdt_totalsize(fdt)), fdt_totalsize(fdt));
     close(fd);
