@@ -25,20 +25,27 @@ while [ $done_kills -lt "$kills" ]; do
     [ $n -le "$batch" ] || n=$batch
     printf 'sh ./durability.sh %s\n' "$n" > "$scen"
     batches=$((batches + 1))
-    st=0
     "$top/tests/bench/run-scenario.sh" soak "$scen" --timeout $((n * 30 + 600)) \
         --file "$g/vmlinuz:vmlinuz" --file "$g/initramfs.cpio.gz:initramfs.cpio.gz" \
         --file "$b/guest-images/husk-records:husk-records" \
-        --file "$top/tests/system/durability.sh:durability.sh" | tee "$out" || st=$?
+        --file "$top/tests/system/durability.sh:durability.sh" | tee "$out" || true
     # Counted from the per-kill lines, so a stalled batch's finished
     # kills still count; a line without RECORDS-LOST counts as one lost.
-    k=$(grep -c '^kill [0-9]* (' "$out" || true)
-    a=$(sed -n 's/^kill .*RECORDS-ACKED=\([0-9]*\).*/\1/p' "$out" | awk '{s += $1} END {print s + 0}')
-    l=$(grep '^kill [0-9]* (' "$out" | awk '{ if (match($0, /RECORDS-LOST=[0-9]+/)) s += substr($0, RSTART + 13, RLENGTH - 13); else s += 1 } END {print s + 0}')
-    done_kills=$((done_kills + k)) acked=$((acked + a)) lost=$((lost + l))
+    # shellcheck disable=SC2046
+    set -- $(awk '/^kill [0-9]+ \(/ {
+            k++; lost_seen = 0
+            for (f = 1; f <= NF; f++) {
+                split($f, kv, "=")
+                if (kv[1] == "RECORDS-ACKED") a += kv[2]
+                if (kv[1] == "RECORDS-LOST") { l += kv[2]; lost_seen = 1 }
+            }
+            if (!lost_seen) l++
+        } END { print k + 0, a + 0, l + 0 }' "$out")
+    k=$1
+    done_kills=$((done_kills + $1)) acked=$((acked + $2)) lost=$((lost + $3))
     if ! grep -q '^DURABILITY ' "$out"; then
         stalls=$((stalls + 1))
-        echo "soak.sh: batch $batches ended after $k of $n kills (status $st)" >&2
+        echo "soak.sh: batch $batches ended after $k of $n kills" >&2
         if [ $stalls -ge 5 ]; then
             echo "soak.sh: giving up after $stalls stalled batches" >&2
             break
