@@ -137,6 +137,8 @@ echo "$files" | while IFS= read -r spec; do
         cp "$src" "$root/husk/$dest"
     fi
 done
+# Fair timing for side-by-side benchmarks (scrub.sh).
+cp "$here/scrub.sh" "$root/husk/bin/testhost-scrub"
 cp "$scenario" "$root/scenario.sh"
 # Scenario files source their framing from beside themselves.
 if [ -f "$(dirname "$scenario")/scenario-lib.sh" ]; then
@@ -151,6 +153,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 ip link set lo up
+# The watchdog's nudges are serial breaks: not input for anyone here.
+stty ignbrk < /dev/console 2>/dev/null
 # Memory compaction for huge pages wedged this host under TCG (soft
 # lockups in kcompactd while nested guests ran): no THP, no proactive
 # compaction.
@@ -189,14 +193,22 @@ chmod 755 "$root/init"
 
 # TESTHOST_MONITOR=PATH: a QEMU monitor socket, to inspect a stuck host.
 monitor=${TESTHOST_MONITOR:+-monitor unix:$TESTHOST_MONITOR,server,nowait}
-# Stall watchdog: the nested host (KVM on QEMU's emulated SVM) has been
-# seen to wedge with both CPUs spinning and its clock stopped, so no
-# timeout inside it fires.  If the console stays silent for $stall
-# seconds, kill it: the caller sees 125 and "stalled" instead of waiting
-# for the overall timeout.  600 s: the slowest quiet scenario (a 256 KiB
-# UART flood under load) was seen silent for over 300 s.  (A heartbeat on
-# a second serial port told wedges from quiet scenarios, but the
-# durability loop wedged in every run that had it, so it is gone.)
+# Nudges: the emulated x86 host (QEMU 7.2's TCG with nested SVM) loses
+# interrupts.  Seen from its monitor when "wedged": CPU halted with
+# interrupts enabled, the local APIC timer's vector pending in IRR
+# (ISR empty, PPR below it), timer expired, so nothing would ever wake
+# it; the outer QEMU idle at 0% CPU.  Any new interrupt makes QEMU look
+# at the APIC again and the host runs on: a serial break on its console
+# (chardev-send-break, through a monitor on a pipe) revived it at once.
+# So after $nudge seconds without console output, and every $nudge
+# seconds after that, the watchdog sends the console a break (the host's
+# tty ignores breaks: init sets ignbrk).  A break costs a quiet but live
+# host one interrupt.
+nudge=${TESTHOST_NUDGE:-30}
+# Stall watchdog: if the console stays silent for $stall seconds in spite
+# of the nudges, kill the host: the caller sees 125 and "stalled" instead
+# of waiting for the overall timeout.  600 s: the slowest quiet scenario
+# (a 256 KiB UART flood under load) was seen silent for over 300 s.
 stall=${TESTHOST_STALL:-600}
 # TESTHOST_THP=never|madvise|always: the test host's transparent huge page
 # mode (its kernel's transparent_hugepage=).  never by default: with
@@ -209,16 +221,28 @@ never|madvise|always) ;;
 *) echo "testhost.sh: TESTHOST_THP must be never, madvise or always" >&2; exit 125 ;;
 esac
 : > "$tmp/out"
+mkfifo "$tmp/mon.in" "$tmp/mon.out"
+# The monitor's replies are drained into a file (diagnostics only).
+cat "$tmp/mon.out" > "$tmp/mon.log" 2>/dev/null &
+drain=$!
 (
     last=-1
     idle=0
+    nudged=0
     while sleep 10; do
         size=$(wc -c < "$tmp/out" 2>/dev/null || echo 0)
         if [ "$size" = "$last" ]; then
             idle=$((idle + 10))
         else
+            [ "$nudged" = 1 ] && echo revived >> "$tmp/nudges"
             idle=0
             last=$size
+        fi
+        nudged=0
+        if [ "$idle" -gt 0 ] && [ $((idle % nudge)) -eq 0 ]; then
+            # Bounded: opening the FIFO would block if QEMU were gone.
+            timeout 5 sh -c "echo 'chardev-send-break serial0' > '$tmp/mon.in'" 2>/dev/null &&
+                echo sent >> "$tmp/nudges" && nudged=1
         fi
         if [ "$idle" -ge "$stall" ]; then
             echo "stalled" > "$tmp/stalled"
@@ -228,7 +252,7 @@ esac
     done
 ) &
 watchdog=$!
-trap 'kill $watchdog 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $watchdog $drain 2>/dev/null || true; rm -rf "$tmp"' EXIT
 if [ "$arch" = amd64 ]; then
     machine="-M q35,accel=tcg -cpu EPYC,+svm,+npt"
     console=ttyS0
@@ -240,12 +264,16 @@ else
 fi
 # shellcheck disable=SC2086
 # shellcheck disable=SC2086
-timeout --kill-after=10 "$timeout" $qemu $monitor $machine -m "$mem" -smp "$smp" \
+timeout --kill-after=10 "$timeout" $qemu $monitor \
+    -chardev pipe,id=wd,path="$tmp/mon" -mon chardev=wd,mode=readline $machine -m "$mem" -smp "$smp" \
     -nographic -no-reboot -nodefaults -serial stdio \
     -kernel "$kdir/vmlinuz" -initrd "$tmp/host.cpio" \
     -append "console=$console panic=-1 quiet transparent_hugepage=$thp" 2>"$tmp/qemu.err" | tee "$tmp/out" \
     | grep -v '^TESTHOST-RESULT' || true
 rc=$(sed -n 's/^TESTHOST-RESULT: \([0-9]*\).*/\1/p' "$tmp/out" | tail -n1)
+if [ -s "$tmp/nudges" ]; then
+    echo "testhost.sh: $(grep -c sent "$tmp/nudges") serial breaks sent after ${nudge}s of console silence; output resumed right after $(grep -c revived "$tmp/nudges") of them" >&2
+fi
 if [ -z "$rc" ]; then
     if [ -e "$tmp/stalled" ]; then
         echo "testhost.sh: the test host stalled (no console output for ${stall}s) and was stopped" >&2
