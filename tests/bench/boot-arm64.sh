@@ -10,12 +10,10 @@
 #  - VMM start-up and teardown with a tiny guest (guest-images/tiny/
 #    tiny_arm64.S: an Image that asks PSCI for SYSTEM_OFF at once).
 # Runs alternate (husk, QEMU, husk...), and before each Linux boot the
-# test host's free memory is written over (caches dropped, then a tmpfs
-# file of MemAvailable less 300 MiB, removed): the outer QEMU keeps code it
-# translated keyed by physical pages, and a VM given pages where another
-# VM ran code was seen to take 8-17 s longer (../shared/ENVIRONMENT.md,
-# "Fair timing in the emulated test host"); each VMM boots on scrubbed
-# pages.  Reported per system: time to the marker
+# test host's free memory is written over (tests/testhost/scrub.sh): the
+# outer QEMU keeps code it translated keyed by physical pages, and a VM
+# given pages where another VM ran code was seen to take 8-17 s longer;
+# each VMM boots on scrubbed pages.  Reported per system: time to the marker
 # and to exit, CPU time and peak RSS (medians, min, max).  Every run is
 # bounded (120 s).  husk for arm64: make build-arm64.
 set -eu
@@ -31,16 +29,7 @@ aarch64-linux-gnu-gcc -nostdlib -static -Wl,-Ttext=0 -Wl,--build-id=none \
 aarch64-linux-gnu-objcopy -O binary "$tmp/tiny.elf" "$tmp/tiny.img"
 cat > "$tmp/scen" <<SCEN
 tar xf qemu.tar
-scrub() {
-    sync
-    echo 3 > /proc/sys/vm/drop_caches
-    mkdir -p /tmp/scrub
-    mount -t tmpfs -o size=95% none /tmp/scrub 2>/dev/null
-    mb=\$(awk '/^MemAvailable/ {print int(\$2 / 1024) - 300}' /proc/meminfo)
-    [ "\$mb" -gt 0 ] && dd if=/dev/zero of=/tmp/scrub/fill bs=1M count=\$mb 2>/dev/null
-    rm -f /tmp/scrub/fill
-    umount /tmp/scrub
-}
+scrub() { testhost-scrub; }
 HUSK="timeout 150 husk run --memory 256M --cpus 1 --timeout 120"
 QEMU="timeout 120 env LD_LIBRARY_PATH=qemu/lib qemu/qemu-system-aarch64 -M virt,gic-version=3 -enable-kvm -cpu host -m 256M -smp 1 -nodefaults -no-user-config -nographic -display none -serial stdio -no-reboot"
 out=/tmp/boot.txt

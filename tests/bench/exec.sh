@@ -9,7 +9,8 @@
 # name), the kernel's log off the terminal.  QEMU's side is a script that
 # starts both virtiofsd, waits for their sockets, runs QEMU and stops
 # them, so each side pays for its daemons.  Medians over RUNS of each,
-# interleaved; then one husk run's boot timeline (where its time goes).
+# interleaved, each on scrubbed pages in the test host (tests/testhost/
+# scrub.sh); then one husk run's boot timeline (where its time goes).
 # Hardware KVM: directly; else inside the nested KVM test host.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -73,11 +74,14 @@ printf 'arg=true\0env=PATH=/bin:/sbin:/husk/bin\0env=HOME=/root\0cwd=%s\0uid=0\0
 cat "\$base" /tmp/spec.cpio > /tmp/qemu-initrd
 QEMU="sh ./qemu-exec.sh \$K /tmp/qemu-initrd \$mods"
 \$QEMU </dev/null >/dev/null 2>&1
+scrub() { command -v testhost-scrub >/dev/null && testhost-scrub; true; }
 out=/tmp/exec.txt
 : > \$out
 i=0
 while [ \$i -lt $runs ]; do
+    scrub
     echo "husk \$(runstat -- \$HUSK </dev/null 2>/dev/null)" | tee -a \$out
+    scrub
     echo "qemu-microvm \$(runstat -- \$QEMU </dev/null 2>/dev/null)" | tee -a \$out
     i=\$((i + 1))
 done
@@ -88,6 +92,7 @@ awk '\$1 == "husk" || \$1 == "qemu-microvm" { split(\$2, kv, "="); w[\$1, ++n[\$
      function med(s, k, a, i, j, t) { for (i = 1; i <= n[s]; i++) a[i] = w[s, i]; for (i = 2; i <= n[s]; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j+1] = a[j]; a[j+1] = t }; k = n[s]; return k % 2 ? a[(k+1)/2] : (a[k/2] + a[k/2+1]) / 2 }
      END { printf "qemu/husk %.2f (husk %.1f ms, qemu-microvm %.1f ms)\n", med("qemu-microvm") / med("husk"), med("husk"), med("qemu-microvm") }' \$out
 echo "--- where husk's time goes (one run, --boot-timeline)"
+scrub
 husk exec --kernel \$K --memory 512M --timeout 60 --boot-timeline -- true </dev/null 2>/tmp/tl.txt
 cat /tmp/tl.txt
 SCEN
