@@ -71,7 +71,8 @@ done
 # arm64's generic kernel has KVM built in; x86's needs kvm-amd.
 mods="drivers/net/tun.ko net/llc/llc.ko net/802/stp.ko net/bridge/bridge.ko
     net/vmw_vsock/vsock.ko net/vmw_vsock/vmw_vsock_virtio_transport_common.ko
-    drivers/vhost/vhost_iotlb.ko drivers/vhost/vhost.ko drivers/vhost/vhost_vsock.ko"
+    drivers/vhost/vhost_iotlb.ko drivers/vhost/vhost.ko drivers/vhost/vhost_vsock.ko
+    drivers/net/tap.ko drivers/vhost/vhost_net.ko"
 [ "$arch" = amd64 ] && mods="virt/lib/irqbypass.ko drivers/crypto/ccp/ccp.ko
     arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko $mods"
 for m in $mods; do
@@ -163,13 +164,9 @@ for m in irqbypass ccp kvm kvm-amd; do
     [ -e /lib/modules/$m.ko ] || continue # arm64: KVM is built in
     insmod /lib/modules/$m.ko || echo "testhost: insmod $m failed"
 done
-# TAP devices and a bridge for the network tests.  vhost-vsock's modules
-# are here too, loaded only by the scenarios that use them (--vsock):
-# the durability loop wedged this emulated host in 3 of 3 runs once they
-# and a heartbeat port were always there.  Not vhost-net: with it serving
-# two VMs' TAP NICs this host wedged in 3 of 4 runs, so husk's TAP NICs
-# fall back to husk's own path here (tested), and vhost-net is tried by
-# hand (docs/networking.md).
+# TAP devices and a bridge for the network tests.  vhost-vsock's and
+# vhost-net's modules are here too, loaded only by the scenarios that use
+# them (--vsock, TAP with vhost-net), so the others see a host without.
 for m in tun llc stp bridge; do
     insmod /lib/modules/$m.ko 2>/dev/null
 done
