@@ -44,6 +44,12 @@ tunctl -t tap0 >/dev/null
 brctl addif br0 tap0
 ip link set tap0 up
 httpd -p 192.168.77.254:8000 -h /tmp/www
+# In the test host, vhost-net's modules come with it but are not loaded
+# (testhost.sh); on another host they are the user's to load.
+for m in vhost_iotlb vhost tap vhost_net; do
+    [ -e /lib/modules/\$m.ko ] && insmod /lib/modules/\$m.ko 2>/dev/null
+done
+ls /dev/vhost-net >/dev/null 2>&1 || echo "net.sh: no /dev/vhost-net here: the vhost rows will fail" >&2
 now() { cut -d' ' -f1 /proc/uptime; }
 QEMU="qemu-system-x86_64 -L qemu-data -M microvm -accel kvm -cpu host,pmu=off -m 512M -smp 1 -nodefaults -no-user-config -nographic -display none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel vmlinuz -initrd initramfs.cpio.gz"
 HUSK="husk run --kernel vmlinuz --initrd initramfs.cpio.gz --memory 512M --timeout 280"
