@@ -226,6 +226,9 @@ drain=$!
     last=-1
     idle=0
     nudged=0
+    # Breaks sent in the current silence: the next is due at
+    # (k + 1) * $nudge seconds of it, whatever $nudge is.
+    k=0
     while sleep 10; do
         size=$(wc -c < "$tmp/out" 2>/dev/null || echo 0)
         if [ "$size" = "$last" ]; then
@@ -233,10 +236,12 @@ drain=$!
         else
             [ "$nudged" = 1 ] && echo revived >> "$tmp/nudges"
             idle=0
+            k=0
             last=$size
         fi
         nudged=0
-        if [ "$idle" -gt 0 ] && [ $((idle % nudge)) -eq 0 ]; then
+        if [ "$idle" -ge $(((k + 1) * nudge)) ]; then
+            k=$((k + 1))
             # Bounded: opening the FIFO would block if QEMU were gone.
             timeout 5 sh -c "echo 'chardev-send-break serial0' > '$tmp/mon.in'" 2>/dev/null &&
                 echo sent >> "$tmp/nudges" && nudged=1
